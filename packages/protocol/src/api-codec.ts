@@ -14,10 +14,10 @@ export interface ApiCodec<Req = object, Res = object> {
   flexibleFrom: number;
   latestVersionUnstable: boolean;
   listeners: string[];
-  createRequest(): Req;
+  createRequest(init?: Partial<Req>): Req;
   decodeRequest(r: Reader, version: number): Req;
   encodeRequest(w: Writer, m: Req, version: number): void;
-  createResponse(): Res;
+  createResponse(init?: Partial<Res>): Res;
   decodeResponse(r: Reader, version: number): Res;
   encodeResponse(w: Writer, m: Res, version: number): void;
 }

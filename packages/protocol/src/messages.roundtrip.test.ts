@@ -50,8 +50,8 @@ for (const model of models) {
   test(`${model.spec.name} round-trips at every version`, () => {
     assert.ok(api, `API key ${model.spec.apiKey} missing from the table`);
     for (let v = model.valid.min; v <= model.valid.max; v++) {
-      if (isRequest) roundTrip(model, v, (i) => api.createRequest.call(null, i as never), api.encodeRequest, api.decodeRequest);
-      else roundTrip(model, v, (i) => api.createResponse.call(null, i as never), api.encodeResponse, api.decodeResponse);
+      if (isRequest) roundTrip(model, v, (i) => api.createRequest(i), api.encodeRequest, api.decodeRequest);
+      else roundTrip(model, v, (i) => api.createResponse(i), api.encodeResponse, api.decodeResponse);
     }
   });
 }

@@ -1,0 +1,33 @@
+import { ErrorCode } from '@millrace/protocol';
+import type { BrokerState } from './handler.ts';
+import type { KafkaFailure, Topic } from './topic-manager.ts';
+import { topicNameError } from './metadata/topic-names.ts';
+
+/**
+ * Creates a topic a client asked for by name (Metadata with auto-creation allowed), with the
+ * broker's num.partitions. Concurrent requests for the same new topic share one creation.
+ */
+const inProgress = new WeakMap<BrokerState, Map<string, Promise<Topic | KafkaFailure>>>();
+
+export function autoCreateTopic(state: BrokerState, name: string): Promise<Topic | KafkaFailure> {
+  let pending = inProgress.get(state);
+  if (!pending) inProgress.set(state, (pending = new Map()));
+  const existing = pending.get(name);
+  if (existing) return existing;
+  const creation = create(state, name).finally(() => pending.delete(name));
+  pending.set(name, creation);
+  return creation;
+}
+
+async function create(state: BrokerState, name: string): Promise<Topic | KafkaFailure> {
+  const nameError = topicNameError(name);
+  if (nameError) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, message: nameError };
+  const existing = state.topics.get(name);
+  if (existing) return existing;
+  const partitions = Number(state.config.values['num.partitions']);
+  const failure = state.topics.validateNewTopic(name, partitions, 1, {});
+  if (failure) return failure;
+  const topic = await state.topics.createTopic(name, partitions, {});
+  state.log.info(`auto-created topic ${name} with ${partitions} partition(s)`);
+  return topic;
+}

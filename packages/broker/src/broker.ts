@@ -1,0 +1,112 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { BrokerConfig } from './config/broker-config.ts';
+import { Connection } from './connection.ts';
+import type { BrokerState, Handler } from './handler.ts';
+import { buildHandlers } from './handlers/index.ts';
+import { consoleLogger, type Logger } from './logger.ts';
+import { loadClusterIdentity } from './metadata/cluster-identity.ts';
+import { TopicManager } from './topic-manager.ts';
+
+export interface BrokerOptions {
+  dataDir: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  config: BrokerConfig;
+  log?: Logger;
+  now?: () => number;
+}
+
+/** Requests one connection may have unanswered before the broker stops reading from it. */
+const MAX_IN_FLIGHT_PER_CONNECTION = 100;
+/** How long a clean shutdown waits for in-flight requests before closing connections anyway. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+export class Broker {
+  readonly state: BrokerState;
+  private readonly server: Server;
+  private readonly connections = new Set<Connection>();
+  private readonly stopController: AbortController;
+
+  private constructor(state: BrokerState, server: Server, stopController: AbortController) {
+    this.state = state;
+    this.server = server;
+    this.stopController = stopController;
+  }
+
+  static async start(options: BrokerOptions): Promise<Broker> {
+    const log = options.log ?? consoleLogger();
+    const now = options.now ?? Date.now;
+    const nodeId = Number(options.config.values['node.id']);
+    mkdirSync(options.dataDir, { recursive: true });
+    const identity = loadClusterIdentity(options.dataDir, nodeId);
+    const topics = await TopicManager.open(options.dataDir, options.config, now);
+    const stopController = new AbortController();
+    const state: BrokerState = {
+      config: options.config,
+      identity,
+      topics,
+      advertised: { host: options.host, port: options.port },
+      handlers: new Map<number, Handler>(),
+      now,
+      log,
+      stopping: stopController.signal,
+    };
+    state.handlers = buildHandlers(state);
+    const server = createServer();
+    const broker = new Broker(state, server, stopController);
+    server.on('connection', (socket: Socket) => broker.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    state.advertised = advertisedAddress(options.config, options.host, port);
+    return broker;
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address ? address.port : -1;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.stopController.signal.aborted) {
+      socket.destroy();
+      return;
+    }
+    const connection = new Connection(socket, this.state, {
+      maxFrameBytes: Number(this.state.config.values['socket.request.max.bytes']),
+      maxInFlight: MAX_IN_FLIGHT_PER_CONNECTION,
+    });
+    this.connections.add(connection);
+    socket.on('close', () => this.connections.delete(connection));
+  }
+
+  /** Clean shutdown: stop accepting, end long polls, let in-flight requests finish, flush and close the logs. */
+  async stop(): Promise<void> {
+    if (this.stopController.signal.aborted) return;
+    this.stopController.abort();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+    while ([...this.connections].some((c) => !c.idle) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    for (const connection of this.connections) connection.close(null);
+    await closed;
+    await this.state.topics.close();
+  }
+}
+
+/** advertised.listeners (PLAINTEXT://host:port) when set, else the address the broker listens on. */
+function advertisedAddress(config: BrokerConfig, host: string, port: number): { host: string; port: number } {
+  const listener = config.values['advertised.listeners'];
+  if (listener) {
+    const match = /^(?:[A-Z_]+:\/\/)?(\[[^\]]+\]|[^:]+):(\d+)$/.exec(listener.split(',')[0].trim());
+    if (!match) throw new Error(`advertised.listeners "${listener}" is not of the form PLAINTEXT://host:port`);
+    return { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) };
+  }
+  return { host: host === '0.0.0.0' || host === '::' ? 'localhost' : host, port };
+}

@@ -1,0 +1,84 @@
+import { TOPIC_CONFIGS } from './topic-configs.ts';
+
+/**
+ * Broker settings under Kafka's server.properties names. Every key has a default here; a config
+ * file and --set override them. Unknown keys are rejected at start-up so a typo is never silently ignored.
+ */
+export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
+  'node.id': '0',
+  'advertised.listeners': '',
+  'num.partitions': '1',
+  'default.replication.factor': '1',
+  'auto.create.topics.enable': 'true',
+  'delete.topic.enable': 'true',
+  'socket.request.max.bytes': String(100 * 1024 * 1024),
+  'queued.max.requests': '500',
+  'log.dirs': '',
+  'log.retention.hours': '168',
+  'log.retention.minutes': '',
+  'log.roll.hours': '168',
+  'group.initial.rebalance.delay.ms': '3000',
+  'offsets.topic.num.partitions': '50',
+  ...Object.fromEntries(TOPIC_CONFIGS.filter((d) => d.brokerSynonym).map((d) => [d.brokerSynonym!, d.defaultValue])),
+};
+
+export class ConfigError extends Error {
+  readonly code = 'MILLRACE_CONFIG';
+}
+
+/** Parses a server.properties file: `key=value` lines, `#`/`!` comments, blank lines. */
+export function parseProperties(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    const eq = line.search(/[=:]/);
+    if (eq <= 0) throw new ConfigError(`line ${i + 1}: expected key=value, got "${line}"`);
+    out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+export interface BrokerConfig {
+  values: Record<string, string>;
+  /** Keys set by the operator (file or --set): DescribeConfigs reports them as STATIC_BROKER_CONFIG. */
+  explicit: Set<string>;
+}
+
+export function buildBrokerConfig(overrides: Record<string, string>): BrokerConfig {
+  const values = { ...BROKER_DEFAULTS };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in BROKER_DEFAULTS) && !IGNORED_KAFKA_KEYS.has(key)) {
+      throw new ConfigError(`unknown setting "${key}" (see docs/configuration.md for the settings Millrace reads)`);
+    }
+    values[key] = value;
+  }
+  // Kafka's precedence: log.retention.ms > minutes > hours; log.roll.ms > hours.
+  if (!overrides['log.retention.ms']) {
+    const minutes = values['log.retention.minutes'];
+    values['log.retention.ms'] = minutes ? String(Number(minutes) * 60_000) : String(Number(values['log.retention.hours']) * 3_600_000);
+  }
+  if (!overrides['log.roll.ms']) values['log.roll.ms'] = String(Number(values['log.roll.hours']) * 3_600_000);
+  return { values, explicit: new Set(Object.keys(overrides)) };
+}
+
+/** Kafka settings that mean nothing for a single Millrace broker but appear in copied server.properties files. */
+const IGNORED_KAFKA_KEYS = new Set([
+  'broker.id', 'process.roles', 'controller.quorum.voters', 'controller.listener.names', 'listeners',
+  'listener.security.protocol.map', 'inter.broker.listener.name', 'num.network.threads', 'num.io.threads',
+  'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.recovery.threads.per.data.dir',
+  'offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr',
+  'log.retention.check.interval.ms', 'zookeeper.connect', 'zookeeper.connection.timeout.ms', 'controller.quorum.bootstrap.servers',
+]);
+
+export function intSetting(config: BrokerConfig, key: string): number {
+  const n = Number(config.values[key]);
+  if (!Number.isFinite(n)) throw new ConfigError(`${key} must be a number, not "${config.values[key]}"`);
+  return n;
+}
+
+export function boolSetting(config: BrokerConfig, key: string): boolean {
+  const v = config.values[key];
+  if (v !== 'true' && v !== 'false') throw new ConfigError(`${key} must be true or false, not "${v}"`);
+  return v === 'true';
+}

@@ -1,0 +1,165 @@
+import type { Socket } from 'node:net';
+import {
+  API_TABLE, ApiKey, decodeRequestHeader, ErrorCode, ProtocolError, Reader, requestHeaderVersion,
+  responseHeaderVersion, Writer,
+} from '@millrace/protocol';
+import type { BrokerState, Handler } from './handler.ts';
+import { FrameReader } from './frame-reader.ts';
+
+interface Slot {
+  ready: boolean;
+  bytes: Buffer | null;
+}
+
+export interface ConnectionLimits {
+  maxFrameBytes: number;
+  /** Requests read but not yet answered; reading pauses at this many (back-pressure on a pipelining client). */
+  maxInFlight: number;
+}
+
+/**
+ * One client connection: frames in, responses out in request order (Kafka clients pipeline and
+ * match by order as well as correlation id). Bad bytes close this connection with one log line and
+ * never disturb the others.
+ */
+export class Connection {
+  private readonly socket: Socket;
+  private readonly state: BrokerState;
+  private readonly limits: ConnectionLimits;
+  private readonly frames: FrameReader;
+  private readonly queue: Slot[] = [];
+  private readonly peer: string;
+  private closed = false;
+  private inFlightPaused = false;
+
+  constructor(socket: Socket, state: BrokerState, limits: ConnectionLimits) {
+    this.socket = socket;
+    this.state = state;
+    this.limits = limits;
+    this.frames = new FrameReader(limits.maxFrameBytes);
+    this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.close(null));
+    socket.on('close', () => {
+      this.closed = true;
+    });
+    socket.on('drain', () => this.updateFlow());
+  }
+
+  /** Ends the connection; `reason` (if any) is logged as the one line about it. */
+  close(reason: string | null): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (reason) this.state.log.warn(`closing connection from ${this.peer}: ${reason}`);
+    this.socket.destroy();
+  }
+
+  get idle(): boolean {
+    return this.queue.length === 0;
+  }
+
+  private onData(chunk: Buffer): void {
+    const result = this.frames.push(chunk);
+    if (typeof result === 'string') return this.close(result);
+    for (const frame of result) {
+      if (this.closed) return;
+      this.onFrame(frame);
+    }
+    this.updateFlow();
+  }
+
+  private onFrame(frame: Buffer): void {
+    const r = new Reader(frame);
+    const apiKey = r.int16();
+    const apiVersion = r.int16();
+    const correlationId = r.int32();
+    if (r.failed) return this.close('frame shorter than a request header');
+    const handler = this.state.handlers.get(apiKey);
+    const api = API_TABLE[apiKey];
+    if (!handler || !api) return this.close(`unknown API key ${apiKey}`);
+    if (apiKey === ApiKey.ApiVersions && apiVersion > handler.versions.max) {
+      // KIP-511: answer at v0 with UNSUPPORTED_VERSION and our ranges, so the client retries at one we speak.
+      return this.respond(this.enqueue(), correlationId, apiKey, 0, handler.errorResponse!(api.createRequest(), ErrorCode.UNSUPPORTED_VERSION));
+    }
+    if (apiVersion < api.minVersion || apiVersion > api.maxVersion) {
+      return this.close(`${api.name} version ${apiVersion} does not exist`);
+    }
+    r.pos = 0;
+    let clientId: string | null;
+    let request: object;
+    try {
+      clientId = decodeRequestHeader(r, requestHeaderVersion(apiKey, apiVersion)).clientId;
+      request = api.decodeRequest(r, apiVersion);
+      r.complete(`${api.name} v${apiVersion} request`);
+    } catch (err) {
+      if (err instanceof ProtocolError) return this.close(err.message);
+      throw err;
+    }
+    const slot = this.enqueue();
+    if (apiVersion < (handler.servedFrom ?? handler.versions.min) || apiVersion > handler.versions.max) {
+      if (!handler.errorResponse) return this.close(`${api.name} version ${apiVersion} is not served`);
+      return this.respond(slot, correlationId, apiKey, apiVersion, handler.errorResponse(request, ErrorCode.UNSUPPORTED_VERSION));
+    }
+    this.run(handler, slot, correlationId, apiVersion, clientId, request);
+  }
+
+  private run(handler: Handler, slot: Slot, correlationId: number, apiVersion: number, clientId: string | null, request: object): void {
+    const fail = (err: unknown) => {
+      this.state.log.error(`${API_TABLE[handler.apiKey]!.name} from ${this.peer} failed: ${(err as Error).stack ?? err}`);
+      this.close(null);
+    };
+    try {
+      const result = handler.handle({ broker: this.state, clientId, apiVersion }, request);
+      if (result instanceof Promise) {
+        result.then((response) => this.respond(slot, correlationId, handler.apiKey, apiVersion, response), fail);
+      } else {
+        this.respond(slot, correlationId, handler.apiKey, apiVersion, result);
+      }
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  private enqueue(): Slot {
+    const slot: Slot = { ready: false, bytes: null };
+    this.queue.push(slot);
+    return slot;
+  }
+
+  private respond(slot: Slot, correlationId: number, apiKey: number, apiVersion: number, response: object | null): void {
+    if (this.closed) return;
+    if (response !== null) {
+      const w = new Writer(1024);
+      w.int32(0);
+      w.int32(correlationId);
+      if (responseHeaderVersion(apiKey, apiVersion) >= 1) w.uvarint(0);
+      API_TABLE[apiKey]!.encodeResponse(w, response, apiVersion);
+      const bytes = w.finish();
+      bytes.writeInt32BE(bytes.length - 4, 0);
+      slot.bytes = bytes;
+    }
+    slot.ready = true;
+    this.flushReady();
+  }
+
+  private flushReady(): void {
+    if (this.queue.length === 0 || !this.queue[0].ready) return;
+    this.socket.cork();
+    while (this.queue.length > 0 && this.queue[0].ready) {
+      const slot = this.queue.shift()!;
+      if (slot.bytes) this.socket.write(slot.bytes);
+    }
+    this.socket.uncork();
+    this.updateFlow();
+  }
+
+  /** Pause reading while too many requests are unanswered or the client is not reading its responses. */
+  private updateFlow(): void {
+    if (this.closed) return;
+    const shouldPause = this.queue.length >= this.limits.maxInFlight || this.socket.writableNeedDrain;
+    if (shouldPause && !this.inFlightPaused) this.socket.pause();
+    else if (!shouldPause && this.inFlightPaused) this.socket.resume();
+    this.inFlightPaused = shouldPause;
+  }
+}

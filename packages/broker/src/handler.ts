@@ -1,0 +1,44 @@
+import type { BrokerConfig } from './config/broker-config.ts';
+import type { ClusterIdentity } from './metadata/cluster-identity.ts';
+import type { TopicManager } from './topic-manager.ts';
+import type { Logger } from './logger.ts';
+
+/** What every handler may use: the broker's state, owned by the one event loop. */
+export interface BrokerState {
+  config: BrokerConfig;
+  identity: ClusterIdentity;
+  topics: TopicManager;
+  /** The host and port clients are told to connect to. */
+  advertised: { host: string; port: number };
+  /** Filled once at start-up (ApiVersions reads the table it belongs to). */
+  handlers: Map<number, Handler>;
+  now: () => number;
+  log: Logger;
+  /** Aborted when the broker begins shutting down: long polls answer early. */
+  stopping: AbortSignal;
+}
+
+export interface RequestContext {
+  broker: BrokerState;
+  clientId: string | null;
+  apiVersion: number;
+}
+
+/**
+ * One API key: the versions it advertises, and how it answers. `handle` returns the response, or
+ * null when none is sent (Produce with acks=0). Kafka errors go in the response as data; a thrown
+ * error closes the connection.
+ */
+export interface Handler<Req = any, Res = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  apiKey: number;
+  /** The range advertised in ApiVersions. */
+  versions: { min: number; max: number };
+  /**
+   * The lowest version really served, when it is above the advertised minimum: librdkafka decides
+   * features by exact version points, so some low versions are advertised but refused at request time.
+   */
+  servedFrom?: number;
+  handle(ctx: RequestContext, request: Req): Res | null | Promise<Res | null>;
+  /** The response that refuses a request with one error code everywhere (needed when servedFrom is set). */
+  errorResponse?(request: Req, errorCode: number): Res;
+}

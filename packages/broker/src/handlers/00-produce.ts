@@ -1,0 +1,81 @@
+import {
+  ApiKey, createProduceResponse, createProduceResponsePartitionProduceResponse, createProduceResponseTopicProduceResponse,
+  ErrorCode, type ProduceRequest, type ProduceResponse, type ProduceResponsePartitionProduceResponse,
+  validateProducedBatches,
+} from '@millrace/protocol';
+import type { Handler, RequestContext } from '../handler.ts';
+import type { Partition } from '../partition.ts';
+import { storageErrorCode } from '../storage-errors.ts';
+
+type PartitionResult = ProduceResponsePartitionProduceResponse;
+
+function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionResult {
+  return createProduceResponsePartitionProduceResponse({ index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage });
+}
+
+/**
+ * Validates and appends one partition's batches synchronously (offsets are assigned in arrival
+ * order), then returns a promise of the result once the bytes are fsynced.
+ */
+function appendPartition(ctx: RequestContext, partition: Partition, index: number, records: Buffer | null): Promise<PartitionResult> | PartitionResult {
+  const topics = ctx.broker.topics;
+  const record = topics.get(partition.topic)!.record;
+  const validation = validateProducedBatches(records, { maxMessageBytes: Number(topics.topicConfig(record, 'max.message.bytes')) });
+  if (!validation.ok) {
+    ctx.broker.log.warn(`produce to ${partition.topic}-${index} refused: ${validation.message}`);
+    return failed(index, validation.errorCode, validation.message);
+  }
+  const logAppendTime = topics.topicConfig(record, 'message.timestamp.type') === 'LogAppendTime' ? ctx.broker.now() : null;
+  let appended;
+  try {
+    appended = partition.log.append(records!, partition.leaderEpoch, logAppendTime);
+  } catch (err) {
+    return failed(index, storageErrorCode(err, ctx.broker.log), (err as Error).message);
+  }
+  const result = createProduceResponsePartitionProduceResponse({
+    index,
+    baseOffset: BigInt(appended.baseOffset),
+    logAppendTimeMs: logAppendTime === null ? -1n : BigInt(logAppendTime),
+    logStartOffset: BigInt(partition.log.logStartOffset),
+  });
+  return partition.log.flush().then(
+    () => {
+      partition.notifyNewData();
+      return result;
+    },
+    (err: unknown) => failed(index, storageErrorCode(err, ctx.broker.log), (err as Error).message),
+  );
+}
+
+export const produceHandler: Handler<ProduceRequest, ProduceResponse> = {
+  apiKey: ApiKey.Produce,
+  // Advertised from 0 because librdkafka enables compression only if the range contains v0 (KAFKA-18659);
+  // v0-2 carry the old message formats and are refused at request time.
+  versions: { min: 0, max: 11 },
+  servedFrom: 3,
+  async handle(ctx, request) {
+    if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
+      return this.errorResponse!(request, ErrorCode.INVALID_REQUIRED_ACKS);
+    }
+    const topics = request.topicData.map((t) => ({
+      name: t.name,
+      results: t.partitionData.map((p) => {
+        const partition = ctx.broker.topics.partition(t.name, p.index);
+        return partition ? appendPartition(ctx, partition, p.index, p.records) : failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      }),
+    }));
+    const responses = [];
+    for (const t of topics) {
+      responses.push(createProduceResponseTopicProduceResponse({ name: t.name, partitionResponses: await Promise.all(t.results) }));
+    }
+    // acks=0: the client reads no response; the data is still flushed above before consumers see it.
+    return request.acks === 0 ? null : createProduceResponse({ responses });
+  },
+  errorResponse(request, errorCode) {
+    return createProduceResponse({
+      responses: request.topicData.map((t) =>
+        createProduceResponseTopicProduceResponse({ name: t.name, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) }),
+      ),
+    });
+  },
+};

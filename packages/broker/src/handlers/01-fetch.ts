@@ -1,0 +1,126 @@
+import {
+  ApiKey, createFetchResponse, createFetchResponseFetchableTopicResponse, createFetchResponsePartitionData, EMPTY,
+  ErrorCode, type FetchRequest, type FetchResponse, type FetchResponsePartitionData,
+} from '@millrace/protocol';
+import type { BrokerState, Handler } from '../handler.ts';
+import type { Partition } from '../partition.ts';
+import { storageErrorCode } from '../storage-errors.ts';
+import { waitForData } from '../wait-for-data.ts';
+
+const READ_COMMITTED = 1;
+
+/** Upper bound on a fetch response whatever the client asks, so one request cannot pin the broker's memory. */
+export const MAX_FETCH_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+interface Wanted {
+  partition: Partition | undefined;
+  index: number;
+  fetchOffset: number;
+  partitionMaxBytes: number;
+}
+
+interface Round {
+  topics: { name: string; topicId: string; partitions: FetchResponsePartitionData[] }[];
+  bytes: number;
+  error: boolean;
+}
+
+function partitionResult(index: number, errorCode: number, p: Partition | undefined, readCommitted: boolean, records: Buffer = EMPTY) {
+  const hw = p ? BigInt(p.log.highWatermark) : -1n;
+  return createFetchResponsePartitionData({
+    partitionIndex: index,
+    errorCode,
+    highWatermark: hw,
+    // No transactions yet: everything below the high watermark is stable.
+    lastStableOffset: hw,
+    logStartOffset: p ? BigInt(p.log.logStartOffset) : -1n,
+    abortedTransactions: readCommitted ? [] : null,
+    // Empty record sets are empty bytes, never null: librdkafka reads null as an error.
+    records,
+  });
+}
+
+/** One pass over the requested partitions, reading whatever is there now within the byte limits. */
+async function readRound(state: BrokerState, wanted: { name: string; topicId: string; parts: Wanted[] }[], maxBytes: number, readCommitted: boolean): Promise<Round> {
+  const round: Round = { topics: [], bytes: 0, error: false };
+  for (const t of wanted) {
+    const partitions: FetchResponsePartitionData[] = [];
+    for (const w of t.parts) {
+      const p = w.partition;
+      if (!p) {
+        partitions.push(partitionResult(w.index, t.name === '' ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, undefined, readCommitted));
+        round.error = true;
+        continue;
+      }
+      const log = p.log;
+      if (w.fetchOffset < log.logStartOffset || w.fetchOffset > log.highWatermark) {
+        partitions.push(partitionResult(w.index, ErrorCode.OFFSET_OUT_OF_RANGE, p, readCommitted));
+        round.error = true;
+        continue;
+      }
+      const budget = Math.min(w.partitionMaxBytes, maxBytes - round.bytes);
+      if (w.fetchOffset === log.highWatermark || budget <= 0) {
+        partitions.push(partitionResult(w.index, ErrorCode.NONE, p, readCommitted));
+        continue;
+      }
+      try {
+        // The first batch of the first partition with data is returned whole even over the limits, so a
+        // batch larger than max.partition.fetch.bytes can never block a consumer.
+        const records = await log.read(w.fetchOffset, Math.max(budget, 0), round.bytes === 0);
+        round.bytes += records.length;
+        partitions.push(partitionResult(w.index, ErrorCode.NONE, p, readCommitted, records));
+      } catch (err) {
+        partitions.push(partitionResult(w.index, storageErrorCode(err, state.log), p, readCommitted));
+        round.error = true;
+      }
+    }
+    round.topics.push({ name: t.name, topicId: t.topicId, partitions });
+  }
+  return round;
+}
+
+export const fetchHandler: Handler<FetchRequest, FetchResponse> = {
+  apiKey: ApiKey.Fetch,
+  // v4 is the first with RecordBatch v2 fields (librdkafka's MsgVer2 feature needs it in range);
+  // v17 adds replica directories, for brokers only.
+  versions: { min: 4, max: 16 },
+  async handle(ctx, request) {
+    const state = ctx.broker;
+    if (ctx.apiVersion >= 7 && request.sessionId !== 0) {
+      // We never hand out fetch sessions, so any session id a client names is unknown to us.
+      return createFetchResponse({ errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0 });
+    }
+    const byId = ctx.apiVersion >= 13;
+    const wanted = request.topics.map((t) => {
+      const topic = byId ? state.topics.getById(t.topicId) : state.topics.get(t.topic);
+      return {
+        name: topic?.record.name ?? (byId ? '' : t.topic),
+        topicId: t.topicId,
+        parts: t.partitions.map((p) => ({
+          partition: topic?.partitions[p.partition],
+          index: p.partition,
+          fetchOffset: Number(p.fetchOffset),
+          partitionMaxBytes: Math.max(0, p.partitionMaxBytes),
+        })),
+      };
+    });
+    const maxBytes = Math.min(request.maxBytes > 0 ? request.maxBytes : MAX_FETCH_RESPONSE_BYTES, MAX_FETCH_RESPONSE_BYTES);
+    const readCommitted = request.isolationLevel === READ_COMMITTED;
+    const deadline = state.now() + Math.max(0, request.maxWaitMs);
+    const watched = wanted.flatMap((t) => t.parts.map((p) => p.partition)).filter((p) => p !== undefined);
+    let round = await readRound(state, wanted, maxBytes, readCommitted);
+    // Long poll: wait for new durable data until min_bytes is reached or max_wait_ms passes.
+    while (!round.error && round.bytes < request.minBytes && state.now() < deadline) {
+      const woke = await waitForData(state, watched, deadline - state.now());
+      if (!woke) break;
+      round = await readRound(state, wanted, maxBytes, readCommitted);
+    }
+    return createFetchResponse({
+      // Fetch sessions are declined (id 0): clients then send full fetch requests, which is always correct.
+      sessionId: 0,
+      responses: round.topics.map((t) =>
+        createFetchResponseFetchableTopicResponse({ topic: t.name, topicId: t.topicId, partitions: t.partitions }),
+      ),
+    });
+  },
+};

@@ -1,0 +1,74 @@
+import {
+  ApiKey, createCreateTopicsResponse, createCreateTopicsResponseCreatableTopicConfigs,
+  createCreateTopicsResponseCreatableTopicResult, type CreateTopicsRequest, type CreateTopicsRequestCreatableTopic,
+  type CreateTopicsResponse, type CreateTopicsResponseCreatableTopicResult, ErrorCode,
+} from '@millrace/protocol';
+import { resolveTopicConfig } from '../config/config-sources.ts';
+import { TOPIC_CONFIGS } from '../config/topic-configs.ts';
+import type { BrokerState, Handler } from '../handler.ts';
+import { isFailure, type KafkaFailure } from '../topic-manager.ts';
+
+interface Plan {
+  partitions: number;
+  configs: Record<string, string>;
+}
+
+/** Resolves defaults (-1 partitions or replication factor) and manual assignments, then validates. */
+function plan(state: BrokerState, t: CreateTopicsRequestCreatableTopic): Plan | KafkaFailure {
+  if (t.assignments.length > 0 && (t.numPartitions !== -1 || t.replicationFactor !== -1)) {
+    return { errorCode: ErrorCode.INVALID_REQUEST, message: 'both replica assignments and partition count or replication factor were given' };
+  }
+  for (const a of t.assignments) {
+    if (a.brokerIds.length !== 1 || a.brokerIds[0] !== state.identity.nodeId) {
+      return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `partition ${a.partitionIndex} is assigned to brokers [${a.brokerIds}], but the only broker is ${state.identity.nodeId}` };
+    }
+  }
+  const partitions = t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? Number(state.config.values['num.partitions']) : t.numPartitions;
+  const replication = t.assignments.length > 0 ? 1 : t.replicationFactor === -1 ? Number(state.config.values['default.replication.factor']) : t.replicationFactor;
+  const configs: Record<string, string> = {};
+  for (const c of t.configs) {
+    if (c.value === null) return { errorCode: ErrorCode.INVALID_CONFIG, message: `config '${c.name}' has a null value` };
+    configs[c.name] = c.value.trim();
+  }
+  return state.topics.validateNewTopic(t.name, partitions, replication, configs) ?? { partitions, configs };
+}
+
+function result(name: string, init: Partial<CreateTopicsResponseCreatableTopicResult>): CreateTopicsResponseCreatableTopicResult {
+  return createCreateTopicsResponseCreatableTopicResult({ name, numPartitions: -1, replicationFactor: -1, configs: null, ...init });
+}
+
+export const createTopicsHandler: Handler<CreateTopicsRequest, CreateTopicsResponse> = {
+  apiKey: ApiKey.CreateTopics,
+  versions: { min: 0, max: 7 },
+  async handle(ctx, request) {
+    const state = ctx.broker;
+    const seen = new Map<string, number>();
+    for (const t of request.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+    const results: CreateTopicsResponseCreatableTopicResult[] = [];
+    for (const t of request.topics) {
+      if (seen.get(t.name)! > 1) {
+        results.push(result(t.name, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${t.name}' appears more than once in the request` }));
+        continue;
+      }
+      const p = plan(state, t);
+      if (isFailure(p)) {
+        results.push(result(t.name, { errorCode: p.errorCode, errorMessage: p.message }));
+        continue;
+      }
+      const topic = request.validateOnly ? null : await state.topics.createTopic(t.name, p.partitions, p.configs);
+      if (topic) state.log.info(`created topic ${t.name} with ${p.partitions} partition(s)`);
+      results.push(
+        result(t.name, {
+          topicId: topic?.record.id,
+          numPartitions: p.partitions,
+          replicationFactor: 1,
+          configs: TOPIC_CONFIGS.map((def) => {
+            const resolved = resolveTopicConfig(def, p.configs, state.config);
+            return createCreateTopicsResponseCreatableTopicConfigs({ name: def.name, value: resolved.value, configSource: resolved.source });
+          }),
+        }),
+      );
+    }
+    return createCreateTopicsResponse({ topics: results });
+  },
+};

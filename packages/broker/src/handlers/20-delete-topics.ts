@@ -1,0 +1,35 @@
+import {
+  ApiKey, createDeleteTopicsResponse, createDeleteTopicsResponseDeletableTopicResult, type DeleteTopicsRequest,
+  type DeleteTopicsResponse, ErrorCode, ZERO_UUID,
+} from '@millrace/protocol';
+import type { Handler } from '../handler.ts';
+
+export const deleteTopicsHandler: Handler<DeleteTopicsRequest, DeleteTopicsResponse> = {
+  apiKey: ApiKey.DeleteTopics,
+  versions: { min: 0, max: 6 },
+  async handle(ctx, request) {
+    const state = ctx.broker;
+    // v6 names topics by name or by id; earlier versions by name only.
+    const wanted = ctx.apiVersion >= 6 ? request.topics : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+    const responses = [];
+    for (const w of wanted) {
+      const topic = w.name !== null ? state.topics.get(w.name) : state.topics.getById(w.topicId);
+      const unknown = w.name !== null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
+      let errorCode: number = topic ? ErrorCode.NONE : unknown;
+      if (topic && state.config.values['delete.topic.enable'] !== 'true') errorCode = ErrorCode.TOPIC_DELETION_DISABLED;
+      if (topic && errorCode === ErrorCode.NONE) {
+        await state.topics.deleteTopic(topic.record.name);
+        state.log.info(`deleted topic ${topic.record.name}`);
+      }
+      responses.push(
+        createDeleteTopicsResponseDeletableTopicResult({
+          name: topic?.record.name ?? w.name,
+          topicId: topic?.record.id ?? w.topicId,
+          errorCode,
+          errorMessage: errorCode === ErrorCode.NONE ? null : topic ? 'topic deletion is disabled (delete.topic.enable=false)' : 'this topic does not exist',
+        }),
+      );
+    }
+    return createDeleteTopicsResponse({ responses });
+  },
+};

@@ -1,0 +1,39 @@
+import {
+  ApiKey, createOffsetForLeaderEpochResponse, createOffsetForLeaderEpochResponseEpochEndOffset,
+  createOffsetForLeaderEpochResponseOffsetForLeaderTopicResult, ErrorCode, type OffsetForLeaderEpochRequest,
+  type OffsetForLeaderEpochResponse,
+} from '@millrace/protocol';
+import type { Handler } from '../handler.ts';
+
+/** "Unknown" in OffsetForLeaderEpoch answers: no such epoch, no such offset. */
+const UNDEFINED = -1;
+
+/**
+ * Clients (librdkafka 2.1+, Java) ask for the end offset of the epoch they last fetched in, to detect
+ * a log truncated under them. A single broker has one epoch per partition, so the answer is the log end.
+ */
+export const offsetForLeaderEpochHandler: Handler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse> = {
+  apiKey: ApiKey.OffsetForLeaderEpoch,
+  versions: { min: 0, max: 4 },
+  handle(ctx, request) {
+    return createOffsetForLeaderEpochResponse({
+      topics: request.topics.map((t) =>
+        createOffsetForLeaderEpochResponseOffsetForLeaderTopicResult({
+          topic: t.topic,
+          partitions: t.partitions.map((q) => {
+            const answer = (errorCode: number, leaderEpoch = UNDEFINED, endOffset = UNDEFINED) =>
+              createOffsetForLeaderEpochResponseEpochEndOffset({ partition: q.partition, errorCode, leaderEpoch, endOffset: BigInt(endOffset) });
+            const p = ctx.broker.topics.partition(t.topic, q.partition);
+            if (!p) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            if (ctx.apiVersion >= 2 && q.currentLeaderEpoch !== -1) {
+              if (q.currentLeaderEpoch < p.leaderEpoch) return answer(ErrorCode.FENCED_LEADER_EPOCH);
+              if (q.currentLeaderEpoch > p.leaderEpoch) return answer(ErrorCode.UNKNOWN_LEADER_EPOCH);
+            }
+            if (q.leaderEpoch < p.leaderEpoch) return answer(ErrorCode.NONE);
+            return answer(ErrorCode.NONE, p.leaderEpoch, p.log.logEndOffset);
+          }),
+        }),
+      ),
+    });
+  },
+};

@@ -1,0 +1,29 @@
+import {
+  type AlterConfigsRequest, type AlterConfigsResponse, ApiKey, createAlterConfigsResponse,
+  createAlterConfigsResponseAlterConfigsResourceResponse,
+} from '@millrace/protocol';
+import { replaceTopicConfigs } from '../config/alter-topic-configs.ts';
+import type { Handler } from '../handler.ts';
+
+/** The legacy AlterConfigs: the configs given replace every override the resource had. */
+export const alterConfigsHandler: Handler<AlterConfigsRequest, AlterConfigsResponse> = {
+  apiKey: ApiKey.AlterConfigs,
+  versions: { min: 0, max: 2 },
+  handle(ctx, request) {
+    return createAlterConfigsResponse({
+      responses: request.resources.map((res) => {
+        const failure = replaceTopicConfigs(ctx.broker, res.resourceType, res.resourceName, () => {
+          const configs: Record<string, string> = {};
+          for (const c of res.configs) if (c.value !== null) configs[c.name] = c.value.trim();
+          return configs;
+        }, request.validateOnly);
+        return createAlterConfigsResponseAlterConfigsResourceResponse({
+          resourceType: res.resourceType,
+          resourceName: res.resourceName,
+          errorCode: failure?.errorCode ?? 0,
+          errorMessage: failure?.message ?? null,
+        });
+      }),
+    });
+  },
+};

@@ -1,0 +1,39 @@
+import {
+  ApiKey, createCreatePartitionsResponse, createCreatePartitionsResponseCreatePartitionsTopicResult,
+  type CreatePartitionsRequest, type CreatePartitionsResponse, ErrorCode,
+} from '@millrace/protocol';
+import type { Handler } from '../handler.ts';
+import { MAX_PARTITIONS } from '../topic-manager.ts';
+
+export const createPartitionsHandler: Handler<CreatePartitionsRequest, CreatePartitionsResponse> = {
+  apiKey: ApiKey.CreatePartitions,
+  versions: { min: 0, max: 3 },
+  async handle(ctx, request) {
+    const state = ctx.broker;
+    const results = [];
+    for (const t of request.topics) {
+      const topic = state.topics.get(t.name);
+      const current = topic?.partitions.length ?? 0;
+      let errorCode: number = ErrorCode.NONE;
+      let errorMessage: string | null = null;
+      if (!topic) {
+        errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        errorMessage = `topic '${t.name}' does not exist`;
+      } else if (t.count <= current) {
+        errorCode = ErrorCode.INVALID_PARTITIONS;
+        errorMessage = `topic '${t.name}' has ${current} partition(s); the new count must be larger, not ${t.count}`;
+      } else if (t.count > MAX_PARTITIONS) {
+        errorCode = ErrorCode.INVALID_PARTITIONS;
+        errorMessage = `at most ${MAX_PARTITIONS} partitions per topic`;
+      } else if (t.assignments && (t.assignments.length !== t.count - current || t.assignments.some((a) => a.brokerIds.length !== 1 || a.brokerIds[0] !== state.identity.nodeId))) {
+        errorCode = ErrorCode.INVALID_REPLICA_ASSIGNMENT;
+        errorMessage = `assignments must name broker ${state.identity.nodeId} once for each of the ${t.count - current} new partition(s)`;
+      } else if (!request.validateOnly) {
+        await state.topics.addPartitions(t.name, t.count);
+        state.log.info(`topic ${t.name} now has ${t.count} partitions`);
+      }
+      results.push(createCreatePartitionsResponseCreatePartitionsTopicResult({ name: t.name, errorCode, errorMessage }));
+    }
+    return createCreatePartitionsResponse({ results });
+  },
+};

@@ -1,0 +1,30 @@
+import {
+  ApiKey, createDescribeClusterResponse, createDescribeClusterResponseDescribeClusterBroker,
+  type DescribeClusterRequest, type DescribeClusterResponse, ErrorCode,
+} from '@millrace/protocol';
+import type { Handler } from '../handler.ts';
+
+const BROKERS_ENDPOINT = 1;
+const OPERATIONS_OMITTED = -2147483648;
+
+export const describeClusterHandler: Handler<DescribeClusterRequest, DescribeClusterResponse> = {
+  apiKey: ApiKey.DescribeCluster,
+  versions: { min: 0, max: 1 },
+  handle(ctx, request) {
+    const state = ctx.broker;
+    if (ctx.apiVersion >= 1 && request.endpointType !== BROKERS_ENDPOINT) {
+      return createDescribeClusterResponse({
+        errorCode: ErrorCode.MISMATCHED_ENDPOINT_TYPE,
+        errorMessage: 'this is a broker endpoint; there are no separate controller endpoints',
+        endpointType: BROKERS_ENDPOINT,
+      });
+    }
+    return createDescribeClusterResponse({
+      endpointType: BROKERS_ENDPOINT,
+      clusterId: state.identity.clusterId,
+      controllerId: state.identity.nodeId,
+      brokers: [createDescribeClusterResponseDescribeClusterBroker({ brokerId: state.identity.nodeId, host: state.advertised.host, port: state.advertised.port })],
+      clusterAuthorizedOperations: OPERATIONS_OMITTED,
+    });
+  },
+};

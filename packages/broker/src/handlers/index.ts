@@ -1,0 +1,36 @@
+import type { BrokerState, Handler } from '../handler.ts';
+import { produceHandler } from './00-produce.ts';
+import { fetchHandler } from './01-fetch.ts';
+import { listOffsetsHandler } from './02-list-offsets.ts';
+import { metadataHandler } from './03-metadata.ts';
+import { apiVersionsHandler } from './18-api-versions.ts';
+import { createTopicsHandler } from './19-create-topics.ts';
+import { deleteTopicsHandler } from './20-delete-topics.ts';
+import { deleteRecordsHandler } from './21-delete-records.ts';
+import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.ts';
+import { describeConfigsHandler } from './32-describe-configs.ts';
+import { alterConfigsHandler } from './33-alter-configs.ts';
+import { createPartitionsHandler } from './37-create-partitions.ts';
+import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.ts';
+import { describeClusterHandler } from './60-describe-cluster.ts';
+
+/** Every API this broker serves, by key. ApiVersions advertises exactly this table. */
+export function buildHandlers(state: BrokerState): Map<number, Handler> {
+  const handlers: Handler[] = [
+    produceHandler,
+    fetchHandler,
+    listOffsetsHandler,
+    metadataHandler,
+    apiVersionsHandler(state),
+    createTopicsHandler,
+    deleteTopicsHandler,
+    deleteRecordsHandler,
+    offsetForLeaderEpochHandler,
+    describeConfigsHandler,
+    alterConfigsHandler,
+    createPartitionsHandler,
+    incrementalAlterConfigsHandler,
+    describeClusterHandler,
+  ];
+  return new Map(handlers.map((h) => [h.apiKey, h]));
+}

@@ -1,0 +1,32 @@
+import { startCommand, devCommand } from './commands/start.ts';
+
+const USAGE = `millrace: a Kafka-compatible event streaming broker
+
+Usage:
+  millrace dev                      start a broker for development (data in ./.millrace/data, port 9092)
+  millrace start --data-dir DIR     start a broker
+       [--host 127.0.0.1] [--port 9092] [--config server.properties] [--set key=value ...]
+  millrace help                     show this text
+
+Settings use Kafka's server.properties names (num.partitions, log.segment.bytes, ...);
+see docs/configuration.md.`;
+
+/** Runs one command line and returns the process exit code (the broker commands return when stopped). */
+export async function runCli(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case 'start':
+      return startCommand(rest);
+    case 'dev':
+      return devCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`millrace: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}

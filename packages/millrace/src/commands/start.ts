@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Broker, buildBrokerConfig, ConfigError, parseProperties } from '@millrace/broker';
+
+const OPTIONS = {
+  'data-dir': { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  config: { type: 'string' },
+  set: { type: 'string', multiple: true },
+} as const;
+
+interface StartSettings {
+  dataDir: string;
+  host: string;
+  port: number;
+  overrides: Record<string, string>;
+}
+
+function parseStart(args: string[], defaults: { dataDir?: string; host: string; port: number }): StartSettings {
+  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+  const dataDir = values['data-dir'] ?? defaults.dataDir;
+  if (!dataDir) throw new ConfigError('--data-dir DIR is required');
+  const port = values.port === undefined ? defaults.port : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be 0-65535, not "${values.port}"`);
+  const overrides = values.config ? parseProperties(readFileSync(values.config, 'utf8')) : {};
+  for (const pair of values.set ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--set expects key=value, not "${pair}"`);
+    overrides[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return { dataDir: resolve(dataDir), host: values.host ?? defaults.host, port, overrides };
+}
+
+/** Starts a broker and runs until SIGTERM or SIGINT, then shuts down cleanly. */
+async function run(settings: StartSettings, banner: (host: string, port: number) => string): Promise<number> {
+  const config = buildBrokerConfig(settings.overrides);
+  const broker = await Broker.start({ dataDir: settings.dataDir, host: settings.host, port: settings.port, config });
+  console.log(`millrace: listening on ${settings.host}:${broker.port} (data in ${settings.dataDir})`);
+  console.log(banner(broker.state.advertised.host, broker.port));
+  await new Promise<void>((done) => {
+    const stop = (signal: string) => {
+      console.log(`millrace: ${signal} received, shutting down`);
+      broker.stop().then(done, (err: unknown) => {
+        console.error(`millrace: shutdown failed: ${(err as Error).message}`);
+        process.exit(1);
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  console.log('millrace: stopped');
+  return 0;
+}
+
+async function guarded(fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ConfigError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      console.error(`millrace: ${(err as Error).message}`);
+      return 2;
+    }
+    if ((err as { code?: string }).code === 'EADDRINUSE') {
+      console.error(`millrace: ${(err as Error).message}: another process is using that port (choose one with --port)`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+export function startCommand(args: string[]): Promise<number> {
+  return guarded(() => run(parseStart(args, { host: '127.0.0.1', port: 9092 }), (host, port) => `millrace: clients connect with bootstrap servers ${host}:${port}`));
+}
+
+export function devCommand(args: string[]): Promise<number> {
+  const settings = () => parseStart(args, { dataDir: '.millrace/data', host: '127.0.0.1', port: 9092 });
+  return guarded(() =>
+    run(settings(), (host, port) =>
+      [
+        `millrace: development broker ready. Try:`,
+        `  kcat -b ${host}:${port} -L`,
+        `  echo hello | kcat -b ${host}:${port} -t demo -P && kcat -b ${host}:${port} -t demo -C -e`,
+        `  new Kafka({ brokers: ['${host}:${port}'] })   // KafkaJS`,
+        `Stop with Ctrl-C.`,
+      ].join('\n'),
+    ),
+  );
+}
