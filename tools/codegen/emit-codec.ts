@@ -22,12 +22,13 @@ interface Ctx {
 }
 
 function compactCondition(f: FieldModel, ctx: Ctx): string {
-  return f.flexibleOverride ? versionCondition(f.flexibleOverride, ctx.msg.valid) : ctx.flexible;
+  return f.flexibleOverride ? versionCondition(f.flexibleOverride, f.versions) : ctx.flexible;
 }
 
 function nullableCondition(f: FieldModel, ctx: Ctx): string {
   if (f.primitive === 'records') return 'true';
-  return versionCondition(f.nullable, ctx.msg.valid);
+  // Evaluated only where the field is present, so simplified against the field's own versions.
+  return versionCondition(f.nullable, f.versions);
 }
 
 /** Expression reading one primitive value. */

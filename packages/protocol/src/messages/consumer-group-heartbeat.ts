@@ -2,7 +2,7 @@
 import { type Reader, ZERO_UUID } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS } from '../codec-support.ts';
 
 /**
  * ConsumerGroupHeartbeatRequest (API key 68): v0-1, flexible v0-1.
@@ -96,7 +96,7 @@ export function decodeConsumerGroupHeartbeatRequest(r: Reader, version: number):
       m.subscribedTopicNames = a;
     }
   }
-  if (version === 1) m.subscribedTopicRegex = (version === 1 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version === 1) m.subscribedTopicRegex = (flexible ? r.compactNullableString() : r.nullableString());
   m.serverAssignor = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
@@ -126,7 +126,7 @@ export function encodeConsumerGroupHeartbeatRequest(w: Writer, m: ConsumerGroupH
     for (const e of m.subscribedTopicNames) if (flexible) w.compactString(e); else w.string(e);
   }
   if (version === 1) {
-    if (version === 1) { if (flexible) w.compactNullableString(m.subscribedTopicRegex); else w.nullableString(m.subscribedTopicRegex); } else { if (flexible) w.compactString(nonNull(m.subscribedTopicRegex, 'SubscribedTopicRegex')); else w.string(nonNull(m.subscribedTopicRegex, 'SubscribedTopicRegex')); }
+    if (flexible) w.compactNullableString(m.subscribedTopicRegex); else w.nullableString(m.subscribedTopicRegex);
   }
   if (flexible) w.compactNullableString(m.serverAssignor); else w.nullableString(m.serverAssignor);
   if (m.topicPartitions === null) {

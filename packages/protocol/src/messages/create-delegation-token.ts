@@ -2,7 +2,7 @@
 import { type Reader, EMPTY } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS } from '../codec-support.ts';
 
 /**
  * CreateDelegationTokenRequest (API key 38): v0-3, flexible v2-3.
@@ -60,8 +60,8 @@ export function encodeCreateDelegationTokenRequestCreatableRenewers(w: Writer, m
 export function decodeCreateDelegationTokenRequest(r: Reader, version: number): CreateDelegationTokenRequest {
   const flexible = version >= 2;
   const m = createCreateDelegationTokenRequest();
-  if (version === 3) m.ownerPrincipalType = (version === 3 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
-  if (version === 3) m.ownerPrincipalName = (version === 3 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version === 3) m.ownerPrincipalType = (flexible ? r.compactNullableString() : r.nullableString());
+  if (version === 3) m.ownerPrincipalName = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) r.fail('null array Renewers');
@@ -79,10 +79,10 @@ export function decodeCreateDelegationTokenRequest(r: Reader, version: number): 
 export function encodeCreateDelegationTokenRequest(w: Writer, m: CreateDelegationTokenRequest, version: number): void {
   const flexible = version >= 2;
   if (version === 3) {
-    if (version === 3) { if (flexible) w.compactNullableString(m.ownerPrincipalType); else w.nullableString(m.ownerPrincipalType); } else { if (flexible) w.compactString(nonNull(m.ownerPrincipalType, 'OwnerPrincipalType')); else w.string(nonNull(m.ownerPrincipalType, 'OwnerPrincipalType')); }
+    if (flexible) w.compactNullableString(m.ownerPrincipalType); else w.nullableString(m.ownerPrincipalType);
   }
   if (version === 3) {
-    if (version === 3) { if (flexible) w.compactNullableString(m.ownerPrincipalName); else w.nullableString(m.ownerPrincipalName); } else { if (flexible) w.compactString(nonNull(m.ownerPrincipalName, 'OwnerPrincipalName')); else w.string(nonNull(m.ownerPrincipalName, 'OwnerPrincipalName')); }
+    if (flexible) w.compactNullableString(m.ownerPrincipalName); else w.nullableString(m.ownerPrincipalName);
   }
   if (flexible) w.compactArrayLength(m.renewers.length); else w.arrayLength(m.renewers.length);
   for (const e of m.renewers) encodeCreateDelegationTokenRequestCreatableRenewers(w, e, version);

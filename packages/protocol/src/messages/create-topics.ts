@@ -2,7 +2,7 @@
 import { type Reader, ZERO_UUID } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type TaggedFieldOut, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS } from '../codec-support.ts';
 
 /**
  * CreateTopicsRequest (API key 19): v0-7, flexible v5-7.
@@ -252,7 +252,7 @@ export function decodeCreateTopicsResponseCreatableTopicConfigs(r: Reader, versi
   const flexible = version >= 5;
   const m = createCreateTopicsResponseCreatableTopicConfigs();
   if (version >= 5) m.name = (flexible ? r.compactString() : r.string());
-  if (version >= 5) m.value = (version >= 5 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 5) m.value = (flexible ? r.compactNullableString() : r.nullableString());
   if (version >= 5) m.readOnly = r.bool();
   if (version >= 5) m.configSource = r.int8();
   if (version >= 5) m.isSensitive = r.bool();
@@ -266,7 +266,7 @@ export function encodeCreateTopicsResponseCreatableTopicConfigs(w: Writer, m: Cr
     if (flexible) w.compactString(m.name); else w.string(m.name);
   }
   if (version >= 5) {
-    if (version >= 5) { if (flexible) w.compactNullableString(m.value); else w.nullableString(m.value); } else { if (flexible) w.compactString(nonNull(m.value, 'Value')); else w.string(nonNull(m.value, 'Value')); }
+    if (flexible) w.compactNullableString(m.value); else w.nullableString(m.value);
   }
   if (version >= 5) w.bool(m.readOnly);
   if (version >= 5) w.int8(m.configSource);
@@ -280,13 +280,13 @@ export function decodeCreateTopicsResponseCreatableTopicResult(r: Reader, versio
   m.name = (flexible ? r.compactString() : r.string());
   if (version === 7) m.topicId = r.uuid();
   m.errorCode = r.int16();
-  if (version >= 1) m.errorMessage = (version >= 1 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 1) m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   if (version >= 5) m.numPartitions = r.int32();
   if (version >= 5) m.replicationFactor = r.int16();
   if (version >= 5) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) (version >= 5 ? m.configs = null : r.fail('null array Configs'));
+      if (n < 0) m.configs = null;
       else {
         const a: CreateTopicsResponseCreatableTopicConfigs[] = [];
         for (let i = 0; i < n; i++) a.push(decodeCreateTopicsResponseCreatableTopicConfigs(r, version));
@@ -315,7 +315,7 @@ export function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, m: Cre
   if (version === 7) w.uuid(m.topicId);
   w.int16(m.errorCode);
   if (version >= 1) {
-    if (version >= 1) { if (flexible) w.compactNullableString(m.errorMessage); else w.nullableString(m.errorMessage); } else { if (flexible) w.compactString(nonNull(m.errorMessage, 'ErrorMessage')); else w.string(nonNull(m.errorMessage, 'ErrorMessage')); }
+    if (flexible) w.compactNullableString(m.errorMessage); else w.nullableString(m.errorMessage);
   }
   if (version >= 5) w.int32(m.numPartitions);
   if (version >= 5) w.int16(m.replicationFactor);

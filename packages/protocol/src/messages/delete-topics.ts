@@ -42,7 +42,7 @@ export function createDeleteTopicsRequest(init?: Partial<DeleteTopicsRequest>): 
 export function decodeDeleteTopicsRequestDeleteTopicState(r: Reader, version: number): DeleteTopicsRequestDeleteTopicState {
   const flexible = version >= 4;
   const m = createDeleteTopicsRequestDeleteTopicState();
-  if (version === 6) m.name = (version === 6 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version === 6) m.name = (flexible ? r.compactNullableString() : r.nullableString());
   if (version === 6) m.topicId = r.uuid();
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
@@ -51,7 +51,7 @@ export function decodeDeleteTopicsRequestDeleteTopicState(r: Reader, version: nu
 export function encodeDeleteTopicsRequestDeleteTopicState(w: Writer, m: DeleteTopicsRequestDeleteTopicState, version: number): void {
   const flexible = version >= 4;
   if (version === 6) {
-    if (version === 6) { if (flexible) w.compactNullableString(m.name); else w.nullableString(m.name); } else { if (flexible) w.compactString(nonNull(m.name, 'Name')); else w.string(nonNull(m.name, 'Name')); }
+    if (flexible) w.compactNullableString(m.name); else w.nullableString(m.name);
   }
   if (version === 6) w.uuid(m.topicId);
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
@@ -146,7 +146,7 @@ export function decodeDeleteTopicsResponseDeletableTopicResult(r: Reader, versio
   m.name = (version === 6 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
   if (version === 6) m.topicId = r.uuid();
   m.errorCode = r.int16();
-  if (version >= 5) m.errorMessage = (version >= 5 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 5) m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
 }
@@ -157,7 +157,7 @@ export function encodeDeleteTopicsResponseDeletableTopicResult(w: Writer, m: Del
   if (version === 6) w.uuid(m.topicId);
   w.int16(m.errorCode);
   if (version >= 5) {
-    if (version >= 5) { if (flexible) w.compactNullableString(m.errorMessage); else w.nullableString(m.errorMessage); } else { if (flexible) w.compactString(nonNull(m.errorMessage, 'ErrorMessage')); else w.string(nonNull(m.errorMessage, 'ErrorMessage')); }
+    if (flexible) w.compactNullableString(m.errorMessage); else w.nullableString(m.errorMessage);
   }
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
 }

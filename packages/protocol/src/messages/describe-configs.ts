@@ -2,7 +2,7 @@
 import { type Reader } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS } from '../codec-support.ts';
 
 /**
  * DescribeConfigsRequest (API key 32): v0-4, flexible v4.
@@ -188,7 +188,7 @@ export function decodeDescribeConfigsResponseDescribeConfigsSynonym(r: Reader, v
   const flexible = version === 4;
   const m = createDescribeConfigsResponseDescribeConfigsSynonym();
   if (version >= 1) m.name = (flexible ? r.compactString() : r.string());
-  if (version >= 1) m.value = (version >= 1 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 1) m.value = (flexible ? r.compactNullableString() : r.nullableString());
   if (version >= 1) m.source = r.int8();
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
@@ -200,7 +200,7 @@ export function encodeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, m
     if (flexible) w.compactString(m.name); else w.string(m.name);
   }
   if (version >= 1) {
-    if (version >= 1) { if (flexible) w.compactNullableString(m.value); else w.nullableString(m.value); } else { if (flexible) w.compactString(nonNull(m.value, 'Value')); else w.string(nonNull(m.value, 'Value')); }
+    if (flexible) w.compactNullableString(m.value); else w.nullableString(m.value);
   }
   if (version >= 1) w.int8(m.source);
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
@@ -227,7 +227,7 @@ export function decodeDescribeConfigsResponseDescribeConfigsResourceResult(r: Re
     }
   }
   if (version >= 3) m.configType = r.int8();
-  if (version >= 3) m.documentation = (version >= 3 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 3) m.documentation = (flexible ? r.compactNullableString() : r.nullableString());
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
 }
@@ -246,7 +246,7 @@ export function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Wr
   }
   if (version >= 3) w.int8(m.configType);
   if (version >= 3) {
-    if (version >= 3) { if (flexible) w.compactNullableString(m.documentation); else w.nullableString(m.documentation); } else { if (flexible) w.compactString(nonNull(m.documentation, 'Documentation')); else w.string(nonNull(m.documentation, 'Documentation')); }
+    if (flexible) w.compactNullableString(m.documentation); else w.nullableString(m.documentation);
   }
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
 }

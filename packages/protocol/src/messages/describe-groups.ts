@@ -2,7 +2,7 @@
 import { type Reader, EMPTY } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS } from '../codec-support.ts';
 
 /**
  * DescribeGroupsRequest (API key 15): v0-5, flexible v5.
@@ -119,7 +119,7 @@ export function decodeDescribeGroupsResponseDescribedGroupMember(r: Reader, vers
   const flexible = version === 5;
   const m = createDescribeGroupsResponseDescribedGroupMember();
   m.memberId = (flexible ? r.compactString() : r.string());
-  if (version >= 4) m.groupInstanceId = (version >= 4 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 4) m.groupInstanceId = (flexible ? r.compactNullableString() : r.nullableString());
   m.clientId = (flexible ? r.compactString() : r.string());
   m.clientHost = (flexible ? r.compactString() : r.string());
   m.memberMetadata = (flexible ? r.compactBytes() : r.bytes());
@@ -132,7 +132,7 @@ export function encodeDescribeGroupsResponseDescribedGroupMember(w: Writer, m: D
   const flexible = version === 5;
   if (flexible) w.compactString(m.memberId); else w.string(m.memberId);
   if (version >= 4) {
-    if (version >= 4) { if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId); } else { if (flexible) w.compactString(nonNull(m.groupInstanceId, 'GroupInstanceId')); else w.string(nonNull(m.groupInstanceId, 'GroupInstanceId')); }
+    if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId);
   }
   if (flexible) w.compactString(m.clientId); else w.string(m.clientId);
   if (flexible) w.compactString(m.clientHost); else w.string(m.clientHost);

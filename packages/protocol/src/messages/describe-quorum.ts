@@ -2,7 +2,7 @@
 import { type Reader, ZERO_UUID } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS } from '../codec-support.ts';
 
 /**
  * DescribeQuorumRequest (API key 55): v0-2, flexible v0-2.
@@ -249,7 +249,7 @@ export function decodeDescribeQuorumResponsePartitionData(r: Reader, version: nu
   const m = createDescribeQuorumResponsePartitionData();
   m.partitionIndex = r.int32();
   m.errorCode = r.int16();
-  if (version === 2) m.errorMessage = (version === 2 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version === 2) m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   m.leaderId = r.int32();
   m.leaderEpoch = r.int32();
   m.highWatermark = r.int64();
@@ -280,7 +280,7 @@ export function encodeDescribeQuorumResponsePartitionData(w: Writer, m: Describe
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   if (version === 2) {
-    if (version === 2) { if (flexible) w.compactNullableString(m.errorMessage); else w.nullableString(m.errorMessage); } else { if (flexible) w.compactString(nonNull(m.errorMessage, 'ErrorMessage')); else w.string(nonNull(m.errorMessage, 'ErrorMessage')); }
+    if (flexible) w.compactNullableString(m.errorMessage); else w.nullableString(m.errorMessage);
   }
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
@@ -372,7 +372,7 @@ export function decodeDescribeQuorumResponse(r: Reader, version: number): Descri
   const flexible = true;
   const m = createDescribeQuorumResponse();
   m.errorCode = r.int16();
-  if (version === 2) m.errorMessage = (version === 2 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version === 2) m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) r.fail('null array Topics');
@@ -401,7 +401,7 @@ export function encodeDescribeQuorumResponse(w: Writer, m: DescribeQuorumRespons
   const flexible = true;
   w.int16(m.errorCode);
   if (version === 2) {
-    if (version === 2) { if (flexible) w.compactNullableString(m.errorMessage); else w.nullableString(m.errorMessage); } else { if (flexible) w.compactString(nonNull(m.errorMessage, 'ErrorMessage')); else w.string(nonNull(m.errorMessage, 'ErrorMessage')); }
+    if (flexible) w.compactNullableString(m.errorMessage); else w.nullableString(m.errorMessage);
   }
   if (flexible) w.compactArrayLength(m.topics.length); else w.arrayLength(m.topics.length);
   for (const e of m.topics) encodeDescribeQuorumResponseTopicData(w, e, version);

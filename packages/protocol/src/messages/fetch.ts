@@ -2,7 +2,7 @@
 import { type Reader, ZERO_UUID } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type TaggedFieldOut, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull, isDeepEqual } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS, isDeepEqual } from '../codec-support.ts';
 
 /**
  * FetchRequest (API key 1): v0-17, flexible v12-17.
@@ -276,7 +276,7 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
       switch (tag) {
         case 0:
           if (!(version >= 12)) return false;
-          m.clusterId = (version >= 12 ? sub.compactNullableString() : sub.compactString());
+          m.clusterId = sub.compactNullableString();
           return true;
         case 1:
           if (!(version >= 15)) return false;
@@ -311,7 +311,7 @@ export function encodeFetchRequest(w: Writer, m: FetchRequest, version: number):
   if (flexible) {
     const known: TaggedFieldOut[] = [];
     if (version >= 12 && !(m.clusterId === null)) known.push({ tag: 0, write: (w) => {
-      if (version >= 12) { w.compactNullableString(m.clusterId); } else { w.compactString(nonNull(m.clusterId, 'ClusterId')); }
+      w.compactNullableString(m.clusterId);
     } });
     if (version >= 15 && !(isDeepEqual(m.replicaState, createFetchRequestReplicaState()))) known.push({ tag: 1, write: (w) => {
       encodeFetchRequestReplicaState(w, m.replicaState, version);
@@ -548,7 +548,7 @@ export function decodeFetchResponsePartitionData(r: Reader, version: number): Fe
   if (version >= 4) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) (version >= 4 ? m.abortedTransactions = null : r.fail('null array AbortedTransactions'));
+      if (n < 0) m.abortedTransactions = null;
       else {
         const a: FetchResponseAbortedTransaction[] = [];
         for (let i = 0; i < n; i++) a.push(decodeFetchResponseAbortedTransaction(r, version));
@@ -648,7 +648,7 @@ export function decodeFetchResponseNodeEndpoint(r: Reader, version: number): Fet
   if (version >= 16) m.nodeId = r.int32();
   if (version >= 16) m.host = (flexible ? r.compactString() : r.string());
   if (version >= 16) m.port = r.int32();
-  if (version >= 16) m.rack = (version >= 16 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 16) m.rack = (flexible ? r.compactNullableString() : r.nullableString());
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
 }
@@ -661,7 +661,7 @@ export function encodeFetchResponseNodeEndpoint(w: Writer, m: FetchResponseNodeE
   }
   if (version >= 16) w.int32(m.port);
   if (version >= 16) {
-    if (version >= 16) { if (flexible) w.compactNullableString(m.rack); else w.nullableString(m.rack); } else { if (flexible) w.compactString(nonNull(m.rack, 'Rack')); else w.string(nonNull(m.rack, 'Rack')); }
+    if (flexible) w.compactNullableString(m.rack); else w.nullableString(m.rack);
   }
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
 }

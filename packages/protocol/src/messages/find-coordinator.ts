@@ -2,7 +2,7 @@
 import { type Reader } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS } from '../codec-support.ts';
 
 /**
  * FindCoordinatorRequest (API key 10): v0-6, flexible v3-6.
@@ -119,7 +119,7 @@ export function decodeFindCoordinatorResponseCoordinator(r: Reader, version: num
   if (version >= 4) m.host = (flexible ? r.compactString() : r.string());
   if (version >= 4) m.port = r.int32();
   if (version >= 4) m.errorCode = r.int16();
-  if (version >= 4) m.errorMessage = (version >= 4 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 4) m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
 }
@@ -136,7 +136,7 @@ export function encodeFindCoordinatorResponseCoordinator(w: Writer, m: FindCoord
   if (version >= 4) w.int32(m.port);
   if (version >= 4) w.int16(m.errorCode);
   if (version >= 4) {
-    if (version >= 4) { if (flexible) w.compactNullableString(m.errorMessage); else w.nullableString(m.errorMessage); } else { if (flexible) w.compactString(nonNull(m.errorMessage, 'ErrorMessage')); else w.string(nonNull(m.errorMessage, 'ErrorMessage')); }
+    if (flexible) w.compactNullableString(m.errorMessage); else w.nullableString(m.errorMessage);
   }
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
 }
@@ -146,7 +146,7 @@ export function decodeFindCoordinatorResponse(r: Reader, version: number): FindC
   const m = createFindCoordinatorResponse();
   if (version >= 1) m.throttleTimeMs = r.int32();
   if (version <= 3) m.errorCode = r.int16();
-  if ((version >= 1 && version <= 3)) m.errorMessage = ((version >= 1 && version <= 3) ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if ((version >= 1 && version <= 3)) m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   if (version <= 3) m.nodeId = r.int32();
   if (version <= 3) m.host = (flexible ? r.compactString() : r.string());
   if (version <= 3) m.port = r.int32();
@@ -170,7 +170,7 @@ export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorRespo
   if (version >= 1) w.int32(m.throttleTimeMs);
   if (version <= 3) w.int16(m.errorCode);
   if ((version >= 1 && version <= 3)) {
-    if ((version >= 1 && version <= 3)) { if (flexible) w.compactNullableString(m.errorMessage); else w.nullableString(m.errorMessage); } else { if (flexible) w.compactString(nonNull(m.errorMessage, 'ErrorMessage')); else w.string(nonNull(m.errorMessage, 'ErrorMessage')); }
+    if (flexible) w.compactNullableString(m.errorMessage); else w.nullableString(m.errorMessage);
   }
   if (version <= 3) w.int32(m.nodeId);
   if (version <= 3) {

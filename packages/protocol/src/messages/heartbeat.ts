@@ -2,7 +2,7 @@
 import { type Reader } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS } from '../codec-support.ts';
 
 /**
  * HeartbeatRequest (API key 12): v0-4, flexible v4.
@@ -33,7 +33,7 @@ export function decodeHeartbeatRequest(r: Reader, version: number): HeartbeatReq
   m.groupId = (flexible ? r.compactString() : r.string());
   m.generationId = r.int32();
   m.memberId = (flexible ? r.compactString() : r.string());
-  if (version >= 3) m.groupInstanceId = (version >= 3 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 3) m.groupInstanceId = (flexible ? r.compactNullableString() : r.nullableString());
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
 }
@@ -44,7 +44,7 @@ export function encodeHeartbeatRequest(w: Writer, m: HeartbeatRequest, version: 
   w.int32(m.generationId);
   if (flexible) w.compactString(m.memberId); else w.string(m.memberId);
   if (version >= 3) {
-    if (version >= 3) { if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId); } else { if (flexible) w.compactString(nonNull(m.groupInstanceId, 'GroupInstanceId')); else w.string(nonNull(m.groupInstanceId, 'GroupInstanceId')); }
+    if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId);
   }
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
 }

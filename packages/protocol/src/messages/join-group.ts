@@ -74,7 +74,7 @@ export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupReq
   m.sessionTimeoutMs = r.int32();
   if (version >= 1) m.rebalanceTimeoutMs = r.int32();
   m.memberId = (flexible ? r.compactString() : r.string());
-  if (version >= 5) m.groupInstanceId = (version >= 5 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 5) m.groupInstanceId = (flexible ? r.compactNullableString() : r.nullableString());
   m.protocolType = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
@@ -85,7 +85,7 @@ export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupReq
       m.protocols = a;
     }
   }
-  if (version >= 8) m.reason = (version >= 8 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 8) m.reason = (flexible ? r.compactNullableString() : r.nullableString());
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
 }
@@ -97,13 +97,13 @@ export function encodeJoinGroupRequest(w: Writer, m: JoinGroupRequest, version: 
   if (version >= 1) w.int32(m.rebalanceTimeoutMs);
   if (flexible) w.compactString(m.memberId); else w.string(m.memberId);
   if (version >= 5) {
-    if (version >= 5) { if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId); } else { if (flexible) w.compactString(nonNull(m.groupInstanceId, 'GroupInstanceId')); else w.string(nonNull(m.groupInstanceId, 'GroupInstanceId')); }
+    if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId);
   }
   if (flexible) w.compactString(m.protocolType); else w.string(m.protocolType);
   if (flexible) w.compactArrayLength(m.protocols.length); else w.arrayLength(m.protocols.length);
   for (const e of m.protocols) encodeJoinGroupRequestJoinGroupRequestProtocol(w, e, version);
   if (version >= 8) {
-    if (version >= 8) { if (flexible) w.compactNullableString(m.reason); else w.nullableString(m.reason); } else { if (flexible) w.compactString(nonNull(m.reason, 'Reason')); else w.string(nonNull(m.reason, 'Reason')); }
+    if (flexible) w.compactNullableString(m.reason); else w.nullableString(m.reason);
   }
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
 }
@@ -164,7 +164,7 @@ export function decodeJoinGroupResponseJoinGroupResponseMember(r: Reader, versio
   const flexible = version >= 6;
   const m = createJoinGroupResponseJoinGroupResponseMember();
   m.memberId = (flexible ? r.compactString() : r.string());
-  if (version >= 5) m.groupInstanceId = (version >= 5 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 5) m.groupInstanceId = (flexible ? r.compactNullableString() : r.nullableString());
   m.metadata = (flexible ? r.compactBytes() : r.bytes());
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
@@ -174,7 +174,7 @@ export function encodeJoinGroupResponseJoinGroupResponseMember(w: Writer, m: Joi
   const flexible = version >= 6;
   if (flexible) w.compactString(m.memberId); else w.string(m.memberId);
   if (version >= 5) {
-    if (version >= 5) { if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId); } else { if (flexible) w.compactString(nonNull(m.groupInstanceId, 'GroupInstanceId')); else w.string(nonNull(m.groupInstanceId, 'GroupInstanceId')); }
+    if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId);
   }
   if (flexible) w.compactBytes(m.metadata); else w.bytes(m.metadata);
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
@@ -186,7 +186,7 @@ export function decodeJoinGroupResponse(r: Reader, version: number): JoinGroupRe
   if (version >= 2) m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
   m.generationId = r.int32();
-  if (version >= 7) m.protocolType = (version >= 7 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 7) m.protocolType = (flexible ? r.compactNullableString() : r.nullableString());
   m.protocolName = (version >= 7 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
   m.leader = (flexible ? r.compactString() : r.string());
   if (version === 9) m.skipAssignment = r.bool();
@@ -210,7 +210,7 @@ export function encodeJoinGroupResponse(w: Writer, m: JoinGroupResponse, version
   w.int16(m.errorCode);
   w.int32(m.generationId);
   if (version >= 7) {
-    if (version >= 7) { if (flexible) w.compactNullableString(m.protocolType); else w.nullableString(m.protocolType); } else { if (flexible) w.compactString(nonNull(m.protocolType, 'ProtocolType')); else w.string(nonNull(m.protocolType, 'ProtocolType')); }
+    if (flexible) w.compactNullableString(m.protocolType); else w.nullableString(m.protocolType);
   }
   if (version >= 7) { if (flexible) w.compactNullableString(m.protocolName); else w.nullableString(m.protocolName); } else { if (flexible) w.compactString(nonNull(m.protocolName, 'ProtocolName')); else w.string(nonNull(m.protocolName, 'ProtocolName')); }
   if (flexible) w.compactString(m.leader); else w.string(m.leader);

@@ -2,7 +2,7 @@
 import { type Reader } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS } from '../codec-support.ts';
 
 /**
  * LeaveGroupRequest (API key 13): v0-5, flexible v4-5.
@@ -46,8 +46,8 @@ export function decodeLeaveGroupRequestMemberIdentity(r: Reader, version: number
   const flexible = version >= 4;
   const m = createLeaveGroupRequestMemberIdentity();
   if (version >= 3) m.memberId = (flexible ? r.compactString() : r.string());
-  if (version >= 3) m.groupInstanceId = (version >= 3 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
-  if (version === 5) m.reason = (version === 5 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 3) m.groupInstanceId = (flexible ? r.compactNullableString() : r.nullableString());
+  if (version === 5) m.reason = (flexible ? r.compactNullableString() : r.nullableString());
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
 }
@@ -58,10 +58,10 @@ export function encodeLeaveGroupRequestMemberIdentity(w: Writer, m: LeaveGroupRe
     if (flexible) w.compactString(m.memberId); else w.string(m.memberId);
   }
   if (version >= 3) {
-    if (version >= 3) { if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId); } else { if (flexible) w.compactString(nonNull(m.groupInstanceId, 'GroupInstanceId')); else w.string(nonNull(m.groupInstanceId, 'GroupInstanceId')); }
+    if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId);
   }
   if (version === 5) {
-    if (version === 5) { if (flexible) w.compactNullableString(m.reason); else w.nullableString(m.reason); } else { if (flexible) w.compactString(nonNull(m.reason, 'Reason')); else w.string(nonNull(m.reason, 'Reason')); }
+    if (flexible) w.compactNullableString(m.reason); else w.nullableString(m.reason);
   }
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
 }
@@ -141,7 +141,7 @@ export function decodeLeaveGroupResponseMemberResponse(r: Reader, version: numbe
   const flexible = version >= 4;
   const m = createLeaveGroupResponseMemberResponse();
   if (version >= 3) m.memberId = (flexible ? r.compactString() : r.string());
-  if (version >= 3) m.groupInstanceId = (version >= 3 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 3) m.groupInstanceId = (flexible ? r.compactNullableString() : r.nullableString());
   if (version >= 3) m.errorCode = r.int16();
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
@@ -153,7 +153,7 @@ export function encodeLeaveGroupResponseMemberResponse(w: Writer, m: LeaveGroupR
     if (flexible) w.compactString(m.memberId); else w.string(m.memberId);
   }
   if (version >= 3) {
-    if (version >= 3) { if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId); } else { if (flexible) w.compactString(nonNull(m.groupInstanceId, 'GroupInstanceId')); else w.string(nonNull(m.groupInstanceId, 'GroupInstanceId')); }
+    if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId);
   }
   if (version >= 3) w.int16(m.errorCode);
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);

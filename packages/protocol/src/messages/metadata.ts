@@ -197,7 +197,7 @@ export function decodeMetadataResponseMetadataResponseBroker(r: Reader, version:
   m.nodeId = r.int32();
   m.host = (flexible ? r.compactString() : r.string());
   m.port = r.int32();
-  if (version >= 1) m.rack = (version >= 1 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 1) m.rack = (flexible ? r.compactNullableString() : r.nullableString());
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
 }
@@ -208,7 +208,7 @@ export function encodeMetadataResponseMetadataResponseBroker(w: Writer, m: Metad
   if (flexible) w.compactString(m.host); else w.string(m.host);
   w.int32(m.port);
   if (version >= 1) {
-    if (version >= 1) { if (flexible) w.compactNullableString(m.rack); else w.nullableString(m.rack); } else { if (flexible) w.compactString(nonNull(m.rack, 'Rack')); else w.string(nonNull(m.rack, 'Rack')); }
+    if (flexible) w.compactNullableString(m.rack); else w.nullableString(m.rack);
   }
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
 }
@@ -316,7 +316,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
       m.brokers = a;
     }
   }
-  if (version >= 2) m.clusterId = (version >= 2 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 2) m.clusterId = (flexible ? r.compactNullableString() : r.nullableString());
   if (version >= 1) m.controllerId = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
@@ -338,7 +338,7 @@ export function encodeMetadataResponse(w: Writer, m: MetadataResponse, version: 
   if (flexible) w.compactArrayLength(m.brokers.length); else w.arrayLength(m.brokers.length);
   for (const e of m.brokers) encodeMetadataResponseMetadataResponseBroker(w, e, version);
   if (version >= 2) {
-    if (version >= 2) { if (flexible) w.compactNullableString(m.clusterId); else w.nullableString(m.clusterId); } else { if (flexible) w.compactString(nonNull(m.clusterId, 'ClusterId')); else w.string(nonNull(m.clusterId, 'ClusterId')); }
+    if (flexible) w.compactNullableString(m.clusterId); else w.nullableString(m.clusterId);
   }
   if (version >= 1) w.int32(m.controllerId);
   if (flexible) w.compactArrayLength(m.topics.length); else w.arrayLength(m.topics.length);

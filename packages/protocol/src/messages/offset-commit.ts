@@ -2,7 +2,7 @@
 import { type Reader } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS } from '../codec-support.ts';
 
 /**
  * OffsetCommitRequest (API key 8): v0-9, flexible v8-9.
@@ -122,7 +122,7 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
   m.groupId = (flexible ? r.compactString() : r.string());
   if (version >= 1) m.generationIdOrMemberEpoch = r.int32();
   if (version >= 1) m.memberId = (flexible ? r.compactString() : r.string());
-  if (version >= 7) m.groupInstanceId = (version >= 7 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 7) m.groupInstanceId = (flexible ? r.compactNullableString() : r.nullableString());
   if ((version >= 2 && version <= 4)) m.retentionTimeMs = r.int64();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
@@ -145,7 +145,7 @@ export function encodeOffsetCommitRequest(w: Writer, m: OffsetCommitRequest, ver
     if (flexible) w.compactString(m.memberId); else w.string(m.memberId);
   }
   if (version >= 7) {
-    if (version >= 7) { if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId); } else { if (flexible) w.compactString(nonNull(m.groupInstanceId, 'GroupInstanceId')); else w.string(nonNull(m.groupInstanceId, 'GroupInstanceId')); }
+    if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId);
   }
   if ((version >= 2 && version <= 4)) w.int64(m.retentionTimeMs);
   if (flexible) w.compactArrayLength(m.topics.length); else w.arrayLength(m.topics.length);

@@ -2,7 +2,7 @@
 import { type Reader } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS } from '../codec-support.ts';
 
 /**
  * OffsetFetchRequest (API key 9): v0-9, flexible v6-9.
@@ -141,12 +141,12 @@ export function decodeOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, versi
   const flexible = version >= 6;
   const m = createOffsetFetchRequestOffsetFetchRequestGroup();
   if (version >= 8) m.groupId = (flexible ? r.compactString() : r.string());
-  if (version === 9) m.memberId = (version === 9 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version === 9) m.memberId = (flexible ? r.compactNullableString() : r.nullableString());
   if (version === 9) m.memberEpoch = r.int32();
   if (version >= 8) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) (version >= 8 ? m.topics = null : r.fail('null array Topics'));
+      if (n < 0) m.topics = null;
       else {
         const a: OffsetFetchRequestOffsetFetchRequestTopics[] = [];
         for (let i = 0; i < n; i++) a.push(decodeOffsetFetchRequestOffsetFetchRequestTopics(r, version));
@@ -164,7 +164,7 @@ export function encodeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, m: Of
     if (flexible) w.compactString(m.groupId); else w.string(m.groupId);
   }
   if (version === 9) {
-    if (version === 9) { if (flexible) w.compactNullableString(m.memberId); else w.nullableString(m.memberId); } else { if (flexible) w.compactString(nonNull(m.memberId, 'MemberId')); else w.string(nonNull(m.memberId, 'MemberId')); }
+    if (flexible) w.compactNullableString(m.memberId); else w.nullableString(m.memberId);
   }
   if (version === 9) w.int32(m.memberEpoch);
   if (version >= 8) {
@@ -185,7 +185,7 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
   if (version <= 7) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) ((version >= 2 && version <= 7) ? m.topics = null : r.fail('null array Topics'));
+      if (n < 0) (version >= 2 ? m.topics = null : r.fail('null array Topics'));
       else {
         const a: OffsetFetchRequestOffsetFetchRequestTopic[] = [];
         for (let i = 0; i < n; i++) a.push(decodeOffsetFetchRequestOffsetFetchRequestTopic(r, version));
@@ -346,7 +346,7 @@ export function decodeOffsetFetchResponseOffsetFetchResponsePartition(r: Reader,
   if (version <= 7) m.partitionIndex = r.int32();
   if (version <= 7) m.committedOffset = r.int64();
   if ((version >= 5 && version <= 7)) m.committedLeaderEpoch = r.int32();
-  if (version <= 7) m.metadata = (version <= 7 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version <= 7) m.metadata = (flexible ? r.compactNullableString() : r.nullableString());
   if (version <= 7) m.errorCode = r.int16();
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
@@ -358,7 +358,7 @@ export function encodeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer,
   if (version <= 7) w.int64(m.committedOffset);
   if ((version >= 5 && version <= 7)) w.int32(m.committedLeaderEpoch);
   if (version <= 7) {
-    if (version <= 7) { if (flexible) w.compactNullableString(m.metadata); else w.nullableString(m.metadata); } else { if (flexible) w.compactString(nonNull(m.metadata, 'Metadata')); else w.string(nonNull(m.metadata, 'Metadata')); }
+    if (flexible) w.compactNullableString(m.metadata); else w.nullableString(m.metadata);
   }
   if (version <= 7) w.int16(m.errorCode);
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
@@ -401,7 +401,7 @@ export function decodeOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader
   if (version >= 8) m.partitionIndex = r.int32();
   if (version >= 8) m.committedOffset = r.int64();
   if (version >= 8) m.committedLeaderEpoch = r.int32();
-  if (version >= 8) m.metadata = (version >= 8 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 8) m.metadata = (flexible ? r.compactNullableString() : r.nullableString());
   if (version >= 8) m.errorCode = r.int16();
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
@@ -413,7 +413,7 @@ export function encodeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer
   if (version >= 8) w.int64(m.committedOffset);
   if (version >= 8) w.int32(m.committedLeaderEpoch);
   if (version >= 8) {
-    if (version >= 8) { if (flexible) w.compactNullableString(m.metadata); else w.nullableString(m.metadata); } else { if (flexible) w.compactString(nonNull(m.metadata, 'Metadata')); else w.string(nonNull(m.metadata, 'Metadata')); }
+    if (flexible) w.compactNullableString(m.metadata); else w.nullableString(m.metadata);
   }
   if (version >= 8) w.int16(m.errorCode);
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);

@@ -2,7 +2,7 @@
 import { type Reader } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type TaggedFieldOut, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull, isDeepEqual } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS, isDeepEqual } from '../codec-support.ts';
 
 /**
  * ProduceRequest (API key 0): v0-11, flexible v9-11.
@@ -99,7 +99,7 @@ export function encodeProduceRequestTopicProduceData(w: Writer, m: ProduceReques
 export function decodeProduceRequest(r: Reader, version: number): ProduceRequest {
   const flexible = version >= 9;
   const m = createProduceRequest();
-  if (version >= 3) m.transactionalId = (version >= 3 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 3) m.transactionalId = (flexible ? r.compactNullableString() : r.nullableString());
   m.acks = r.int16();
   m.timeoutMs = r.int32();
   {
@@ -118,7 +118,7 @@ export function decodeProduceRequest(r: Reader, version: number): ProduceRequest
 export function encodeProduceRequest(w: Writer, m: ProduceRequest, version: number): void {
   const flexible = version >= 9;
   if (version >= 3) {
-    if (version >= 3) { if (flexible) w.compactNullableString(m.transactionalId); else w.nullableString(m.transactionalId); } else { if (flexible) w.compactString(nonNull(m.transactionalId, 'TransactionalId')); else w.string(nonNull(m.transactionalId, 'TransactionalId')); }
+    if (flexible) w.compactNullableString(m.transactionalId); else w.nullableString(m.transactionalId);
   }
   w.int16(m.acks);
   w.int32(m.timeoutMs);
@@ -242,7 +242,7 @@ export function decodeProduceResponseBatchIndexAndErrorMessage(r: Reader, versio
   const flexible = version >= 9;
   const m = createProduceResponseBatchIndexAndErrorMessage();
   if (version >= 8) m.batchIndex = r.int32();
-  if (version >= 8) m.batchIndexErrorMessage = (version >= 8 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 8) m.batchIndexErrorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
 }
@@ -251,7 +251,7 @@ export function encodeProduceResponseBatchIndexAndErrorMessage(w: Writer, m: Pro
   const flexible = version >= 9;
   if (version >= 8) w.int32(m.batchIndex);
   if (version >= 8) {
-    if (version >= 8) { if (flexible) w.compactNullableString(m.batchIndexErrorMessage); else w.nullableString(m.batchIndexErrorMessage); } else { if (flexible) w.compactString(nonNull(m.batchIndexErrorMessage, 'BatchIndexErrorMessage')); else w.string(nonNull(m.batchIndexErrorMessage, 'BatchIndexErrorMessage')); }
+    if (flexible) w.compactNullableString(m.batchIndexErrorMessage); else w.nullableString(m.batchIndexErrorMessage);
   }
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
 }
@@ -291,7 +291,7 @@ export function decodeProduceResponsePartitionProduceResponse(r: Reader, version
       }
     }
   }
-  if (version >= 8) m.errorMessage = (version >= 8 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 8) m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   if (flexible) {
     m.unknownTaggedFields = readTaggedFields(r, (tag, sub) => {
       switch (tag) {
@@ -319,7 +319,7 @@ export function encodeProduceResponsePartitionProduceResponse(w: Writer, m: Prod
     for (const e of m.recordErrors) encodeProduceResponseBatchIndexAndErrorMessage(w, e, version);
   }
   if (version >= 8) {
-    if (version >= 8) { if (flexible) w.compactNullableString(m.errorMessage); else w.nullableString(m.errorMessage); } else { if (flexible) w.compactString(nonNull(m.errorMessage, 'ErrorMessage')); else w.string(nonNull(m.errorMessage, 'ErrorMessage')); }
+    if (flexible) w.compactNullableString(m.errorMessage); else w.nullableString(m.errorMessage);
   }
   if (flexible) {
     const known: TaggedFieldOut[] = [];
@@ -361,7 +361,7 @@ export function decodeProduceResponseNodeEndpoint(r: Reader, version: number): P
   if (version >= 10) m.nodeId = r.int32();
   if (version >= 10) m.host = (flexible ? r.compactString() : r.string());
   if (version >= 10) m.port = r.int32();
-  if (version >= 10) m.rack = (version >= 10 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 10) m.rack = (flexible ? r.compactNullableString() : r.nullableString());
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
 }
@@ -374,7 +374,7 @@ export function encodeProduceResponseNodeEndpoint(w: Writer, m: ProduceResponseN
   }
   if (version >= 10) w.int32(m.port);
   if (version >= 10) {
-    if (version >= 10) { if (flexible) w.compactNullableString(m.rack); else w.nullableString(m.rack); } else { if (flexible) w.compactString(nonNull(m.rack, 'Rack')); else w.string(nonNull(m.rack, 'Rack')); }
+    if (flexible) w.compactNullableString(m.rack); else w.nullableString(m.rack);
   }
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
 }

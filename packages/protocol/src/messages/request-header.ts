@@ -2,7 +2,7 @@
 import { type Reader } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS } from '../codec-support.ts';
 
 /**
  * RequestHeader: v0-2, flexible v2.
@@ -33,7 +33,7 @@ export function decodeRequestHeader(r: Reader, version: number): RequestHeader {
   m.requestApiKey = r.int16();
   m.requestApiVersion = r.int16();
   m.correlationId = r.int32();
-  if (version >= 1) m.clientId = (version >= 1 ? r.nullableString() : r.string());
+  if (version >= 1) m.clientId = r.nullableString();
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
 }
@@ -43,8 +43,6 @@ export function encodeRequestHeader(w: Writer, m: RequestHeader, version: number
   w.int16(m.requestApiKey);
   w.int16(m.requestApiVersion);
   w.int32(m.correlationId);
-  if (version >= 1) {
-    if (version >= 1) { w.nullableString(m.clientId); } else { w.string(nonNull(m.clientId, 'ClientId')); }
-  }
+  if (version >= 1) w.nullableString(m.clientId);
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
 }

@@ -2,7 +2,7 @@
 import { type Reader, EMPTY } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS } from '../codec-support.ts';
 
 /**
  * SyncGroupRequest (API key 14): v0-5, flexible v4-5.
@@ -70,9 +70,9 @@ export function decodeSyncGroupRequest(r: Reader, version: number): SyncGroupReq
   m.groupId = (flexible ? r.compactString() : r.string());
   m.generationId = r.int32();
   m.memberId = (flexible ? r.compactString() : r.string());
-  if (version >= 3) m.groupInstanceId = (version >= 3 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
-  if (version === 5) m.protocolType = (version === 5 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
-  if (version === 5) m.protocolName = (version === 5 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 3) m.groupInstanceId = (flexible ? r.compactNullableString() : r.nullableString());
+  if (version === 5) m.protocolType = (flexible ? r.compactNullableString() : r.nullableString());
+  if (version === 5) m.protocolName = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) r.fail('null array Assignments');
@@ -92,13 +92,13 @@ export function encodeSyncGroupRequest(w: Writer, m: SyncGroupRequest, version: 
   w.int32(m.generationId);
   if (flexible) w.compactString(m.memberId); else w.string(m.memberId);
   if (version >= 3) {
-    if (version >= 3) { if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId); } else { if (flexible) w.compactString(nonNull(m.groupInstanceId, 'GroupInstanceId')); else w.string(nonNull(m.groupInstanceId, 'GroupInstanceId')); }
+    if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId);
   }
   if (version === 5) {
-    if (version === 5) { if (flexible) w.compactNullableString(m.protocolType); else w.nullableString(m.protocolType); } else { if (flexible) w.compactString(nonNull(m.protocolType, 'ProtocolType')); else w.string(nonNull(m.protocolType, 'ProtocolType')); }
+    if (flexible) w.compactNullableString(m.protocolType); else w.nullableString(m.protocolType);
   }
   if (version === 5) {
-    if (version === 5) { if (flexible) w.compactNullableString(m.protocolName); else w.nullableString(m.protocolName); } else { if (flexible) w.compactString(nonNull(m.protocolName, 'ProtocolName')); else w.string(nonNull(m.protocolName, 'ProtocolName')); }
+    if (flexible) w.compactNullableString(m.protocolName); else w.nullableString(m.protocolName);
   }
   if (flexible) w.compactArrayLength(m.assignments.length); else w.arrayLength(m.assignments.length);
   for (const e of m.assignments) encodeSyncGroupRequestSyncGroupRequestAssignment(w, e, version);
@@ -136,8 +136,8 @@ export function decodeSyncGroupResponse(r: Reader, version: number): SyncGroupRe
   const m = createSyncGroupResponse();
   if (version >= 1) m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
-  if (version === 5) m.protocolType = (version === 5 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
-  if (version === 5) m.protocolName = (version === 5 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version === 5) m.protocolType = (flexible ? r.compactNullableString() : r.nullableString());
+  if (version === 5) m.protocolName = (flexible ? r.compactNullableString() : r.nullableString());
   m.assignment = (flexible ? r.compactBytes() : r.bytes());
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
@@ -148,10 +148,10 @@ export function encodeSyncGroupResponse(w: Writer, m: SyncGroupResponse, version
   if (version >= 1) w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
   if (version === 5) {
-    if (version === 5) { if (flexible) w.compactNullableString(m.protocolType); else w.nullableString(m.protocolType); } else { if (flexible) w.compactString(nonNull(m.protocolType, 'ProtocolType')); else w.string(nonNull(m.protocolType, 'ProtocolType')); }
+    if (flexible) w.compactNullableString(m.protocolType); else w.nullableString(m.protocolType);
   }
   if (version === 5) {
-    if (version === 5) { if (flexible) w.compactNullableString(m.protocolName); else w.nullableString(m.protocolName); } else { if (flexible) w.compactString(nonNull(m.protocolName, 'ProtocolName')); else w.string(nonNull(m.protocolName, 'ProtocolName')); }
+    if (flexible) w.compactNullableString(m.protocolName); else w.nullableString(m.protocolName);
   }
   if (flexible) w.compactBytes(m.assignment); else w.bytes(m.assignment);
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);

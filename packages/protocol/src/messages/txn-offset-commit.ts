@@ -2,7 +2,7 @@
 import { type Reader } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS } from '../codec-support.ts';
 
 /**
  * TxnOffsetCommitRequest (API key 28): v0-4, flexible v3-4.
@@ -121,7 +121,7 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
   m.producerEpoch = r.int16();
   if (version >= 3) m.generationId = r.int32();
   if (version >= 3) m.memberId = (flexible ? r.compactString() : r.string());
-  if (version >= 3) m.groupInstanceId = (version >= 3 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 3) m.groupInstanceId = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) r.fail('null array Topics');
@@ -146,7 +146,7 @@ export function encodeTxnOffsetCommitRequest(w: Writer, m: TxnOffsetCommitReques
     if (flexible) w.compactString(m.memberId); else w.string(m.memberId);
   }
   if (version >= 3) {
-    if (version >= 3) { if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId); } else { if (flexible) w.compactString(nonNull(m.groupInstanceId, 'GroupInstanceId')); else w.string(nonNull(m.groupInstanceId, 'GroupInstanceId')); }
+    if (flexible) w.compactNullableString(m.groupInstanceId); else w.nullableString(m.groupInstanceId);
   }
   if (flexible) w.compactArrayLength(m.topics.length); else w.arrayLength(m.topics.length);
   for (const e of m.topics) encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w, e, version);

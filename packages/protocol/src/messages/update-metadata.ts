@@ -2,7 +2,7 @@
 import { type Reader, ZERO_UUID } from '../reader.ts';
 import type { Writer } from '../writer.ts';
 import { NO_TAGS, readTaggedFields, writeTaggedFields, type TaggedFieldOut, type UnknownTaggedField } from '../tagged-fields.ts';
-import { NONE_KNOWN, NO_KNOWN_TAGS, nonNull } from '../codec-support.ts';
+import { NONE_KNOWN, NO_KNOWN_TAGS } from '../codec-support.ts';
 
 /**
  * UpdateMetadataRequest (API key 6): v0-8, flexible v6-8.
@@ -260,7 +260,7 @@ export function decodeUpdateMetadataRequestUpdateMetadataBroker(r: Reader, versi
       }
     }
   }
-  if (version >= 2) m.rack = (version >= 2 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string()));
+  if (version >= 2) m.rack = (flexible ? r.compactNullableString() : r.nullableString());
   if (flexible) m.unknownTaggedFields = readTaggedFields(r, NONE_KNOWN);
   return m;
 }
@@ -277,7 +277,7 @@ export function encodeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, m: Up
     for (const e of m.endpoints) encodeUpdateMetadataRequestUpdateMetadataEndpoint(w, e, version);
   }
   if (version >= 2) {
-    if (version >= 2) { if (flexible) w.compactNullableString(m.rack); else w.nullableString(m.rack); } else { if (flexible) w.compactString(nonNull(m.rack, 'Rack')); else w.string(nonNull(m.rack, 'Rack')); }
+    if (flexible) w.compactNullableString(m.rack); else w.nullableString(m.rack);
   }
   if (flexible) writeTaggedFields(w, NO_KNOWN_TAGS, m.unknownTaggedFields);
 }

@@ -1,0 +1,44 @@
+// npm run bench: produce throughput of 1 KiB records with acks=all from a librdkafka producer, and
+// the machine's fsynced sequential write bandwidth measured in the same run, as a ratio.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startBroker } from '../compat/harness/broker-process.ts';
+import { runTool } from '../compat/harness/run-tool.ts';
+import { measureFsyncedWrites } from './disk-limit.ts';
+
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 300_000);
+const RECORD_BYTES = 1024;
+const PARTITIONS = 4;
+const here = import.meta.dirname;
+
+function fmt(n: number): string {
+  return n.toFixed(1).padStart(9);
+}
+
+async function produceWithLibrdkafka(): Promise<{ mbPerSecond: number; recordsPerSecond: number; errors: number }> {
+  const broker = await startBroker({ args: ['--set', `num.partitions=${PARTITIONS}`] });
+  try {
+    const run = await runTool('/usr/bin/python3', [join(here, 'librdkafka-produce.py'), broker.bootstrap, 'bench', String(RECORDS), String(RECORD_BYTES)], { timeoutMs: 300_000 });
+    const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as { bytes: number; records: number; seconds: number; errors: number };
+    return { mbPerSecond: result.bytes / 1e6 / result.seconds, recordsPerSecond: result.records / result.seconds, errors: result.errors };
+  } finally {
+    await broker.stop();
+  }
+}
+
+const disk = measureFsyncedWrites(1 << 20, 512 << 20);
+const produce = await produceWithLibrdkafka();
+const diskAfter = measureFsyncedWrites(1 << 20, 512 << 20);
+const diskMb = (disk.mbPerSecond + diskAfter.mbPerSecond) / 2;
+const rows = [
+  ['fsynced sequential writes, 1 MiB chunks (machine limit)', diskMb, 1],
+  [`librdkafka produce, ${RECORD_BYTES} B records, acks=all, ${PARTITIONS} partitions`, produce.mbPerSecond, produce.mbPerSecond / diskMb],
+] as const;
+console.log(`\n${'measure'.padEnd(70)} ${'MB/s'.padStart(9)} ${'ratio'.padStart(9)}`);
+for (const [name, mb, ratio] of rows) console.log(`${name.padEnd(70)} ${fmt(mb)} ${fmt(ratio)}`);
+console.log(`librdkafka: ${Math.round(produce.recordsPerSecond)} records/s, ${produce.errors} delivery errors`);
+const resultsDir = join(here, 'results');
+mkdirSync(resultsDir, { recursive: true });
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+writeFileSync(join(resultsDir, `bench-${Date.now()}.json`), JSON.stringify({ commit, records: RECORDS, recordBytes: RECORD_BYTES, disk: [disk, diskAfter], produce }, null, 2));
