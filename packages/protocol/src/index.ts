@@ -6,3 +6,7 @@ export { ProtocolError } from './protocol-error.ts';
 export { ErrorCode, errorName, isRetriable, type ErrorCodeName } from './error-codes.ts';
 export { requestHeaderVersion, responseHeaderVersion, FRAME_SIZE_BYTES } from './framing.ts';
 export { NO_TAGS, type UnknownTaggedField } from './tagged-fields.ts';
+export { crc32c } from './crc32c.ts';
+export { BatchField, BATCH_HEADER_SIZE, LOG_OVERHEAD, CURRENT_MAGIC, Attribute, Compression, type CompressionCode } from './records/batch-layout.ts';
+export { readBatchHeader, batchCrcMatches, patchBatchForAppend, completeBatchSize, type BatchHeader } from './records/batch-header.ts';
+export { validateProducedBatches, type ProduceLimits, type ProduceValidation } from './records/produce-validation.ts';

@@ -1,8 +1,9 @@
 import {
   ApiKey, createListOffsetsResponse, createListOffsetsResponseListOffsetsPartitionResponse,
-  createListOffsetsResponseListOffsetsTopicResponse, ErrorCode, type ListOffsetsRequest, type ListOffsetsResponse,
+  createListOffsetsResponseListOffsetsTopicResponse, ErrorCode, type ListOffsetsRequest,
+  type ListOffsetsRequestListOffsetsPartition, type ListOffsetsResponse, type ListOffsetsResponseListOffsetsPartitionResponse,
 } from '@millrace/protocol';
-import type { Handler } from '../handler.ts';
+import type { Handler, RequestContext } from '../handler.ts';
 import type { Partition } from '../partition.ts';
 
 /** Kafka's special timestamps in ListOffsets. */
@@ -17,7 +18,7 @@ interface Found {
 }
 
 /** Offset for one ListOffsets query, or null when no record has a timestamp at or after the one asked. */
-function lookup(p: Partition, timestamp: bigint): Found | null {
+async function lookup(p: Partition, timestamp: bigint): Promise<Found | null> {
   const log = p.log;
   // Single broker, no tiered storage: the earliest local offset is the earliest offset.
   if (timestamp === EARLIEST || timestamp === EARLIEST_LOCAL) return { offset: log.logStartOffset, timestamp: -1 };
@@ -27,41 +28,32 @@ function lookup(p: Partition, timestamp: bigint): Found | null {
   return log.offsetForTimestamp(Number(timestamp));
 }
 
+async function answer(ctx: RequestContext, topic: string, q: ListOffsetsRequestListOffsetsPartition): Promise<ListOffsetsResponseListOffsetsPartitionResponse> {
+  const p = ctx.broker.topics.partition(topic, q.partitionIndex);
+  const respond = (init: Partial<ListOffsetsResponseListOffsetsPartitionResponse>) =>
+    createListOffsetsResponseListOffsetsPartitionResponse({ partitionIndex: q.partitionIndex, timestamp: -1n, offset: -1n, leaderEpoch: -1, ...init });
+  if (!p) return respond({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+  if (q.timestamp < EARLIEST_LOCAL) return respond({ errorCode: ErrorCode.UNSUPPORTED_VERSION });
+  const found = await lookup(p, q.timestamp);
+  if (ctx.apiVersion === 0) {
+    // v0 answers with a list of offsets; the one found is what clients use.
+    return respond({ oldStyleOffsets: found && q.maxNumOffsets > 0 ? [BigInt(found.offset)] : [] });
+  }
+  if (!found) return respond({});
+  return respond({ timestamp: BigInt(found.timestamp), offset: BigInt(found.offset), leaderEpoch: p.leaderEpoch });
+}
+
 export const listOffsetsHandler: Handler<ListOffsetsRequest, ListOffsetsResponse> = {
   apiKey: ApiKey.ListOffsets,
   // v9 adds "earliest pending upload" (tiered storage) and v10 a timeout for remote lookups.
   versions: { min: 0, max: 8 },
-  handle(ctx, request) {
-    const topics = ctx.broker.topics;
-    return createListOffsetsResponse({
-      topics: request.topics.map((t) =>
-        createListOffsetsResponseListOffsetsTopicResponse({
-          name: t.name,
-          partitions: t.partitions.map((q) => {
-            const p = topics.partition(t.name, q.partitionIndex);
-            if (!p) {
-              return createListOffsetsResponseListOffsetsPartitionResponse({ partitionIndex: q.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
-            }
-            if (q.timestamp < 0n && q.timestamp < EARLIEST_LOCAL) {
-              return createListOffsetsResponseListOffsetsPartitionResponse({ partitionIndex: q.partitionIndex, errorCode: ErrorCode.UNSUPPORTED_VERSION });
-            }
-            const found = lookup(p, q.timestamp);
-            if (ctx.apiVersion === 0) {
-              // v0 answers with a list of offsets: the one found (Kafka also listed segment starts; one suffices for clients).
-              return createListOffsetsResponseListOffsetsPartitionResponse({
-                partitionIndex: q.partitionIndex,
-                oldStyleOffsets: found && q.maxNumOffsets > 0 ? [BigInt(found.offset)] : [],
-              });
-            }
-            return createListOffsetsResponseListOffsetsPartitionResponse({
-              partitionIndex: q.partitionIndex,
-              timestamp: BigInt(found?.timestamp ?? -1),
-              offset: BigInt(found?.offset ?? -1),
-              leaderEpoch: found ? p.leaderEpoch : -1,
-            });
-          }),
-        }),
-      ),
-    });
+  async handle(ctx, request) {
+    const topics = [];
+    for (const t of request.topics) {
+      const partitions = [];
+      for (const q of t.partitions) partitions.push(await answer(ctx, t.name, q));
+      topics.push(createListOffsetsResponseListOffsetsTopicResponse({ name: t.name, partitions }));
+    }
+    return createListOffsetsResponse({ topics });
   },
 };

@@ -1,0 +1,306 @@
+import { join } from 'node:path';
+import { BatchField, completeBatchSize, patchBatchForAppend } from '@millrace/protocol';
+import { scanBatches } from './batch-scan.ts';
+import type { Fs } from './fs.ts';
+import { readLogStartOffset, writeLogStartOffset } from './log-start-offset.ts';
+import { Segment, segmentFileName } from './segment.ts';
+import { OffsetOutOfRangeError, StorageError } from './storage-error.ts';
+
+export interface LogConfig {
+  segmentBytes: number;
+  segmentMs: number;
+  indexIntervalBytes: number;
+}
+
+export interface LogOptions {
+  dir: string;
+  fs: Fs;
+  config: LogConfig;
+  now: () => number;
+  /** Told once per segment whose torn tail recovery cut off. */
+  onRecovery?: (message: string) => void;
+}
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+}
+
+interface FlushWaiter {
+  endOffset: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * A partition's log: segments in Kafka's layout, durable by group commit. `append` assigns offsets
+ * synchronously (so they follow arrival order) and queues the bytes; `flush` resolves once they are
+ * written and fdatasync'ed, one sync serving every caller waiting at that moment. The high watermark
+ * is the end of synced data: reads never return anything beyond it.
+ */
+export class PartitionLog {
+  readonly dir: string;
+  private readonly fs: Fs;
+  private config: LogConfig;
+  private readonly now: () => number;
+  private readonly segments: Segment[];
+  private startOffset: number;
+  private durableEnd: number;
+  private waiters: FlushWaiter[] = [];
+  private syncing = false;
+  private failure: StorageError | null = null;
+  /** Sealed segments with bytes still pending: the next flush must write and sync them too. */
+  private sealedPending: Segment[] = [];
+
+  private constructor(options: LogOptions, segments: Segment[], startOffset: number) {
+    this.dir = options.dir;
+    this.fs = options.fs;
+    this.config = options.config;
+    this.now = options.now;
+    this.segments = segments;
+    this.startOffset = startOffset;
+    this.durableEnd = this.active.nextOffset;
+  }
+
+  static async open(options: LogOptions): Promise<PartitionLog> {
+    const { fs, dir } = options;
+    await fs.mkdirp(dir);
+    const bases = (await fs.readdir(dir))
+      .filter((f) => /^\d{20}\.log$/.test(f))
+      .map((f) => Number(f.slice(0, 20)))
+      .sort((a, b) => a - b);
+    const segments: Segment[] = [];
+    for (let i = 0; i < bases.length; i++) {
+      const isLast = i === bases.length - 1;
+      const loaded = isLast ? null : await Segment.load(fs, dir, bases[i], bases[i + 1]);
+      if (loaded) {
+        segments.push(loaded);
+        continue;
+      }
+      const { segment, truncatedBytes } = await Segment.recover(fs, dir, bases[i], options.config.indexIntervalBytes);
+      if (truncatedBytes > 0) options.onRecovery?.(`${join(dir, segmentFileName(bases[i], '.log'))}: cut ${truncatedBytes} bytes of torn or corrupt tail`);
+      segments.push(segment);
+    }
+    if (segments.length === 0) segments.push(Segment.fresh(dir, 0));
+    const storedStart = await readLogStartOffset(fs, dir);
+    const startOffset = Math.max(storedStart ?? 0, segments[0].baseOffset);
+    return new PartitionLog(options, segments, Math.min(startOffset, segments[segments.length - 1].nextOffset));
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+
+  /** The offset the next appended record gets. */
+  get logEndOffset(): number {
+    return this.active.nextOffset;
+  }
+
+  /** End of the data that is fsynced: what consumers may read. */
+  get highWatermark(): number {
+    return this.durableEnd;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  updateConfig(config: LogConfig): void {
+    this.config = config;
+  }
+
+  /**
+   * Appends validated RecordBatch v2 bytes (one or more whole batches), patching each batch's base
+   * offset and leader epoch in place. Synchronous: the offsets are final when it returns.
+   */
+  append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): AppendResult {
+    if (this.failure) throw this.failure;
+    const baseOffset = this.logEndOffset;
+    let at = 0;
+    while (at < batches.length) {
+      const size = completeBatchSize(batches, at);
+      if (size < 0) throw new RangeError(`append of an incomplete batch at byte ${at}`);
+      this.maybeRoll(size);
+      const offset = this.logEndOffset;
+      patchBatchForAppend(batches, at, size, offset, leaderEpoch, logAppendTime);
+      this.active.append(batches, at, size, this.config.indexIntervalBytes, this.now());
+      at += size;
+    }
+    return { baseOffset, lastOffset: this.logEndOffset - 1 };
+  }
+
+  private maybeRoll(nextBatchSize: number): void {
+    const active = this.active;
+    if (active.size === 0) return;
+    const full = active.size + nextBatchSize > this.config.segmentBytes;
+    const old = active.firstAppendAt !== null && this.now() - active.firstAppendAt >= this.config.segmentMs;
+    if (!full && !old) return;
+    if (active.hasPending) this.sealedPending.push(active);
+    this.segments.push(Segment.fresh(this.dir, this.logEndOffset));
+  }
+
+  /** Resolves once everything appended before the call is written and fdatasync'ed. */
+  flush(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    const endOffset = this.logEndOffset;
+    if (endOffset <= this.durableEnd) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ endOffset, resolve, reject });
+      if (!this.syncing) void this.syncLoop();
+    });
+  }
+
+  private async syncLoop(): Promise<void> {
+    this.syncing = true;
+    try {
+      while (this.waiters.length > 0 && !this.failure) {
+        const endOffset = this.logEndOffset;
+        await this.writeAndSync();
+        this.durableEnd = endOffset;
+        const done = this.waiters.filter((w) => w.endOffset <= endOffset);
+        this.waiters = this.waiters.filter((w) => w.endOffset > endOffset);
+        for (const w of done) w.resolve();
+      }
+    } catch (err) {
+      this.failure = new StorageError(`log ${this.dir} is offline after a failed write or fsync: ${(err as Error).message}`, { cause: err });
+      for (const w of this.waiters.splice(0)) w.reject(this.failure);
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  /** One group commit: write every pending byte (sealed segments first), then fdatasync each file written. */
+  private async writeAndSync(): Promise<void> {
+    const touched = this.sealedPending.splice(0);
+    if (this.active.hasPending) touched.push(this.active);
+    for (const segment of touched) await segment.writePending(this.fs);
+    for (const segment of touched) await this.fs.fdatasync(segment.fd);
+    for (const segment of touched) await segment.writeIndexes(this.fs);
+  }
+
+  /** The segment holding `offset` (the last whose base offset is <= it). */
+  private segmentFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid].baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /**
+   * Whole batches starting with the one that contains `offset` (Kafka's rule: a fetch inside a batch
+   * gets that whole batch), at most `maxBytes` unless `minOneBatch` lets the first batch exceed it,
+   * never past the high watermark. Empty at the high watermark; OffsetOutOfRangeError outside the log.
+   */
+  async read(offset: number, maxBytes: number, minOneBatch = true): Promise<Buffer> {
+    if (offset < this.startOffset || offset > this.durableEnd) throw new OffsetOutOfRangeError(offset, this.startOffset, this.durableEnd);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (let i = this.segmentFor(offset); i < this.segments.length && total < maxBytes; i++) {
+      const segment = this.segments[i];
+      if (segment.baseOffset >= this.durableEnd || segment.written === 0) break;
+      const range = await this.batchRange(segment, offset, maxBytes - total, minOneBatch && total === 0);
+      if (range.length === 0) break;
+      const buf = Buffer.allocUnsafe(range.length);
+      const n = await this.fs.read(segment.fd, buf, 0, range.length, range.start);
+      if (n !== range.length) throw new StorageError(`short read of ${segment.dir} at ${range.start}`);
+      chunks.push(buf);
+      total += buf.length;
+      if (!range.reachedEnd) break;
+    }
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+  }
+
+  /** The byte range of whole durable batches to return from one segment, found by walking from the index entry. */
+  private async batchRange(segment: Segment, offset: number, budget: number, minOneBatch: boolean) {
+    let start = -1;
+    let end = -1;
+    let reachedEnd = true;
+    await scanBatches(this.fs, segment.fd, segment.positionAtOrBefore(offset), segment.written, (buf, at, position, size) => {
+      const base = Number(buf.readBigInt64BE(at + BatchField.BASE_OFFSET));
+      const last = base + buf.readInt32BE(at + BatchField.LAST_OFFSET_DELTA);
+      if (base >= this.durableEnd) return false;
+      if (last < offset) return true;
+      if (start < 0) start = position;
+      const taken = end < 0 ? 0 : end - start;
+      if (taken + size > budget && !(minOneBatch && taken === 0)) {
+        reachedEnd = false;
+        return false;
+      }
+      end = position + size;
+      return true;
+    });
+    return start < 0 || end < 0 ? { start: 0, length: 0, reachedEnd: start < 0 } : { start, length: end - start, reachedEnd };
+  }
+
+  /**
+   * The first batch whose max timestamp is >= `timestamp`: its base offset and that timestamp.
+   * Batch-level, like Kafka before it looks inside batches: the offset may belong to a record a
+   * little older than asked. Null when every record is older.
+   */
+  async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    for (const segment of this.segments) {
+      if (segment.maxTimestamp < timestamp || segment.written === 0) continue;
+      const from = segment.timeIndex.before(timestamp);
+      const position = from ? segment.positionAtOrBefore(segment.baseOffset + from[1]) : 0;
+      let found: { offset: number; timestamp: number } | null = null;
+      await scanBatches(this.fs, segment.fd, position, segment.written, (buf, at) => {
+        const base = Number(buf.readBigInt64BE(at + BatchField.BASE_OFFSET));
+        const max = Number(buf.readBigInt64BE(at + BatchField.MAX_TIMESTAMP));
+        if (base >= this.durableEnd) return false;
+        if (max < timestamp) return true;
+        found = { offset: Math.max(base, this.startOffset), timestamp: max };
+        return false;
+      });
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** The offset and timestamp of the record with the largest timestamp (batch-level), or null for an empty log. */
+  maxTimestampOffset(): { offset: number; timestamp: number } | null {
+    let best: { offset: number; timestamp: number } | null = null;
+    for (const segment of this.segments) {
+      if (segment.offsetOfMaxTimestamp >= 0 && segment.offsetOfMaxTimestamp < this.durableEnd && (!best || segment.maxTimestamp > best.timestamp)) {
+        best = { offset: segment.offsetOfMaxTimestamp, timestamp: segment.maxTimestamp };
+      }
+    }
+    return best;
+  }
+
+  /** Moves the log start offset forward (DeleteRecords) and deletes the segments wholly below it. */
+  async deleteRecordsBefore(offset: number): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (offset <= this.startOffset) return;
+    if (offset > this.durableEnd) throw new OffsetOutOfRangeError(offset, this.startOffset, this.durableEnd);
+    this.startOffset = offset;
+    await writeLogStartOffset(this.fs, this.dir, offset);
+    while (this.segments.length > 1 && this.segments[1].baseOffset <= offset) {
+      const gone = this.segments.shift()!;
+      await gone.close(this.fs);
+      for (const suffix of ['.log', '.index', '.timeindex'] as const) await this.fs.unlink(join(this.dir, segmentFileName(gone.baseOffset, suffix)));
+    }
+    await this.fs.fsyncDir(this.dir);
+  }
+
+  /** Flushes what is pending, then closes every file. */
+  async close(): Promise<void> {
+    if (!this.failure) await this.flush();
+    for (const segment of this.segments) await segment.close(this.fs);
+  }
+
+  /** Closes and removes the partition's directory (DeleteTopics). */
+  async delete(): Promise<void> {
+    this.failure ??= new StorageError(`log ${this.dir} was deleted`);
+    for (const w of this.waiters.splice(0)) w.reject(this.failure);
+    for (const segment of this.segments) await segment.close(this.fs);
+    await this.fs.rmrf(this.dir);
+  }
+}

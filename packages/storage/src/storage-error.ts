@@ -1,0 +1,21 @@
+/**
+ * A failure of the log that the broker reports to clients as KAFKA_STORAGE_ERROR. Once a log has
+ * seen one (a failed fsync above all), it refuses every later append and flush: bytes whose
+ * durability is unknown are never acknowledged.
+ */
+export class StorageError extends Error {
+  readonly code = 'KAFKA_STORAGE_ERROR';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StorageError';
+  }
+}
+
+/** A read below the log start offset or past the high watermark (clients get OFFSET_OUT_OF_RANGE). */
+export class OffsetOutOfRangeError extends Error {
+  readonly code = 'OFFSET_OUT_OF_RANGE';
+  constructor(offset: number, start: number, end: number) {
+    super(`offset ${offset} is outside the log's range [${start}, ${end}]`);
+    this.name = 'OffsetOutOfRangeError';
+  }
+}
