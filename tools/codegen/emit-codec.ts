@@ -25,7 +25,7 @@ function compactCondition(f: FieldModel, ctx: Ctx): string {
   return f.flexibleOverride ? versionCondition(f.flexibleOverride, f.versions) : ctx.flexible;
 }
 
-function nullableCondition(f: FieldModel, ctx: Ctx): string {
+function nullableCondition(f: FieldModel): string {
   if (f.primitive === 'records') return 'true';
   // Evaluated only where the field is present, so simplified against the field's own versions.
   return versionCondition(f.nullable, f.versions);
@@ -65,7 +65,7 @@ function writePrimitive(p: Primitive, compact: string, nullable: string, value: 
 export function decodeField(f: FieldModel, ctx: Ctx, r: string): string[] {
   const target = `m.${f.prop}`;
   const compact = compactCondition(f, ctx);
-  const nullable = nullableCondition(f, ctx);
+  const nullable = nullableCondition(f);
   if (f.kind === 'primitive') return [`${target} = ${readPrimitive(f.primitive!, compact, nullable, r)};`];
   if (f.kind === 'struct') {
     const read = `decode${f.struct!.tsName}(${r}, version)`;
@@ -74,12 +74,13 @@ export function decodeField(f: FieldModel, ctx: Ctx, r: string): string[] {
   }
   const element = f.struct ? `decode${f.struct.tsName}(${r}, version)` : readPrimitive(f.primitive!, compact, 'false', r);
   const length = choose(compact, `${r}.compactArrayLength()`, `${r}.arrayLength()`);
-  const onNull = nullable === 'false' ? `${r}.fail('null array ${f.specName}')` : choose(nullable, `${target} = null`, `${r}.fail('null array ${f.specName}')`);
+  const onNull = chooseStatement(nullable, `${target} = null`, `${r}.fail('null array ${f.specName}')`).replace(/;$/, '');
   return [
     '{',
     `  const n = ${length};`,
-    `  if (n < 0) ${onNull};`,
-    '  else {',
+    `  if (n < 0) {`,
+    `    ${onNull};`,
+    '  } else {',
     `    const a: ${f.struct ? f.struct.tsName : elementType(f.primitive!)}[] = [];`,
     `    for (let i = 0; i < n; i++) a.push(${element});`,
     `    ${target} = a;`,
@@ -99,7 +100,7 @@ function elementType(p: Primitive): string {
 export function encodeField(f: FieldModel, ctx: Ctx): string[] {
   const value = `m.${f.prop}`;
   const compact = compactCondition(f, ctx);
-  const nullable = nullableCondition(f, ctx);
+  const nullable = nullableCondition(f);
   const canBeNull = isNullableEver(f) || f.primitive === 'records';
   if (f.kind === 'primitive') return [writePrimitive(f.primitive!, compact, nullable, value, f.specName, canBeNull)];
   if (f.kind === 'struct') {
@@ -151,7 +152,9 @@ export function emitCodec(s: StructModel, msg: MessageModel, exported: boolean):
       for (const f of tagged) {
         const when = versionCondition(f.tagged, msg.valid);
         const body = decodeField(f, { msg, flexible: 'true' }, 'sub');
-        out.push(`        case ${f.tag}:`, `          if (!(${when})) return false;`, ...indent(body, '          '), '          return true;');
+        out.push(`        case ${f.tag}:`);
+        if (when !== 'true') out.push(`          if (!(${when})) return false;`);
+        out.push(...indent(body, '          '), '          return true;');
       }
       out.push('        default:', '          return false;', '      }', '    });', '  }');
     }

@@ -14,10 +14,10 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
 }
 
 /**
- * Validates and appends one partition's batches synchronously (offsets are assigned in arrival
- * order), then returns a promise of the result once the bytes are fsynced.
+ * Validates and appends one partition's batches before its first await (so offsets follow arrival
+ * order), then resolves once the bytes are fsynced.
  */
-function appendPartition(ctx: RequestContext, partition: Partition, index: number, records: Buffer | null): Promise<PartitionResult> | PartitionResult {
+async function appendPartition(ctx: RequestContext, partition: Partition, index: number, records: Buffer | null): Promise<PartitionResult> {
   const topics = ctx.broker.topics;
   const record = topics.get(partition.topic)!.record;
   const validation = validateProducedBatches(records, { maxMessageBytes: Number(topics.topicConfig(record, 'max.message.bytes')) });
@@ -38,13 +38,13 @@ function appendPartition(ctx: RequestContext, partition: Partition, index: numbe
     logAppendTimeMs: logAppendTime === null ? -1n : BigInt(logAppendTime),
     logStartOffset: BigInt(partition.log.logStartOffset),
   });
-  return partition.log.flush().then(
-    () => {
-      partition.notifyNewData();
-      return result;
-    },
-    (err: unknown) => failed(index, storageErrorCode(err, ctx.broker.log), (err as Error).message),
-  );
+  try {
+    await partition.log.flush();
+  } catch (err) {
+    return failed(index, storageErrorCode(err, ctx.broker.log), (err as Error).message);
+  }
+  partition.notifyNewData();
+  return result;
 }
 
 export const produceHandler: Handler<ProduceRequest, ProduceResponse> = {
@@ -61,7 +61,7 @@ export const produceHandler: Handler<ProduceRequest, ProduceResponse> = {
       name: t.name,
       results: t.partitionData.map((p) => {
         const partition = ctx.broker.topics.partition(t.name, p.index);
-        return partition ? appendPartition(ctx, partition, p.index, p.records) : failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        return partition ? appendPartition(ctx, partition, p.index, p.records) : Promise.resolve(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       }),
     }));
     const responses = [];

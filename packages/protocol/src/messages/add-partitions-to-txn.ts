@@ -69,8 +69,9 @@ export function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.partitions = a;
@@ -98,8 +99,9 @@ export function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: 
   if (version >= 4) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Topics');
-      else {
+      if (n < 0) {
+        r.fail('null array Topics');
+      } else {
         const a: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = [];
         for (let i = 0; i < n; i++) a.push(decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version));
         m.topics = a;
@@ -131,8 +133,9 @@ export function decodeAddPartitionsToTxnRequest(r: Reader, version: number): Add
   if (version >= 4) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Transactions');
-      else {
+      if (n < 0) {
+        r.fail('null array Transactions');
+      } else {
         const a: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[] = [];
         for (let i = 0; i < n; i++) a.push(decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, version));
         m.transactions = a;
@@ -145,8 +148,9 @@ export function decodeAddPartitionsToTxnRequest(r: Reader, version: number): Add
   if (version <= 3) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array V3AndBelowTopics');
-      else {
+      if (n < 0) {
+        r.fail('null array V3AndBelowTopics');
+      } else {
         const a: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = [];
         for (let i = 0; i < n; i++) a.push(decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version));
         m.v3AndBelowTopics = a;
@@ -262,8 +266,9 @@ export function decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r:
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array ResultsByPartition');
-    else {
+    if (n < 0) {
+      r.fail('null array ResultsByPartition');
+    } else {
       const a: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version));
       m.resultsByPartition = a;
@@ -288,8 +293,9 @@ export function decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Read
   if (version >= 4) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array TopicResults');
-      else {
+      if (n < 0) {
+        r.fail('null array TopicResults');
+      } else {
         const a: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = [];
         for (let i = 0; i < n; i++) a.push(decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version));
         m.topicResults = a;
@@ -320,8 +326,9 @@ export function decodeAddPartitionsToTxnResponse(r: Reader, version: number): Ad
   if (version >= 4) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array ResultsByTransaction');
-      else {
+      if (n < 0) {
+        r.fail('null array ResultsByTransaction');
+      } else {
         const a: AddPartitionsToTxnResponseAddPartitionsToTxnResult[] = [];
         for (let i = 0; i < n; i++) a.push(decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, version));
         m.resultsByTransaction = a;
@@ -331,8 +338,9 @@ export function decodeAddPartitionsToTxnResponse(r: Reader, version: number): Ad
   if (version <= 3) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array ResultsByTopicV3AndBelow');
-      else {
+      if (n < 0) {
+        r.fail('null array ResultsByTopicV3AndBelow');
+      } else {
         const a: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = [];
         for (let i = 0; i < n; i++) a.push(decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version));
         m.resultsByTopicV3AndBelow = a;

@@ -71,8 +71,9 @@ export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVo
   m.voterDirectoryId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Listeners');
-    else {
+    if (n < 0) {
+      r.fail('null array Listeners');
+    } else {
       const a: AddRaftVoterRequestListener[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAddRaftVoterRequestListener(r, version));
       m.listeners = a;

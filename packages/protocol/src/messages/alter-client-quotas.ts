@@ -105,8 +105,9 @@ export function decodeAlterClientQuotasRequestEntryData(r: Reader, version: numb
   const m = createAlterClientQuotasRequestEntryData();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Entity');
-    else {
+    if (n < 0) {
+      r.fail('null array Entity');
+    } else {
       const a: AlterClientQuotasRequestEntityData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterClientQuotasRequestEntityData(r, version));
       m.entity = a;
@@ -114,8 +115,9 @@ export function decodeAlterClientQuotasRequestEntryData(r: Reader, version: numb
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Ops');
-    else {
+    if (n < 0) {
+      r.fail('null array Ops');
+    } else {
       const a: AlterClientQuotasRequestOpData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterClientQuotasRequestOpData(r, version));
       m.ops = a;
@@ -139,8 +141,9 @@ export function decodeAlterClientQuotasRequest(r: Reader, version: number): Alte
   const m = createAlterClientQuotasRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Entries');
-    else {
+    if (n < 0) {
+      r.fail('null array Entries');
+    } else {
       const a: AlterClientQuotasRequestEntryData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterClientQuotasRequestEntryData(r, version));
       m.entries = a;
@@ -230,8 +233,9 @@ export function decodeAlterClientQuotasResponseEntryData(r: Reader, version: num
   m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Entity');
-    else {
+    if (n < 0) {
+      r.fail('null array Entity');
+    } else {
       const a: AlterClientQuotasResponseEntityData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterClientQuotasResponseEntityData(r, version));
       m.entity = a;
@@ -256,8 +260,9 @@ export function decodeAlterClientQuotasResponse(r: Reader, version: number): Alt
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Entries');
-    else {
+    if (n < 0) {
+      r.fail('null array Entries');
+    } else {
       const a: AlterClientQuotasResponseEntryData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterClientQuotasResponseEntryData(r, version));
       m.entries = a;

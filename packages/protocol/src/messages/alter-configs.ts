@@ -75,8 +75,9 @@ export function decodeAlterConfigsRequestAlterConfigsResource(r: Reader, version
   m.resourceName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Configs');
-    else {
+    if (n < 0) {
+      r.fail('null array Configs');
+    } else {
       const a: AlterConfigsRequestAlterableConfig[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterConfigsRequestAlterableConfig(r, version));
       m.configs = a;
@@ -100,8 +101,9 @@ export function decodeAlterConfigsRequest(r: Reader, version: number): AlterConf
   const m = createAlterConfigsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Resources');
-    else {
+    if (n < 0) {
+      r.fail('null array Resources');
+    } else {
       const a: AlterConfigsRequestAlterConfigsResource[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterConfigsRequestAlterConfigsResource(r, version));
       m.resources = a;
@@ -182,8 +184,9 @@ export function decodeAlterConfigsResponse(r: Reader, version: number): AlterCon
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Responses');
-    else {
+    if (n < 0) {
+      r.fail('null array Responses');
+    } else {
       const a: AlterConfigsResponseAlterConfigsResourceResponse[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterConfigsResponseAlterConfigsResourceResponse(r, version));
       m.responses = a;

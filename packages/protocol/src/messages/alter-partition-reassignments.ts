@@ -56,8 +56,9 @@ export function decodeAlterPartitionReassignmentsRequestReassignablePartition(r:
   m.partitionIndex = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) m.replicas = null;
-    else {
+    if (n < 0) {
+      m.replicas = null;
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.replicas = a;
@@ -85,8 +86,9 @@ export function decodeAlterPartitionReassignmentsRequestReassignableTopic(r: Rea
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: AlterPartitionReassignmentsRequestReassignablePartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterPartitionReassignmentsRequestReassignablePartition(r, version));
       m.partitions = a;
@@ -110,8 +112,9 @@ export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: num
   m.timeoutMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: AlterPartitionReassignmentsRequestReassignableTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterPartitionReassignmentsRequestReassignableTopic(r, version));
       m.topics = a;
@@ -205,8 +208,9 @@ export function decodeAlterPartitionReassignmentsResponseReassignableTopicRespon
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: AlterPartitionReassignmentsResponseReassignablePartitionResponse[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(r, version));
       m.partitions = a;
@@ -232,8 +236,9 @@ export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: nu
   m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Responses');
-    else {
+    if (n < 0) {
+      r.fail('null array Responses');
+    } else {
       const a: AlterPartitionReassignmentsResponseReassignableTopicResponse[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterPartitionReassignmentsResponseReassignableTopicResponse(r, version));
       m.responses = a;

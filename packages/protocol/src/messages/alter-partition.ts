@@ -103,8 +103,9 @@ export function decodeAlterPartitionRequestPartitionData(r: Reader, version: num
   if (version <= 2) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array NewIsr');
-      else {
+      if (n < 0) {
+        r.fail('null array NewIsr');
+      } else {
         const a: number[] = [];
         for (let i = 0; i < n; i++) a.push(r.int32());
         m.newIsr = a;
@@ -114,8 +115,9 @@ export function decodeAlterPartitionRequestPartitionData(r: Reader, version: num
   if (version === 3) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array NewIsrWithEpochs');
-      else {
+      if (n < 0) {
+        r.fail('null array NewIsrWithEpochs');
+      } else {
         const a: AlterPartitionRequestBrokerState[] = [];
         for (let i = 0; i < n; i++) a.push(decodeAlterPartitionRequestBrokerState(r, version));
         m.newIsrWithEpochs = a;
@@ -152,8 +154,9 @@ export function decodeAlterPartitionRequestTopicData(r: Reader, version: number)
   if (version >= 2) m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: AlterPartitionRequestPartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterPartitionRequestPartitionData(r, version));
       m.partitions = a;
@@ -181,8 +184,9 @@ export function decodeAlterPartitionRequest(r: Reader, version: number): AlterPa
   m.brokerEpoch = r.int64();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: AlterPartitionRequestTopicData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterPartitionRequestTopicData(r, version));
       m.topics = a;
@@ -272,8 +276,9 @@ export function decodeAlterPartitionResponsePartitionData(r: Reader, version: nu
   m.leaderEpoch = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Isr');
-    else {
+    if (n < 0) {
+      r.fail('null array Isr');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.isr = a;
@@ -305,8 +310,9 @@ export function decodeAlterPartitionResponseTopicData(r: Reader, version: number
   if (version >= 2) m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: AlterPartitionResponsePartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterPartitionResponsePartitionData(r, version));
       m.partitions = a;
@@ -334,8 +340,9 @@ export function decodeAlterPartitionResponse(r: Reader, version: number): AlterP
   m.errorCode = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: AlterPartitionResponseTopicData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterPartitionResponseTopicData(r, version));
       m.topics = a;

@@ -54,8 +54,9 @@ export function decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reade
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.partitions = a;
@@ -79,8 +80,9 @@ export function decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, ve
   m.path = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version));
       m.topics = a;
@@ -103,8 +105,9 @@ export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): Al
   const m = createAlterReplicaLogDirsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Dirs');
-    else {
+    if (n < 0) {
+      r.fail('null array Dirs');
+    } else {
       const a: AlterReplicaLogDirsRequestAlterReplicaLogDir[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version));
       m.dirs = a;
@@ -189,8 +192,9 @@ export function decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r
   m.topicName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version));
       m.partitions = a;
@@ -214,8 +218,9 @@ export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): A
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Results');
-    else {
+    if (n < 0) {
+      r.fail('null array Results');
+    } else {
       const a: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version));
       m.results = a;

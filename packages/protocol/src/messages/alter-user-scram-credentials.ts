@@ -99,8 +99,9 @@ export function decodeAlterUserScramCredentialsRequest(r: Reader, version: numbe
   const m = createAlterUserScramCredentialsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Deletions');
-    else {
+    if (n < 0) {
+      r.fail('null array Deletions');
+    } else {
       const a: AlterUserScramCredentialsRequestScramCredentialDeletion[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterUserScramCredentialsRequestScramCredentialDeletion(r, version));
       m.deletions = a;
@@ -108,8 +109,9 @@ export function decodeAlterUserScramCredentialsRequest(r: Reader, version: numbe
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Upsertions');
-    else {
+    if (n < 0) {
+      r.fail('null array Upsertions');
+    } else {
       const a: AlterUserScramCredentialsRequestScramCredentialUpsertion[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterUserScramCredentialsRequestScramCredentialUpsertion(r, version));
       m.upsertions = a;
@@ -186,8 +188,9 @@ export function decodeAlterUserScramCredentialsResponse(r: Reader, version: numb
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Results');
-    else {
+    if (n < 0) {
+      r.fail('null array Results');
+    } else {
       const a: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, version));
       m.results = a;

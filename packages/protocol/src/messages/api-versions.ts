@@ -183,8 +183,9 @@ export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersio
   m.errorCode = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array ApiKeys');
-    else {
+    if (n < 0) {
+      r.fail('null array ApiKeys');
+    } else {
       const a: ApiVersionsResponseApiVersion[] = [];
       for (let i = 0; i < n; i++) a.push(decodeApiVersionsResponseApiVersion(r, version));
       m.apiKeys = a;
@@ -198,8 +199,9 @@ export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersio
           if (!(version >= 3)) return false;
           {
             const n = sub.compactArrayLength();
-            if (n < 0) sub.fail('null array SupportedFeatures');
-            else {
+            if (n < 0) {
+              sub.fail('null array SupportedFeatures');
+            } else {
               const a: ApiVersionsResponseSupportedFeatureKey[] = [];
               for (let i = 0; i < n; i++) a.push(decodeApiVersionsResponseSupportedFeatureKey(sub, version));
               m.supportedFeatures = a;
@@ -214,8 +216,9 @@ export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersio
           if (!(version >= 3)) return false;
           {
             const n = sub.compactArrayLength();
-            if (n < 0) sub.fail('null array FinalizedFeatures');
-            else {
+            if (n < 0) {
+              sub.fail('null array FinalizedFeatures');
+            } else {
               const a: ApiVersionsResponseFinalizedFeatureKey[] = [];
               for (let i = 0; i < n; i++) a.push(decodeApiVersionsResponseFinalizedFeatureKey(sub, version));
               m.finalizedFeatures = a;

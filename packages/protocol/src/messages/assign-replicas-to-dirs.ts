@@ -84,8 +84,9 @@ export function decodeAssignReplicasToDirsRequestTopicData(r: Reader, version: n
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: AssignReplicasToDirsRequestPartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAssignReplicasToDirsRequestPartitionData(r, version));
       m.partitions = a;
@@ -109,8 +110,9 @@ export function decodeAssignReplicasToDirsRequestDirectoryData(r: Reader, versio
   m.id = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: AssignReplicasToDirsRequestTopicData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAssignReplicasToDirsRequestTopicData(r, version));
       m.topics = a;
@@ -135,8 +137,9 @@ export function decodeAssignReplicasToDirsRequest(r: Reader, version: number): A
   m.brokerEpoch = r.int64();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Directories');
-    else {
+    if (n < 0) {
+      r.fail('null array Directories');
+    } else {
       const a: AssignReplicasToDirsRequestDirectoryData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAssignReplicasToDirsRequestDirectoryData(r, version));
       m.directories = a;
@@ -239,8 +242,9 @@ export function decodeAssignReplicasToDirsResponseTopicData(r: Reader, version: 
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: AssignReplicasToDirsResponsePartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAssignReplicasToDirsResponsePartitionData(r, version));
       m.partitions = a;
@@ -264,8 +268,9 @@ export function decodeAssignReplicasToDirsResponseDirectoryData(r: Reader, versi
   m.id = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: AssignReplicasToDirsResponseTopicData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAssignReplicasToDirsResponseTopicData(r, version));
       m.topics = a;
@@ -290,8 +295,9 @@ export function decodeAssignReplicasToDirsResponse(r: Reader, version: number): 
   m.errorCode = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Directories');
-    else {
+    if (n < 0) {
+      r.fail('null array Directories');
+    } else {
       const a: AssignReplicasToDirsResponseDirectoryData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAssignReplicasToDirsResponseDirectoryData(r, version));
       m.directories = a;

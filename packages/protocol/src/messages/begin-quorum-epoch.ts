@@ -100,8 +100,9 @@ export function decodeBeginQuorumEpochRequestTopicData(r: Reader, version: numbe
   m.topicName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: BeginQuorumEpochRequestPartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeBeginQuorumEpochRequestPartitionData(r, version));
       m.partitions = a;
@@ -148,8 +149,9 @@ export function decodeBeginQuorumEpochRequest(r: Reader, version: number): Begin
   if (version === 1) m.voterId = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: BeginQuorumEpochRequestTopicData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeBeginQuorumEpochRequestTopicData(r, version));
       m.topics = a;
@@ -158,8 +160,9 @@ export function decodeBeginQuorumEpochRequest(r: Reader, version: number): Begin
   if (version === 1) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array LeaderEndpoints');
-      else {
+      if (n < 0) {
+        r.fail('null array LeaderEndpoints');
+      } else {
         const a: BeginQuorumEpochRequestLeaderEndpoint[] = [];
         for (let i = 0; i < n; i++) a.push(decodeBeginQuorumEpochRequestLeaderEndpoint(r, version));
         m.leaderEndpoints = a;
@@ -277,8 +280,9 @@ export function decodeBeginQuorumEpochResponseTopicData(r: Reader, version: numb
   m.topicName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: BeginQuorumEpochResponsePartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeBeginQuorumEpochResponsePartitionData(r, version));
       m.partitions = a;
@@ -322,8 +326,9 @@ export function decodeBeginQuorumEpochResponse(r: Reader, version: number): Begi
   m.errorCode = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: BeginQuorumEpochResponseTopicData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeBeginQuorumEpochResponseTopicData(r, version));
       m.topics = a;
@@ -336,8 +341,9 @@ export function decodeBeginQuorumEpochResponse(r: Reader, version: number): Begi
           if (!(version === 1)) return false;
           {
             const n = sub.compactArrayLength();
-            if (n < 0) sub.fail('null array NodeEndpoints');
-            else {
+            if (n < 0) {
+              sub.fail('null array NodeEndpoints');
+            } else {
               const a: BeginQuorumEpochResponseNodeEndpoint[] = [];
               for (let i = 0; i < n; i++) a.push(decodeBeginQuorumEpochResponseNodeEndpoint(sub, version));
               m.nodeEndpoints = a;

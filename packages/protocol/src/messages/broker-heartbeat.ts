@@ -46,8 +46,9 @@ export function decodeBrokerHeartbeatRequest(r: Reader, version: number): Broker
           if (!(version === 1)) return false;
           {
             const n = sub.compactArrayLength();
-            if (n < 0) sub.fail('null array OfflineLogDirs');
-            else {
+            if (n < 0) {
+              sub.fail('null array OfflineLogDirs');
+            } else {
               const a: string[] = [];
               for (let i = 0; i < n; i++) a.push(sub.uuid());
               m.offlineLogDirs = a;

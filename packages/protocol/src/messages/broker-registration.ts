@@ -119,8 +119,9 @@ export function decodeBrokerRegistrationRequest(r: Reader, version: number): Bro
   m.incarnationId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Listeners');
-    else {
+    if (n < 0) {
+      r.fail('null array Listeners');
+    } else {
       const a: BrokerRegistrationRequestListener[] = [];
       for (let i = 0; i < n; i++) a.push(decodeBrokerRegistrationRequestListener(r, version));
       m.listeners = a;
@@ -128,8 +129,9 @@ export function decodeBrokerRegistrationRequest(r: Reader, version: number): Bro
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Features');
-    else {
+    if (n < 0) {
+      r.fail('null array Features');
+    } else {
       const a: BrokerRegistrationRequestFeature[] = [];
       for (let i = 0; i < n; i++) a.push(decodeBrokerRegistrationRequestFeature(r, version));
       m.features = a;
@@ -140,8 +142,9 @@ export function decodeBrokerRegistrationRequest(r: Reader, version: number): Bro
   if (version >= 2) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array LogDirs');
-      else {
+      if (n < 0) {
+        r.fail('null array LogDirs');
+      } else {
         const a: string[] = [];
         for (let i = 0; i < n; i++) a.push(r.uuid());
         m.logDirs = a;

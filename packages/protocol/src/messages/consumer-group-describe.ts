@@ -27,8 +27,9 @@ export function decodeConsumerGroupDescribeRequest(r: Reader, version: number): 
   const m = createConsumerGroupDescribeRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array GroupIds');
-    else {
+    if (n < 0) {
+      r.fail('null array GroupIds');
+    } else {
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
       m.groupIds = a;
@@ -158,8 +159,9 @@ export function decodeConsumerGroupDescribeResponseTopicPartitions(r: Reader, ve
   m.topicName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.partitions = a;
@@ -183,8 +185,9 @@ export function decodeConsumerGroupDescribeResponseAssignment(r: Reader, version
   const m = createConsumerGroupDescribeResponseAssignment();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array TopicPartitions');
-    else {
+    if (n < 0) {
+      r.fail('null array TopicPartitions');
+    } else {
       const a: ConsumerGroupDescribeResponseTopicPartitions[] = [];
       for (let i = 0; i < n; i++) a.push(decodeConsumerGroupDescribeResponseTopicPartitions(r, version));
       m.topicPartitions = a;
@@ -212,8 +215,9 @@ export function decodeConsumerGroupDescribeResponseMember(r: Reader, version: nu
   m.clientHost = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array SubscribedTopicNames');
-    else {
+    if (n < 0) {
+      r.fail('null array SubscribedTopicNames');
+    } else {
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
       m.subscribedTopicNames = a;
@@ -254,8 +258,9 @@ export function decodeConsumerGroupDescribeResponseDescribedGroup(r: Reader, ver
   m.assignorName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Members');
-    else {
+    if (n < 0) {
+      r.fail('null array Members');
+    } else {
       const a: ConsumerGroupDescribeResponseMember[] = [];
       for (let i = 0; i < n; i++) a.push(decodeConsumerGroupDescribeResponseMember(r, version));
       m.members = a;
@@ -287,8 +292,9 @@ export function decodeConsumerGroupDescribeResponse(r: Reader, version: number):
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Groups');
-    else {
+    if (n < 0) {
+      r.fail('null array Groups');
+    } else {
       const a: ConsumerGroupDescribeResponseDescribedGroup[] = [];
       for (let i = 0; i < n; i++) a.push(decodeConsumerGroupDescribeResponseDescribedGroup(r, version));
       m.groups = a;

@@ -59,8 +59,9 @@ export function decodeConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, ve
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.partitions = a;
@@ -89,8 +90,9 @@ export function decodeConsumerGroupHeartbeatRequest(r: Reader, version: number):
   m.rebalanceTimeoutMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) m.subscribedTopicNames = null;
-    else {
+    if (n < 0) {
+      m.subscribedTopicNames = null;
+    } else {
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
       m.subscribedTopicNames = a;
@@ -100,8 +102,9 @@ export function decodeConsumerGroupHeartbeatRequest(r: Reader, version: number):
   m.serverAssignor = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) m.topicPartitions = null;
-    else {
+    if (n < 0) {
+      m.topicPartitions = null;
+    } else {
       const a: ConsumerGroupHeartbeatRequestTopicPartitions[] = [];
       for (let i = 0; i < n; i++) a.push(decodeConsumerGroupHeartbeatRequestTopicPartitions(r, version));
       m.topicPartitions = a;
@@ -198,8 +201,9 @@ export function decodeConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, v
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.partitions = a;
@@ -222,8 +226,9 @@ export function decodeConsumerGroupHeartbeatResponseAssignment(r: Reader, versio
   const m = createConsumerGroupHeartbeatResponseAssignment();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array TopicPartitions');
-    else {
+    if (n < 0) {
+      r.fail('null array TopicPartitions');
+    } else {
       const a: ConsumerGroupHeartbeatResponseTopicPartitions[] = [];
       for (let i = 0; i < n; i++) a.push(decodeConsumerGroupHeartbeatResponseTopicPartitions(r, version));
       m.topicPartitions = a;

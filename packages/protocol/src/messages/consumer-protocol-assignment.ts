@@ -34,8 +34,9 @@ export function decodeConsumerProtocolAssignmentTopicPartition(r: Reader, versio
   m.topic = r.string();
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.partitions = a;
@@ -54,8 +55,9 @@ export function decodeConsumerProtocolAssignment(r: Reader, version: number): Co
   const m = createConsumerProtocolAssignment();
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail('null array AssignedPartitions');
-    else {
+    if (n < 0) {
+      r.fail('null array AssignedPartitions');
+    } else {
       const a: ConsumerProtocolAssignmentTopicPartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeConsumerProtocolAssignmentTopicPartition(r, version));
       m.assignedPartitions = a;

@@ -44,8 +44,9 @@ export function decodeConsumerProtocolSubscriptionTopicPartition(r: Reader, vers
   if (version >= 1) {
     {
       const n = r.arrayLength();
-      if (n < 0) r.fail('null array Partitions');
-      else {
+      if (n < 0) {
+        r.fail('null array Partitions');
+      } else {
         const a: number[] = [];
         for (let i = 0; i < n; i++) a.push(r.int32());
         m.partitions = a;
@@ -67,8 +68,9 @@ export function decodeConsumerProtocolSubscription(r: Reader, version: number): 
   const m = createConsumerProtocolSubscription();
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push(r.string());
       m.topics = a;
@@ -78,8 +80,9 @@ export function decodeConsumerProtocolSubscription(r: Reader, version: number): 
   if (version >= 1) {
     {
       const n = r.arrayLength();
-      if (n < 0) r.fail('null array OwnedPartitions');
-      else {
+      if (n < 0) {
+        r.fail('null array OwnedPartitions');
+      } else {
         const a: ConsumerProtocolSubscriptionTopicPartition[] = [];
         for (let i = 0; i < n; i++) a.push(decodeConsumerProtocolSubscriptionTopicPartition(r, version));
         m.ownedPartitions = a;

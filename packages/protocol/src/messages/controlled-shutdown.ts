@@ -93,8 +93,9 @@ export function decodeControlledShutdownResponse(r: Reader, version: number): Co
   m.errorCode = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array RemainingPartitions');
-    else {
+    if (n < 0) {
+      r.fail('null array RemainingPartitions');
+    } else {
       const a: ControlledShutdownResponseRemainingPartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeControlledShutdownResponseRemainingPartition(r, version));
       m.remainingPartitions = a;

@@ -108,8 +108,9 @@ export function decodeControllerRegistrationRequest(r: Reader, version: number):
   m.zkMigrationReady = r.bool();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Listeners');
-    else {
+    if (n < 0) {
+      r.fail('null array Listeners');
+    } else {
       const a: ControllerRegistrationRequestListener[] = [];
       for (let i = 0; i < n; i++) a.push(decodeControllerRegistrationRequestListener(r, version));
       m.listeners = a;
@@ -117,8 +118,9 @@ export function decodeControllerRegistrationRequest(r: Reader, version: number):
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Features');
-    else {
+    if (n < 0) {
+      r.fail('null array Features');
+    } else {
       const a: ControllerRegistrationRequestFeature[] = [];
       for (let i = 0; i < n; i++) a.push(decodeControllerRegistrationRequestFeature(r, version));
       m.features = a;

@@ -76,8 +76,9 @@ export function decodeCreateAclsRequest(r: Reader, version: number): CreateAclsR
   const m = createCreateAclsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Creations');
-    else {
+    if (n < 0) {
+      r.fail('null array Creations');
+    } else {
       const a: CreateAclsRequestAclCreation[] = [];
       for (let i = 0; i < n; i++) a.push(decodeCreateAclsRequestAclCreation(r, version));
       m.creations = a;
@@ -148,8 +149,9 @@ export function decodeCreateAclsResponse(r: Reader, version: number): CreateAcls
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Results');
-    else {
+    if (n < 0) {
+      r.fail('null array Results');
+    } else {
       const a: CreateAclsResponseAclCreationResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeCreateAclsResponseAclCreationResult(r, version));
       m.results = a;

@@ -64,8 +64,9 @@ export function decodeCreateDelegationTokenRequest(r: Reader, version: number): 
   if (version === 3) m.ownerPrincipalName = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Renewers');
-    else {
+    if (n < 0) {
+      r.fail('null array Renewers');
+    } else {
       const a: CreateDelegationTokenRequestCreatableRenewers[] = [];
       for (let i = 0; i < n; i++) a.push(decodeCreateDelegationTokenRequestCreatableRenewers(r, version));
       m.renewers = a;

@@ -57,8 +57,9 @@ export function decodeCreatePartitionsRequestCreatePartitionsAssignment(r: Reade
   const m = createCreatePartitionsRequestCreatePartitionsAssignment();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array BrokerIds');
-    else {
+    if (n < 0) {
+      r.fail('null array BrokerIds');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.brokerIds = a;
@@ -82,8 +83,9 @@ export function decodeCreatePartitionsRequestCreatePartitionsTopic(r: Reader, ve
   m.count = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) m.assignments = null;
-    else {
+    if (n < 0) {
+      m.assignments = null;
+    } else {
       const a: CreatePartitionsRequestCreatePartitionsAssignment[] = [];
       for (let i = 0; i < n; i++) a.push(decodeCreatePartitionsRequestCreatePartitionsAssignment(r, version));
       m.assignments = a;
@@ -111,8 +113,9 @@ export function decodeCreatePartitionsRequest(r: Reader, version: number): Creat
   const m = createCreatePartitionsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: CreatePartitionsRequestCreatePartitionsTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeCreatePartitionsRequestCreatePartitionsTopic(r, version));
       m.topics = a;
@@ -191,8 +194,9 @@ export function decodeCreatePartitionsResponse(r: Reader, version: number): Crea
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Results');
-    else {
+    if (n < 0) {
+      r.fail('null array Results');
+    } else {
       const a: CreatePartitionsResponseCreatePartitionsTopicResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeCreatePartitionsResponseCreatePartitionsTopicResult(r, version));
       m.results = a;

@@ -79,8 +79,9 @@ export function decodeCreateTopicsRequestCreatableReplicaAssignment(r: Reader, v
   m.partitionIndex = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array BrokerIds');
-    else {
+    if (n < 0) {
+      r.fail('null array BrokerIds');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.brokerIds = a;
@@ -122,8 +123,9 @@ export function decodeCreateTopicsRequestCreatableTopic(r: Reader, version: numb
   m.replicationFactor = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Assignments');
-    else {
+    if (n < 0) {
+      r.fail('null array Assignments');
+    } else {
       const a: CreateTopicsRequestCreatableReplicaAssignment[] = [];
       for (let i = 0; i < n; i++) a.push(decodeCreateTopicsRequestCreatableReplicaAssignment(r, version));
       m.assignments = a;
@@ -131,8 +133,9 @@ export function decodeCreateTopicsRequestCreatableTopic(r: Reader, version: numb
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Configs');
-    else {
+    if (n < 0) {
+      r.fail('null array Configs');
+    } else {
       const a: CreateTopicsRequestCreatableTopicConfig[] = [];
       for (let i = 0; i < n; i++) a.push(decodeCreateTopicsRequestCreatableTopicConfig(r, version));
       m.configs = a;
@@ -159,8 +162,9 @@ export function decodeCreateTopicsRequest(r: Reader, version: number): CreateTop
   const m = createCreateTopicsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: CreateTopicsRequestCreatableTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeCreateTopicsRequestCreatableTopic(r, version));
       m.topics = a;
@@ -286,8 +290,9 @@ export function decodeCreateTopicsResponseCreatableTopicResult(r: Reader, versio
   if (version >= 5) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) m.configs = null;
-      else {
+      if (n < 0) {
+        m.configs = null;
+      } else {
         const a: CreateTopicsResponseCreatableTopicConfigs[] = [];
         for (let i = 0; i < n; i++) a.push(decodeCreateTopicsResponseCreatableTopicConfigs(r, version));
         m.configs = a;
@@ -342,8 +347,9 @@ export function decodeCreateTopicsResponse(r: Reader, version: number): CreateTo
   if (version >= 2) m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: CreateTopicsResponseCreatableTopicResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeCreateTopicsResponseCreatableTopicResult(r, version));
       m.topics = a;

@@ -76,8 +76,9 @@ export function decodeDeleteAclsRequest(r: Reader, version: number): DeleteAclsR
   const m = createDeleteAclsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Filters');
-    else {
+    if (n < 0) {
+      r.fail('null array Filters');
+    } else {
       const a: DeleteAclsRequestDeleteAclsFilter[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDeleteAclsRequestDeleteAclsFilter(r, version));
       m.filters = a;
@@ -194,8 +195,9 @@ export function decodeDeleteAclsResponseDeleteAclsFilterResult(r: Reader, versio
   m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array MatchingAcls');
-    else {
+    if (n < 0) {
+      r.fail('null array MatchingAcls');
+    } else {
       const a: DeleteAclsResponseDeleteAclsMatchingAcl[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDeleteAclsResponseDeleteAclsMatchingAcl(r, version));
       m.matchingAcls = a;
@@ -220,8 +222,9 @@ export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAcls
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array FilterResults');
-    else {
+    if (n < 0) {
+      r.fail('null array FilterResults');
+    } else {
       const a: DeleteAclsResponseDeleteAclsFilterResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDeleteAclsResponseDeleteAclsFilterResult(r, version));
       m.filterResults = a;

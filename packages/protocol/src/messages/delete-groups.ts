@@ -25,8 +25,9 @@ export function decodeDeleteGroupsRequest(r: Reader, version: number): DeleteGro
   const m = createDeleteGroupsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array GroupsNames');
-    else {
+    if (n < 0) {
+      r.fail('null array GroupsNames');
+    } else {
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
       m.groupsNames = a;
@@ -97,8 +98,9 @@ export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGr
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Results');
-    else {
+    if (n < 0) {
+      r.fail('null array Results');
+    } else {
       const a: DeleteGroupsResponseDeletableGroupResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDeleteGroupsResponseDeletableGroupResult(r, version));
       m.results = a;

@@ -72,8 +72,9 @@ export function decodeDeleteRecordsRequestDeleteRecordsTopic(r: Reader, version:
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: DeleteRecordsRequestDeleteRecordsPartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDeleteRecordsRequestDeleteRecordsPartition(r, version));
       m.partitions = a;
@@ -96,8 +97,9 @@ export function decodeDeleteRecordsRequest(r: Reader, version: number): DeleteRe
   const m = createDeleteRecordsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: DeleteRecordsRequestDeleteRecordsTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDeleteRecordsRequestDeleteRecordsTopic(r, version));
       m.topics = a;
@@ -188,8 +190,9 @@ export function decodeDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, v
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: DeleteRecordsResponseDeleteRecordsPartitionResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDeleteRecordsResponseDeleteRecordsPartitionResult(r, version));
       m.partitions = a;
@@ -213,8 +216,9 @@ export function decodeDeleteRecordsResponse(r: Reader, version: number): DeleteR
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: DeleteRecordsResponseDeleteRecordsTopicResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDeleteRecordsResponseDeleteRecordsTopicResult(r, version));
       m.topics = a;

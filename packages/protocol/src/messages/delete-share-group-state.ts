@@ -68,8 +68,9 @@ export function decodeDeleteShareGroupStateRequestDeleteStateData(r: Reader, ver
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: DeleteShareGroupStateRequestPartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDeleteShareGroupStateRequestPartitionData(r, version));
       m.partitions = a;
@@ -93,8 +94,9 @@ export function decodeDeleteShareGroupStateRequest(r: Reader, version: number): 
   m.groupId = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: DeleteShareGroupStateRequestDeleteStateData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDeleteShareGroupStateRequestDeleteStateData(r, version));
       m.topics = a;
@@ -182,8 +184,9 @@ export function decodeDeleteShareGroupStateResponseDeleteStateResult(r: Reader, 
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: DeleteShareGroupStateResponsePartitionResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDeleteShareGroupStateResponsePartitionResult(r, version));
       m.partitions = a;
@@ -206,8 +209,9 @@ export function decodeDeleteShareGroupStateResponse(r: Reader, version: number):
   const m = createDeleteShareGroupStateResponse();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Results');
-    else {
+    if (n < 0) {
+      r.fail('null array Results');
+    } else {
       const a: DeleteShareGroupStateResponseDeleteStateResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDeleteShareGroupStateResponseDeleteStateResult(r, version));
       m.results = a;

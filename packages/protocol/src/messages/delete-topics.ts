@@ -63,8 +63,9 @@ export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTop
   if (version === 6) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Topics');
-      else {
+      if (n < 0) {
+        r.fail('null array Topics');
+      } else {
         const a: DeleteTopicsRequestDeleteTopicState[] = [];
         for (let i = 0; i < n; i++) a.push(decodeDeleteTopicsRequestDeleteTopicState(r, version));
         m.topics = a;
@@ -74,8 +75,9 @@ export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTop
   if (version <= 5) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array TopicNames');
-      else {
+      if (n < 0) {
+        r.fail('null array TopicNames');
+      } else {
         const a: string[] = [];
         for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
         m.topicNames = a;
@@ -168,8 +170,9 @@ export function decodeDeleteTopicsResponse(r: Reader, version: number): DeleteTo
   if (version >= 1) m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Responses');
-    else {
+    if (n < 0) {
+      r.fail('null array Responses');
+    } else {
       const a: DeleteTopicsResponseDeletableTopicResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDeleteTopicsResponseDeletableTopicResult(r, version));
       m.responses = a;

@@ -146,8 +146,9 @@ export function decodeDescribeAclsResponseDescribeAclsResource(r: Reader, versio
   if (version >= 1) m.patternType = r.int8();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Acls');
-    else {
+    if (n < 0) {
+      r.fail('null array Acls');
+    } else {
       const a: DescribeAclsResponseAclDescription[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeAclsResponseAclDescription(r, version));
       m.acls = a;
@@ -175,8 +176,9 @@ export function decodeDescribeAclsResponse(r: Reader, version: number): Describe
   m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Resources');
-    else {
+    if (n < 0) {
+      r.fail('null array Resources');
+    } else {
       const a: DescribeAclsResponseDescribeAclsResource[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeAclsResponseDescribeAclsResource(r, version));
       m.resources = a;

@@ -61,8 +61,9 @@ export function decodeDescribeClientQuotasRequest(r: Reader, version: number): D
   const m = createDescribeClientQuotasRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Components');
-    else {
+    if (n < 0) {
+      r.fail('null array Components');
+    } else {
       const a: DescribeClientQuotasRequestComponentData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeClientQuotasRequestComponentData(r, version));
       m.components = a;
@@ -182,8 +183,9 @@ export function decodeDescribeClientQuotasResponseEntryData(r: Reader, version: 
   const m = createDescribeClientQuotasResponseEntryData();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Entity');
-    else {
+    if (n < 0) {
+      r.fail('null array Entity');
+    } else {
       const a: DescribeClientQuotasResponseEntityData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeClientQuotasResponseEntityData(r, version));
       m.entity = a;
@@ -191,8 +193,9 @@ export function decodeDescribeClientQuotasResponseEntryData(r: Reader, version: 
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Values');
-    else {
+    if (n < 0) {
+      r.fail('null array Values');
+    } else {
       const a: DescribeClientQuotasResponseValueData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeClientQuotasResponseValueData(r, version));
       m.values = a;
@@ -219,8 +222,9 @@ export function decodeDescribeClientQuotasResponse(r: Reader, version: number): 
   m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) m.entries = null;
-    else {
+    if (n < 0) {
+      m.entries = null;
+    } else {
       const a: DescribeClientQuotasResponseEntryData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeClientQuotasResponseEntryData(r, version));
       m.entries = a;

@@ -119,8 +119,9 @@ export function decodeDescribeClusterResponse(r: Reader, version: number): Descr
   m.controllerId = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Brokers');
-    else {
+    if (n < 0) {
+      r.fail('null array Brokers');
+    } else {
       const a: DescribeClusterResponseDescribeClusterBroker[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeClusterResponseDescribeClusterBroker(r, version));
       m.brokers = a;

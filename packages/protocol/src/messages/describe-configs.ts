@@ -49,8 +49,9 @@ export function decodeDescribeConfigsRequestDescribeConfigsResource(r: Reader, v
   m.resourceName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) m.configurationKeys = null;
-    else {
+    if (n < 0) {
+      m.configurationKeys = null;
+    } else {
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
       m.configurationKeys = a;
@@ -78,8 +79,9 @@ export function decodeDescribeConfigsRequest(r: Reader, version: number): Descri
   const m = createDescribeConfigsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Resources');
-    else {
+    if (n < 0) {
+      r.fail('null array Resources');
+    } else {
       const a: DescribeConfigsRequestDescribeConfigsResource[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeConfigsRequestDescribeConfigsResource(r, version));
       m.resources = a;
@@ -218,8 +220,9 @@ export function decodeDescribeConfigsResponseDescribeConfigsResourceResult(r: Re
   if (version >= 1) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Synonyms');
-      else {
+      if (n < 0) {
+        r.fail('null array Synonyms');
+      } else {
         const a: DescribeConfigsResponseDescribeConfigsSynonym[] = [];
         for (let i = 0; i < n; i++) a.push(decodeDescribeConfigsResponseDescribeConfigsSynonym(r, version));
         m.synonyms = a;
@@ -260,8 +263,9 @@ export function decodeDescribeConfigsResponseDescribeConfigsResult(r: Reader, ve
   m.resourceName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Configs');
-    else {
+    if (n < 0) {
+      r.fail('null array Configs');
+    } else {
       const a: DescribeConfigsResponseDescribeConfigsResourceResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeConfigsResponseDescribeConfigsResourceResult(r, version));
       m.configs = a;
@@ -288,8 +292,9 @@ export function decodeDescribeConfigsResponse(r: Reader, version: number): Descr
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Results');
-    else {
+    if (n < 0) {
+      r.fail('null array Results');
+    } else {
       const a: DescribeConfigsResponseDescribeConfigsResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeConfigsResponseDescribeConfigsResult(r, version));
       m.results = a;

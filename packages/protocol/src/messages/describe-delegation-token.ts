@@ -55,8 +55,9 @@ export function decodeDescribeDelegationTokenRequest(r: Reader, version: number)
   const m = createDescribeDelegationTokenRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) m.owners = null;
-    else {
+    if (n < 0) {
+      m.owners = null;
+    } else {
       const a: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version));
       m.owners = a;
@@ -172,8 +173,9 @@ export function decodeDescribeDelegationTokenResponseDescribedDelegationToken(r:
   m.hmac = (flexible ? r.compactBytes() : r.bytes());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Renewers');
-    else {
+    if (n < 0) {
+      r.fail('null array Renewers');
+    } else {
       const a: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version));
       m.renewers = a;
@@ -209,8 +211,9 @@ export function decodeDescribeDelegationTokenResponse(r: Reader, version: number
   m.errorCode = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Tokens');
-    else {
+    if (n < 0) {
+      r.fail('null array Tokens');
+    } else {
       const a: DescribeDelegationTokenResponseDescribedDelegationToken[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeDelegationTokenResponseDescribedDelegationToken(r, version));
       m.tokens = a;

@@ -28,8 +28,9 @@ export function decodeDescribeGroupsRequest(r: Reader, version: number): Describ
   const m = createDescribeGroupsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Groups');
-    else {
+    if (n < 0) {
+      r.fail('null array Groups');
+    } else {
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
       m.groups = a;
@@ -151,8 +152,9 @@ export function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: n
   m.protocolData = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Members');
-    else {
+    if (n < 0) {
+      r.fail('null array Members');
+    } else {
       const a: DescribeGroupsResponseDescribedGroupMember[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeGroupsResponseDescribedGroupMember(r, version));
       m.members = a;
@@ -182,8 +184,9 @@ export function decodeDescribeGroupsResponse(r: Reader, version: number): Descri
   if (version >= 1) m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Groups');
-    else {
+    if (n < 0) {
+      r.fail('null array Groups');
+    } else {
       const a: DescribeGroupsResponseDescribedGroup[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeGroupsResponseDescribedGroup(r, version));
       m.groups = a;

@@ -40,8 +40,9 @@ export function decodeDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, ve
   m.topic = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.partitions = a;
@@ -64,8 +65,9 @@ export function decodeDescribeLogDirsRequest(r: Reader, version: number): Descri
   const m = createDescribeLogDirsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) m.topics = null;
-    else {
+    if (n < 0) {
+      m.topics = null;
+    } else {
       const a: DescribeLogDirsRequestDescribableLogDirTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeLogDirsRequestDescribableLogDirTopic(r, version));
       m.topics = a;
@@ -186,8 +188,9 @@ export function decodeDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, ver
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: DescribeLogDirsResponseDescribeLogDirsPartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeLogDirsResponseDescribeLogDirsPartition(r, version));
       m.partitions = a;
@@ -212,8 +215,9 @@ export function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, ve
   m.logDir = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: DescribeLogDirsResponseDescribeLogDirsTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeLogDirsResponseDescribeLogDirsTopic(r, version));
       m.topics = a;
@@ -243,8 +247,9 @@ export function decodeDescribeLogDirsResponse(r: Reader, version: number): Descr
   if (version >= 3) m.errorCode = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Results');
-    else {
+    if (n < 0) {
+      r.fail('null array Results');
+    } else {
       const a: DescribeLogDirsResponseDescribeLogDirsResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeLogDirsResponseDescribeLogDirsResult(r, version));
       m.results = a;

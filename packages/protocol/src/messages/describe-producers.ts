@@ -40,8 +40,9 @@ export function decodeDescribeProducersRequestTopicRequest(r: Reader, version: n
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array PartitionIndexes');
-    else {
+    if (n < 0) {
+      r.fail('null array PartitionIndexes');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.partitionIndexes = a;
@@ -64,8 +65,9 @@ export function decodeDescribeProducersRequest(r: Reader, version: number): Desc
   const m = createDescribeProducersRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: DescribeProducersRequestTopicRequest[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeProducersRequestTopicRequest(r, version));
       m.topics = a;
@@ -186,8 +188,9 @@ export function decodeDescribeProducersResponsePartitionResponse(r: Reader, vers
   m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array ActiveProducers');
-    else {
+    if (n < 0) {
+      r.fail('null array ActiveProducers');
+    } else {
       const a: DescribeProducersResponseProducerState[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeProducersResponseProducerState(r, version));
       m.activeProducers = a;
@@ -213,8 +216,9 @@ export function decodeDescribeProducersResponseTopicResponse(r: Reader, version:
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: DescribeProducersResponsePartitionResponse[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeProducersResponsePartitionResponse(r, version));
       m.partitions = a;
@@ -238,8 +242,9 @@ export function decodeDescribeProducersResponse(r: Reader, version: number): Des
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: DescribeProducersResponseTopicResponse[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeProducersResponseTopicResponse(r, version));
       m.topics = a;

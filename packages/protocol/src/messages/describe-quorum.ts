@@ -66,8 +66,9 @@ export function decodeDescribeQuorumRequestTopicData(r: Reader, version: number)
   m.topicName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: DescribeQuorumRequestPartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumRequestPartitionData(r, version));
       m.partitions = a;
@@ -90,8 +91,9 @@ export function decodeDescribeQuorumRequest(r: Reader, version: number): Describ
   const m = createDescribeQuorumRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: DescribeQuorumRequestTopicData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumRequestTopicData(r, version));
       m.topics = a;
@@ -255,8 +257,9 @@ export function decodeDescribeQuorumResponsePartitionData(r: Reader, version: nu
   m.highWatermark = r.int64();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array CurrentVoters');
-    else {
+    if (n < 0) {
+      r.fail('null array CurrentVoters');
+    } else {
       const a: DescribeQuorumResponseReplicaState[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumResponseReplicaState(r, version));
       m.currentVoters = a;
@@ -264,8 +267,9 @@ export function decodeDescribeQuorumResponsePartitionData(r: Reader, version: nu
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Observers');
-    else {
+    if (n < 0) {
+      r.fail('null array Observers');
+    } else {
       const a: DescribeQuorumResponseReplicaState[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumResponseReplicaState(r, version));
       m.observers = a;
@@ -298,8 +302,9 @@ export function decodeDescribeQuorumResponseTopicData(r: Reader, version: number
   m.topicName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: DescribeQuorumResponsePartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumResponsePartitionData(r, version));
       m.partitions = a;
@@ -346,8 +351,9 @@ export function decodeDescribeQuorumResponseNode(r: Reader, version: number): De
   if (version === 2) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Listeners');
-      else {
+      if (n < 0) {
+        r.fail('null array Listeners');
+      } else {
         const a: DescribeQuorumResponseListener[] = [];
         for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumResponseListener(r, version));
         m.listeners = a;
@@ -375,8 +381,9 @@ export function decodeDescribeQuorumResponse(r: Reader, version: number): Descri
   if (version === 2) m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: DescribeQuorumResponseTopicData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumResponseTopicData(r, version));
       m.topics = a;
@@ -385,8 +392,9 @@ export function decodeDescribeQuorumResponse(r: Reader, version: number): Descri
   if (version === 2) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Nodes');
-      else {
+      if (n < 0) {
+        r.fail('null array Nodes');
+      } else {
         const a: DescribeQuorumResponseNode[] = [];
         for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumResponseNode(r, version));
         m.nodes = a;

@@ -85,8 +85,9 @@ export function decodeDescribeTopicPartitionsRequest(r: Reader, version: number)
   const m = createDescribeTopicPartitionsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: DescribeTopicPartitionsRequestTopicRequest[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeTopicPartitionsRequestTopicRequest(r, version));
       m.topics = a;
@@ -201,8 +202,9 @@ export function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
   m.leaderEpoch = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array ReplicaNodes');
-    else {
+    if (n < 0) {
+      r.fail('null array ReplicaNodes');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.replicaNodes = a;
@@ -210,8 +212,9 @@ export function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array IsrNodes');
-    else {
+    if (n < 0) {
+      r.fail('null array IsrNodes');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.isrNodes = a;
@@ -219,8 +222,9 @@ export function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) m.eligibleLeaderReplicas = null;
-    else {
+    if (n < 0) {
+      m.eligibleLeaderReplicas = null;
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.eligibleLeaderReplicas = a;
@@ -228,8 +232,9 @@ export function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) m.lastKnownElr = null;
-    else {
+    if (n < 0) {
+      m.lastKnownElr = null;
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.lastKnownElr = a;
@@ -237,8 +242,9 @@ export function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array OfflineReplicas');
-    else {
+    if (n < 0) {
+      r.fail('null array OfflineReplicas');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.offlineReplicas = a;
@@ -284,8 +290,9 @@ export function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
   m.isInternal = r.bool();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r, version));
       m.partitions = a;
@@ -330,8 +337,9 @@ export function decodeDescribeTopicPartitionsResponse(r: Reader, version: number
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r, version));
       m.topics = a;

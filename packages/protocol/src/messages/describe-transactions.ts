@@ -25,8 +25,9 @@ export function decodeDescribeTransactionsRequest(r: Reader, version: number): D
   const m = createDescribeTransactionsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array TransactionalIds');
-    else {
+    if (n < 0) {
+      r.fail('null array TransactionalIds');
+    } else {
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
       m.transactionalIds = a;
@@ -107,8 +108,9 @@ export function decodeDescribeTransactionsResponseTopicData(r: Reader, version: 
   m.topic = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.partitions = a;
@@ -138,8 +140,9 @@ export function decodeDescribeTransactionsResponseTransactionState(r: Reader, ve
   m.producerEpoch = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: DescribeTransactionsResponseTopicData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeTransactionsResponseTopicData(r, version));
       m.topics = a;
@@ -169,8 +172,9 @@ export function decodeDescribeTransactionsResponse(r: Reader, version: number): 
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array TransactionStates');
-    else {
+    if (n < 0) {
+      r.fail('null array TransactionStates');
+    } else {
       const a: DescribeTransactionsResponseTransactionState[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeTransactionsResponseTransactionState(r, version));
       m.transactionStates = a;

@@ -51,8 +51,9 @@ export function decodeDescribeUserScramCredentialsRequest(r: Reader, version: nu
   const m = createDescribeUserScramCredentialsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) m.users = null;
-    else {
+    if (n < 0) {
+      m.users = null;
+    } else {
       const a: DescribeUserScramCredentialsRequestUserName[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeUserScramCredentialsRequestUserName(r, version));
       m.users = a;
@@ -151,8 +152,9 @@ export function decodeDescribeUserScramCredentialsResponseDescribeUserScramCrede
   m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array CredentialInfos');
-    else {
+    if (n < 0) {
+      r.fail('null array CredentialInfos');
+    } else {
       const a: DescribeUserScramCredentialsResponseCredentialInfo[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeUserScramCredentialsResponseCredentialInfo(r, version));
       m.credentialInfos = a;
@@ -180,8 +182,9 @@ export function decodeDescribeUserScramCredentialsResponse(r: Reader, version: n
   m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Results');
-    else {
+    if (n < 0) {
+      r.fail('null array Results');
+    } else {
       const a: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r, version));
       m.results = a;

@@ -45,8 +45,9 @@ export function decodeElectLeadersRequestTopicPartitions(r: Reader, version: num
   m.topic = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.partitions = a;
@@ -70,8 +71,9 @@ export function decodeElectLeadersRequest(r: Reader, version: number): ElectLead
   if (version >= 1) m.electionType = r.int8();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) m.topicPartitions = null;
-    else {
+    if (n < 0) {
+      m.topicPartitions = null;
+    } else {
       const a: ElectLeadersRequestTopicPartitions[] = [];
       for (let i = 0; i < n; i++) a.push(decodeElectLeadersRequestTopicPartitions(r, version));
       m.topicPartitions = a;
@@ -170,8 +172,9 @@ export function decodeElectLeadersResponseReplicaElectionResult(r: Reader, versi
   m.topic = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array PartitionResult');
-    else {
+    if (n < 0) {
+      r.fail('null array PartitionResult');
+    } else {
       const a: ElectLeadersResponsePartitionResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeElectLeadersResponsePartitionResult(r, version));
       m.partitionResult = a;
@@ -196,8 +199,9 @@ export function decodeElectLeadersResponse(r: Reader, version: number): ElectLea
   if (version >= 1) m.errorCode = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array ReplicaElectionResults');
-    else {
+    if (n < 0) {
+      r.fail('null array ReplicaElectionResults');
+    } else {
       const a: ElectLeadersResponseReplicaElectionResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeElectLeadersResponseReplicaElectionResult(r, version));
       m.replicaElectionResults = a;

@@ -113,8 +113,9 @@ export function decodeEndQuorumEpochRequestPartitionData(r: Reader, version: num
   if (version === 0) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array PreferredSuccessors');
-      else {
+      if (n < 0) {
+        r.fail('null array PreferredSuccessors');
+      } else {
         const a: number[] = [];
         for (let i = 0; i < n; i++) a.push(r.int32());
         m.preferredSuccessors = a;
@@ -124,8 +125,9 @@ export function decodeEndQuorumEpochRequestPartitionData(r: Reader, version: num
   if (version === 1) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array PreferredCandidates');
-      else {
+      if (n < 0) {
+        r.fail('null array PreferredCandidates');
+      } else {
         const a: EndQuorumEpochRequestReplicaInfo[] = [];
         for (let i = 0; i < n; i++) a.push(decodeEndQuorumEpochRequestReplicaInfo(r, version));
         m.preferredCandidates = a;
@@ -158,8 +160,9 @@ export function decodeEndQuorumEpochRequestTopicData(r: Reader, version: number)
   m.topicName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: EndQuorumEpochRequestPartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeEndQuorumEpochRequestPartitionData(r, version));
       m.partitions = a;
@@ -205,8 +208,9 @@ export function decodeEndQuorumEpochRequest(r: Reader, version: number): EndQuor
   m.clusterId = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: EndQuorumEpochRequestTopicData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeEndQuorumEpochRequestTopicData(r, version));
       m.topics = a;
@@ -215,8 +219,9 @@ export function decodeEndQuorumEpochRequest(r: Reader, version: number): EndQuor
   if (version === 1) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array LeaderEndpoints');
-      else {
+      if (n < 0) {
+        r.fail('null array LeaderEndpoints');
+      } else {
         const a: EndQuorumEpochRequestLeaderEndpoint[] = [];
         for (let i = 0; i < n; i++) a.push(decodeEndQuorumEpochRequestLeaderEndpoint(r, version));
         m.leaderEndpoints = a;
@@ -333,8 +338,9 @@ export function decodeEndQuorumEpochResponseTopicData(r: Reader, version: number
   m.topicName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: EndQuorumEpochResponsePartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeEndQuorumEpochResponsePartitionData(r, version));
       m.partitions = a;
@@ -378,8 +384,9 @@ export function decodeEndQuorumEpochResponse(r: Reader, version: number): EndQuo
   m.errorCode = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: EndQuorumEpochResponseTopicData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeEndQuorumEpochResponseTopicData(r, version));
       m.topics = a;
@@ -392,8 +399,9 @@ export function decodeEndQuorumEpochResponse(r: Reader, version: number): EndQuo
           if (!(version === 1)) return false;
           {
             const n = sub.compactArrayLength();
-            if (n < 0) sub.fail('null array NodeEndpoints');
-            else {
+            if (n < 0) {
+              sub.fail('null array NodeEndpoints');
+            } else {
               const a: EndQuorumEpochResponseNodeEndpoint[] = [];
               for (let i = 0; i < n; i++) a.push(decodeEndQuorumEpochResponseNodeEndpoint(sub, version));
               m.nodeEndpoints = a;

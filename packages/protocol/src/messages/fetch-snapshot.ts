@@ -134,8 +134,9 @@ export function decodeFetchSnapshotRequestTopicSnapshot(r: Reader, version: numb
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: FetchSnapshotRequestPartitionSnapshot[] = [];
       for (let i = 0; i < n; i++) a.push(decodeFetchSnapshotRequestPartitionSnapshot(r, version));
       m.partitions = a;
@@ -160,8 +161,9 @@ export function decodeFetchSnapshotRequest(r: Reader, version: number): FetchSna
   m.maxBytes = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: FetchSnapshotRequestTopicSnapshot[] = [];
       for (let i = 0; i < n; i++) a.push(decodeFetchSnapshotRequestTopicSnapshot(r, version));
       m.topics = a;
@@ -171,7 +173,6 @@ export function decodeFetchSnapshotRequest(r: Reader, version: number): FetchSna
     m.unknownTaggedFields = readTaggedFields(r, (tag, sub) => {
       switch (tag) {
         case 0:
-          if (!(true)) return false;
           m.clusterId = sub.compactNullableString();
           return true;
         default:
@@ -347,7 +348,6 @@ export function decodeFetchSnapshotResponsePartitionSnapshot(r: Reader, version:
     m.unknownTaggedFields = readTaggedFields(r, (tag, sub) => {
       switch (tag) {
         case 0:
-          if (!(true)) return false;
           m.currentLeader = decodeFetchSnapshotResponseLeaderIdAndEpoch(sub, version);
           return true;
         default:
@@ -381,8 +381,9 @@ export function decodeFetchSnapshotResponseTopicSnapshot(r: Reader, version: num
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: FetchSnapshotResponsePartitionSnapshot[] = [];
       for (let i = 0; i < n; i++) a.push(decodeFetchSnapshotResponsePartitionSnapshot(r, version));
       m.partitions = a;
@@ -427,8 +428,9 @@ export function decodeFetchSnapshotResponse(r: Reader, version: number): FetchSn
   m.errorCode = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: FetchSnapshotResponseTopicSnapshot[] = [];
       for (let i = 0; i < n; i++) a.push(decodeFetchSnapshotResponseTopicSnapshot(r, version));
       m.topics = a;
@@ -441,8 +443,9 @@ export function decodeFetchSnapshotResponse(r: Reader, version: number): FetchSn
           if (!(version === 1)) return false;
           {
             const n = sub.compactArrayLength();
-            if (n < 0) sub.fail('null array NodeEndpoints');
-            else {
+            if (n < 0) {
+              sub.fail('null array NodeEndpoints');
+            } else {
               const a: FetchSnapshotResponseNodeEndpoint[] = [];
               for (let i = 0; i < n; i++) a.push(decodeFetchSnapshotResponseNodeEndpoint(sub, version));
               m.nodeEndpoints = a;

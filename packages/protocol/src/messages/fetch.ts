@@ -185,8 +185,9 @@ export function decodeFetchRequestFetchTopic(r: Reader, version: number): FetchR
   if (version >= 13) m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: FetchRequestFetchPartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeFetchRequestFetchPartition(r, version));
       m.partitions = a;
@@ -215,8 +216,9 @@ export function decodeFetchRequestForgottenTopic(r: Reader, version: number): Fe
   if (version >= 7) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Partitions');
-      else {
+      if (n < 0) {
+        r.fail('null array Partitions');
+      } else {
         const a: number[] = [];
         for (let i = 0; i < n; i++) a.push(r.int32());
         m.partitions = a;
@@ -252,8 +254,9 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
   if (version >= 7) m.sessionEpoch = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: FetchRequestFetchTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeFetchRequestFetchTopic(r, version));
       m.topics = a;
@@ -262,8 +265,9 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
   if (version >= 7) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array ForgottenTopicsData');
-      else {
+      if (n < 0) {
+        r.fail('null array ForgottenTopicsData');
+      } else {
         const a: FetchRequestForgottenTopic[] = [];
         for (let i = 0; i < n; i++) a.push(decodeFetchRequestForgottenTopic(r, version));
         m.forgottenTopicsData = a;
@@ -548,8 +552,9 @@ export function decodeFetchResponsePartitionData(r: Reader, version: number): Fe
   if (version >= 4) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) m.abortedTransactions = null;
-      else {
+      if (n < 0) {
+        m.abortedTransactions = null;
+      } else {
         const a: FetchResponseAbortedTransaction[] = [];
         for (let i = 0; i < n; i++) a.push(decodeFetchResponseAbortedTransaction(r, version));
         m.abortedTransactions = a;
@@ -620,8 +625,9 @@ export function decodeFetchResponseFetchableTopicResponse(r: Reader, version: nu
   if (version >= 13) m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: FetchResponsePartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeFetchResponsePartitionData(r, version));
       m.partitions = a;
@@ -674,8 +680,9 @@ export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
   if (version >= 7) m.sessionId = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Responses');
-    else {
+    if (n < 0) {
+      r.fail('null array Responses');
+    } else {
       const a: FetchResponseFetchableTopicResponse[] = [];
       for (let i = 0; i < n; i++) a.push(decodeFetchResponseFetchableTopicResponse(r, version));
       m.responses = a;
@@ -688,8 +695,9 @@ export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
           if (!(version >= 16)) return false;
           {
             const n = sub.compactArrayLength();
-            if (n < 0) sub.fail('null array NodeEndpoints');
-            else {
+            if (n < 0) {
+              sub.fail('null array NodeEndpoints');
+            } else {
               const a: FetchResponseNodeEndpoint[] = [];
               for (let i = 0; i < n; i++) a.push(decodeFetchResponseNodeEndpoint(sub, version));
               m.nodeEndpoints = a;

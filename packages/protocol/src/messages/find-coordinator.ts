@@ -34,8 +34,9 @@ export function decodeFindCoordinatorRequest(r: Reader, version: number): FindCo
   if (version >= 4) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array CoordinatorKeys');
-      else {
+      if (n < 0) {
+        r.fail('null array CoordinatorKeys');
+      } else {
         const a: string[] = [];
         for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
         m.coordinatorKeys = a;
@@ -153,8 +154,9 @@ export function decodeFindCoordinatorResponse(r: Reader, version: number): FindC
   if (version >= 4) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Coordinators');
-      else {
+      if (n < 0) {
+        r.fail('null array Coordinators');
+      } else {
         const a: FindCoordinatorResponseCoordinator[] = [];
         for (let i = 0; i < n; i++) a.push(decodeFindCoordinatorResponseCoordinator(r, version));
         m.coordinators = a;

@@ -75,8 +75,9 @@ export function decodeGetTelemetrySubscriptionsResponse(r: Reader, version: numb
   m.subscriptionId = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array AcceptedCompressionTypes');
-    else {
+    if (n < 0) {
+      r.fail('null array AcceptedCompressionTypes');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int8());
       m.acceptedCompressionTypes = a;
@@ -87,8 +88,9 @@ export function decodeGetTelemetrySubscriptionsResponse(r: Reader, version: numb
   m.deltaTemporality = r.bool();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array RequestedMetrics');
-    else {
+    if (n < 0) {
+      r.fail('null array RequestedMetrics');
+    } else {
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
       m.requestedMetrics = a;

@@ -79,8 +79,9 @@ export function decodeIncrementalAlterConfigsRequestAlterConfigsResource(r: Read
   m.resourceName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Configs');
-    else {
+    if (n < 0) {
+      r.fail('null array Configs');
+    } else {
       const a: IncrementalAlterConfigsRequestAlterableConfig[] = [];
       for (let i = 0; i < n; i++) a.push(decodeIncrementalAlterConfigsRequestAlterableConfig(r, version));
       m.configs = a;
@@ -104,8 +105,9 @@ export function decodeIncrementalAlterConfigsRequest(r: Reader, version: number)
   const m = createIncrementalAlterConfigsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Resources');
-    else {
+    if (n < 0) {
+      r.fail('null array Resources');
+    } else {
       const a: IncrementalAlterConfigsRequestAlterConfigsResource[] = [];
       for (let i = 0; i < n; i++) a.push(decodeIncrementalAlterConfigsRequestAlterConfigsResource(r, version));
       m.resources = a;
@@ -186,8 +188,9 @@ export function decodeIncrementalAlterConfigsResponse(r: Reader, version: number
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Responses');
-    else {
+    if (n < 0) {
+      r.fail('null array Responses');
+    } else {
       const a: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[] = [];
       for (let i = 0; i < n; i++) a.push(decodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version));
       m.responses = a;

@@ -76,8 +76,9 @@ export function decodeInitializeShareGroupStateRequestInitializeStateData(r: Rea
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: InitializeShareGroupStateRequestPartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeInitializeShareGroupStateRequestPartitionData(r, version));
       m.partitions = a;
@@ -101,8 +102,9 @@ export function decodeInitializeShareGroupStateRequest(r: Reader, version: numbe
   m.groupId = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: InitializeShareGroupStateRequestInitializeStateData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeInitializeShareGroupStateRequestInitializeStateData(r, version));
       m.topics = a;
@@ -190,8 +192,9 @@ export function decodeInitializeShareGroupStateResponseInitializeStateResult(r: 
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: InitializeShareGroupStateResponsePartitionResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeInitializeShareGroupStateResponsePartitionResult(r, version));
       m.partitions = a;
@@ -214,8 +217,9 @@ export function decodeInitializeShareGroupStateResponse(r: Reader, version: numb
   const m = createInitializeShareGroupStateResponse();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Results');
-    else {
+    if (n < 0) {
+      r.fail('null array Results');
+    } else {
       const a: InitializeShareGroupStateResponseInitializeStateResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeInitializeShareGroupStateResponseInitializeStateResult(r, version));
       m.results = a;

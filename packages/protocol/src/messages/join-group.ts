@@ -78,8 +78,9 @@ export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupReq
   m.protocolType = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Protocols');
-    else {
+    if (n < 0) {
+      r.fail('null array Protocols');
+    } else {
       const a: JoinGroupRequestJoinGroupRequestProtocol[] = [];
       for (let i = 0; i < n; i++) a.push(decodeJoinGroupRequestJoinGroupRequestProtocol(r, version));
       m.protocols = a;
@@ -193,8 +194,9 @@ export function decodeJoinGroupResponse(r: Reader, version: number): JoinGroupRe
   m.memberId = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Members');
-    else {
+    if (n < 0) {
+      r.fail('null array Members');
+    } else {
       const a: JoinGroupResponseJoinGroupResponseMember[] = [];
       for (let i = 0; i < n; i++) a.push(decodeJoinGroupResponseJoinGroupResponseMember(r, version));
       m.members = a;

@@ -116,8 +116,9 @@ export function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, v
   m.leaderEpoch = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Isr');
-    else {
+    if (n < 0) {
+      r.fail('null array Isr');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.isr = a;
@@ -126,8 +127,9 @@ export function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, v
   m.partitionEpoch = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Replicas');
-    else {
+    if (n < 0) {
+      r.fail('null array Replicas');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.replicas = a;
@@ -136,8 +138,9 @@ export function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, v
   if (version >= 3) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array AddingReplicas');
-      else {
+      if (n < 0) {
+        r.fail('null array AddingReplicas');
+      } else {
         const a: number[] = [];
         for (let i = 0; i < n; i++) a.push(r.int32());
         m.addingReplicas = a;
@@ -147,8 +150,9 @@ export function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, v
   if (version >= 3) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array RemovingReplicas');
-      else {
+      if (n < 0) {
+        r.fail('null array RemovingReplicas');
+      } else {
         const a: number[] = [];
         for (let i = 0; i < n; i++) a.push(r.int32());
         m.removingReplicas = a;
@@ -196,8 +200,9 @@ export function decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r: Reader, versi
   if (version >= 2) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array PartitionStates');
-      else {
+      if (n < 0) {
+        r.fail('null array PartitionStates');
+      } else {
         const a: LeaderAndIsrRequestLeaderAndIsrPartitionState[] = [];
         for (let i = 0; i < n; i++) a.push(decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version));
         m.partitionStates = a;
@@ -250,8 +255,9 @@ export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAnd
   if (version <= 1) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array UngroupedPartitionStates');
-      else {
+      if (n < 0) {
+        r.fail('null array UngroupedPartitionStates');
+      } else {
         const a: LeaderAndIsrRequestLeaderAndIsrPartitionState[] = [];
         for (let i = 0; i < n; i++) a.push(decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version));
         m.ungroupedPartitionStates = a;
@@ -261,8 +267,9 @@ export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAnd
   if (version >= 2) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array TopicStates');
-      else {
+      if (n < 0) {
+        r.fail('null array TopicStates');
+      } else {
         const a: LeaderAndIsrRequestLeaderAndIsrTopicState[] = [];
         for (let i = 0; i < n; i++) a.push(decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r, version));
         m.topicStates = a;
@@ -271,8 +278,9 @@ export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAnd
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array LiveLeaders');
-    else {
+    if (n < 0) {
+      r.fail('null array LiveLeaders');
+    } else {
       const a: LeaderAndIsrRequestLeaderAndIsrLiveLeader[] = [];
       for (let i = 0; i < n; i++) a.push(decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, version));
       m.liveLeaders = a;
@@ -380,8 +388,9 @@ export function decodeLeaderAndIsrResponseLeaderAndIsrTopicError(r: Reader, vers
   if (version >= 5) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array PartitionErrors');
-      else {
+      if (n < 0) {
+        r.fail('null array PartitionErrors');
+      } else {
         const a: LeaderAndIsrResponseLeaderAndIsrPartitionError[] = [];
         for (let i = 0; i < n; i++) a.push(decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version));
         m.partitionErrors = a;
@@ -409,8 +418,9 @@ export function decodeLeaderAndIsrResponse(r: Reader, version: number): LeaderAn
   if (version <= 4) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array PartitionErrors');
-      else {
+      if (n < 0) {
+        r.fail('null array PartitionErrors');
+      } else {
         const a: LeaderAndIsrResponseLeaderAndIsrPartitionError[] = [];
         for (let i = 0; i < n; i++) a.push(decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version));
         m.partitionErrors = a;
@@ -420,8 +430,9 @@ export function decodeLeaderAndIsrResponse(r: Reader, version: number): LeaderAn
   if (version >= 5) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Topics');
-      else {
+      if (n < 0) {
+        r.fail('null array Topics');
+      } else {
         const a: LeaderAndIsrResponseLeaderAndIsrTopicError[] = [];
         for (let i = 0; i < n; i++) a.push(decodeLeaderAndIsrResponseLeaderAndIsrTopicError(r, version));
         m.topics = a;

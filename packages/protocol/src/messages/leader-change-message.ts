@@ -64,8 +64,9 @@ export function decodeLeaderChangeMessage(r: Reader, version: number): LeaderCha
   m.leaderId = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Voters');
-    else {
+    if (n < 0) {
+      r.fail('null array Voters');
+    } else {
       const a: LeaderChangeMessageVoter[] = [];
       for (let i = 0; i < n; i++) a.push(decodeLeaderChangeMessageVoter(r, version));
       m.voters = a;
@@ -73,8 +74,9 @@ export function decodeLeaderChangeMessage(r: Reader, version: number): LeaderCha
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array GrantingVoters');
-    else {
+    if (n < 0) {
+      r.fail('null array GrantingVoters');
+    } else {
       const a: LeaderChangeMessageVoter[] = [];
       for (let i = 0; i < n; i++) a.push(decodeLeaderChangeMessageVoter(r, version));
       m.grantingVoters = a;

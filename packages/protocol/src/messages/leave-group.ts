@@ -74,8 +74,9 @@ export function decodeLeaveGroupRequest(r: Reader, version: number): LeaveGroupR
   if (version >= 3) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Members');
-      else {
+      if (n < 0) {
+        r.fail('null array Members');
+      } else {
         const a: LeaveGroupRequestMemberIdentity[] = [];
         for (let i = 0; i < n; i++) a.push(decodeLeaveGroupRequestMemberIdentity(r, version));
         m.members = a;
@@ -167,8 +168,9 @@ export function decodeLeaveGroupResponse(r: Reader, version: number): LeaveGroup
   if (version >= 3) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Members');
-      else {
+      if (n < 0) {
+        r.fail('null array Members');
+      } else {
         const a: LeaveGroupResponseMemberResponse[] = [];
         for (let i = 0; i < n; i++) a.push(decodeLeaveGroupResponseMemberResponse(r, version));
         m.members = a;

@@ -83,8 +83,9 @@ export function decodeListClientMetricsResourcesResponse(r: Reader, version: num
   m.errorCode = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array ClientMetricsResources');
-    else {
+    if (n < 0) {
+      r.fail('null array ClientMetricsResources');
+    } else {
       const a: ListClientMetricsResourcesResponseClientMetricsResource[] = [];
       for (let i = 0; i < n; i++) a.push(decodeListClientMetricsResourcesResponseClientMetricsResource(r, version));
       m.clientMetricsResources = a;

@@ -30,8 +30,9 @@ export function decodeListGroupsRequest(r: Reader, version: number): ListGroupsR
   if (version >= 4) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array StatesFilter');
-      else {
+      if (n < 0) {
+        r.fail('null array StatesFilter');
+      } else {
         const a: string[] = [];
         for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
         m.statesFilter = a;
@@ -41,8 +42,9 @@ export function decodeListGroupsRequest(r: Reader, version: number): ListGroupsR
   if (version === 5) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array TypesFilter');
-      else {
+      if (n < 0) {
+        r.fail('null array TypesFilter');
+      } else {
         const a: string[] = [];
         for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
         m.typesFilter = a;
@@ -138,8 +140,9 @@ export function decodeListGroupsResponse(r: Reader, version: number): ListGroups
   m.errorCode = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Groups');
-    else {
+    if (n < 0) {
+      r.fail('null array Groups');
+    } else {
       const a: ListGroupsResponseListedGroup[] = [];
       for (let i = 0; i < n; i++) a.push(decodeListGroupsResponseListedGroup(r, version));
       m.groups = a;

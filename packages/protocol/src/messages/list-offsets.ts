@@ -88,8 +88,9 @@ export function decodeListOffsetsRequestListOffsetsTopic(r: Reader, version: num
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: ListOffsetsRequestListOffsetsPartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeListOffsetsRequestListOffsetsPartition(r, version));
       m.partitions = a;
@@ -114,8 +115,9 @@ export function decodeListOffsetsRequest(r: Reader, version: number): ListOffset
   if (version >= 2) m.isolationLevel = r.int8();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: ListOffsetsRequestListOffsetsTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeListOffsetsRequestListOffsetsTopic(r, version));
       m.topics = a;
@@ -201,8 +203,9 @@ export function decodeListOffsetsResponseListOffsetsPartitionResponse(r: Reader,
   if (version === 0) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array OldStyleOffsets');
-      else {
+      if (n < 0) {
+        r.fail('null array OldStyleOffsets');
+      } else {
         const a: bigint[] = [];
         for (let i = 0; i < n; i++) a.push(r.int64());
         m.oldStyleOffsets = a;
@@ -236,8 +239,9 @@ export function decodeListOffsetsResponseListOffsetsTopicResponse(r: Reader, ver
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
       for (let i = 0; i < n; i++) a.push(decodeListOffsetsResponseListOffsetsPartitionResponse(r, version));
       m.partitions = a;
@@ -261,8 +265,9 @@ export function decodeListOffsetsResponse(r: Reader, version: number): ListOffse
   if (version >= 2) m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: ListOffsetsResponseListOffsetsTopicResponse[] = [];
       for (let i = 0; i < n; i++) a.push(decodeListOffsetsResponseListOffsetsTopicResponse(r, version));
       m.topics = a;

@@ -42,8 +42,9 @@ export function decodeListPartitionReassignmentsRequestListPartitionReassignment
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array PartitionIndexes');
-    else {
+    if (n < 0) {
+      r.fail('null array PartitionIndexes');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.partitionIndexes = a;
@@ -67,8 +68,9 @@ export function decodeListPartitionReassignmentsRequest(r: Reader, version: numb
   m.timeoutMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) m.topics = null;
-    else {
+    if (n < 0) {
+      m.topics = null;
+    } else {
       const a: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] = [];
       for (let i = 0; i < n; i++) a.push(decodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r, version));
       m.topics = a;
@@ -150,8 +152,9 @@ export function decodeListPartitionReassignmentsResponseOngoingPartitionReassign
   m.partitionIndex = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Replicas');
-    else {
+    if (n < 0) {
+      r.fail('null array Replicas');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.replicas = a;
@@ -159,8 +162,9 @@ export function decodeListPartitionReassignmentsResponseOngoingPartitionReassign
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array AddingReplicas');
-    else {
+    if (n < 0) {
+      r.fail('null array AddingReplicas');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.addingReplicas = a;
@@ -168,8 +172,9 @@ export function decodeListPartitionReassignmentsResponseOngoingPartitionReassign
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array RemovingReplicas');
-    else {
+    if (n < 0) {
+      r.fail('null array RemovingReplicas');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.removingReplicas = a;
@@ -197,8 +202,9 @@ export function decodeListPartitionReassignmentsResponseOngoingTopicReassignment
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: ListPartitionReassignmentsResponseOngoingPartitionReassignment[] = [];
       for (let i = 0; i < n; i++) a.push(decodeListPartitionReassignmentsResponseOngoingPartitionReassignment(r, version));
       m.partitions = a;
@@ -224,8 +230,9 @@ export function decodeListPartitionReassignmentsResponse(r: Reader, version: num
   m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: ListPartitionReassignmentsResponseOngoingTopicReassignment[] = [];
       for (let i = 0; i < n; i++) a.push(decodeListPartitionReassignmentsResponseOngoingTopicReassignment(r, version));
       m.topics = a;

@@ -30,8 +30,9 @@ export function decodeListTransactionsRequest(r: Reader, version: number): ListT
   const m = createListTransactionsRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array StateFilters');
-    else {
+    if (n < 0) {
+      r.fail('null array StateFilters');
+    } else {
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
       m.stateFilters = a;
@@ -39,8 +40,9 @@ export function decodeListTransactionsRequest(r: Reader, version: number): ListT
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array ProducerIdFilters');
-    else {
+    if (n < 0) {
+      r.fail('null array ProducerIdFilters');
+    } else {
       const a: bigint[] = [];
       for (let i = 0; i < n; i++) a.push(r.int64());
       m.producerIdFilters = a;
@@ -124,8 +126,9 @@ export function decodeListTransactionsResponse(r: Reader, version: number): List
   m.errorCode = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array UnknownStateFilters');
-    else {
+    if (n < 0) {
+      r.fail('null array UnknownStateFilters');
+    } else {
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
       m.unknownStateFilters = a;
@@ -133,8 +136,9 @@ export function decodeListTransactionsResponse(r: Reader, version: number): List
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array TransactionStates');
-    else {
+    if (n < 0) {
+      r.fail('null array TransactionStates');
+    } else {
       const a: ListTransactionsResponseTransactionState[] = [];
       for (let i = 0; i < n; i++) a.push(decodeListTransactionsResponseTransactionState(r, version));
       m.transactionStates = a;

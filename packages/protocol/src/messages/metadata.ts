@@ -65,8 +65,9 @@ export function decodeMetadataRequest(r: Reader, version: number): MetadataReque
   const m = createMetadataRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) (version >= 1 ? m.topics = null : r.fail('null array Topics'));
-    else {
+    if (n < 0) {
+      if (version >= 1) m.topics = null; else r.fail('null array Topics');
+    } else {
       const a: MetadataRequestMetadataRequestTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeMetadataRequestMetadataRequestTopic(r, version));
       m.topics = a;
@@ -222,8 +223,9 @@ export function decodeMetadataResponseMetadataResponsePartition(r: Reader, versi
   if (version >= 7) m.leaderEpoch = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array ReplicaNodes');
-    else {
+    if (n < 0) {
+      r.fail('null array ReplicaNodes');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.replicaNodes = a;
@@ -231,8 +233,9 @@ export function decodeMetadataResponseMetadataResponsePartition(r: Reader, versi
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array IsrNodes');
-    else {
+    if (n < 0) {
+      r.fail('null array IsrNodes');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.isrNodes = a;
@@ -241,8 +244,9 @@ export function decodeMetadataResponseMetadataResponsePartition(r: Reader, versi
   if (version >= 5) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array OfflineReplicas');
-      else {
+      if (n < 0) {
+        r.fail('null array OfflineReplicas');
+      } else {
         const a: number[] = [];
         for (let i = 0; i < n; i++) a.push(r.int32());
         m.offlineReplicas = a;
@@ -279,8 +283,9 @@ export function decodeMetadataResponseMetadataResponseTopic(r: Reader, version: 
   if (version >= 1) m.isInternal = r.bool();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: MetadataResponseMetadataResponsePartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeMetadataResponseMetadataResponsePartition(r, version));
       m.partitions = a;
@@ -309,8 +314,9 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
   if (version >= 3) m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Brokers');
-    else {
+    if (n < 0) {
+      r.fail('null array Brokers');
+    } else {
       const a: MetadataResponseMetadataResponseBroker[] = [];
       for (let i = 0; i < n; i++) a.push(decodeMetadataResponseMetadataResponseBroker(r, version));
       m.brokers = a;
@@ -320,8 +326,9 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
   if (version >= 1) m.controllerId = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: MetadataResponseMetadataResponseTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeMetadataResponseMetadataResponseTopic(r, version));
       m.topics = a;

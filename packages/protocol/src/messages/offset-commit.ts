@@ -97,8 +97,9 @@ export function decodeOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, ver
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeOffsetCommitRequestOffsetCommitRequestPartition(r, version));
       m.partitions = a;
@@ -126,8 +127,9 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
   if ((version >= 2 && version <= 4)) m.retentionTimeMs = r.int64();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: OffsetCommitRequestOffsetCommitRequestTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeOffsetCommitRequestOffsetCommitRequestTopic(r, version));
       m.topics = a;
@@ -222,8 +224,9 @@ export function decodeOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, v
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: OffsetCommitResponseOffsetCommitResponsePartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeOffsetCommitResponseOffsetCommitResponsePartition(r, version));
       m.partitions = a;
@@ -247,8 +250,9 @@ export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCo
   if (version >= 3) m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: OffsetCommitResponseOffsetCommitResponseTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeOffsetCommitResponseOffsetCommitResponseTopic(r, version));
       m.topics = a;

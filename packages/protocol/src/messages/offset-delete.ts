@@ -54,8 +54,9 @@ export function decodeOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, ver
   m.name = r.string();
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: OffsetDeleteRequestOffsetDeleteRequestPartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeOffsetDeleteRequestOffsetDeleteRequestPartition(r, version));
       m.partitions = a;
@@ -75,8 +76,9 @@ export function decodeOffsetDeleteRequest(r: Reader, version: number): OffsetDel
   m.groupId = r.string();
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: OffsetDeleteRequestOffsetDeleteRequestTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeOffsetDeleteRequestOffsetDeleteRequestTopic(r, version));
       m.topics = a;
@@ -149,8 +151,9 @@ export function decodeOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, v
   m.name = r.string();
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: OffsetDeleteResponseOffsetDeleteResponsePartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeOffsetDeleteResponseOffsetDeleteResponsePartition(r, version));
       m.partitions = a;
@@ -171,8 +174,9 @@ export function decodeOffsetDeleteResponse(r: Reader, version: number): OffsetDe
   m.throttleTimeMs = r.int32();
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: OffsetDeleteResponseOffsetDeleteResponseTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeOffsetDeleteResponseOffsetDeleteResponseTopic(r, version));
       m.topics = a;

@@ -82,8 +82,9 @@ export function decodeOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, versi
   if (version <= 7) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array PartitionIndexes');
-      else {
+      if (n < 0) {
+        r.fail('null array PartitionIndexes');
+      } else {
         const a: number[] = [];
         for (let i = 0; i < n; i++) a.push(r.int32());
         m.partitionIndexes = a;
@@ -113,8 +114,9 @@ export function decodeOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, vers
   if (version >= 8) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array PartitionIndexes');
-      else {
+      if (n < 0) {
+        r.fail('null array PartitionIndexes');
+      } else {
         const a: number[] = [];
         for (let i = 0; i < n; i++) a.push(r.int32());
         m.partitionIndexes = a;
@@ -146,8 +148,9 @@ export function decodeOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, versi
   if (version >= 8) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) m.topics = null;
-      else {
+      if (n < 0) {
+        m.topics = null;
+      } else {
         const a: OffsetFetchRequestOffsetFetchRequestTopics[] = [];
         for (let i = 0; i < n; i++) a.push(decodeOffsetFetchRequestOffsetFetchRequestTopics(r, version));
         m.topics = a;
@@ -185,8 +188,9 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
   if (version <= 7) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) (version >= 2 ? m.topics = null : r.fail('null array Topics'));
-      else {
+      if (n < 0) {
+        if (version >= 2) m.topics = null; else r.fail('null array Topics');
+      } else {
         const a: OffsetFetchRequestOffsetFetchRequestTopic[] = [];
         for (let i = 0; i < n; i++) a.push(decodeOffsetFetchRequestOffsetFetchRequestTopic(r, version));
         m.topics = a;
@@ -196,8 +200,9 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
   if (version >= 8) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Groups');
-      else {
+      if (n < 0) {
+        r.fail('null array Groups');
+      } else {
         const a: OffsetFetchRequestOffsetFetchRequestGroup[] = [];
         for (let i = 0; i < n; i++) a.push(decodeOffsetFetchRequestOffsetFetchRequestGroup(r, version));
         m.groups = a;
@@ -371,8 +376,9 @@ export function decodeOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, ver
   if (version <= 7) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Partitions');
-      else {
+      if (n < 0) {
+        r.fail('null array Partitions');
+      } else {
         const a: OffsetFetchResponseOffsetFetchResponsePartition[] = [];
         for (let i = 0; i < n; i++) a.push(decodeOffsetFetchResponseOffsetFetchResponsePartition(r, version));
         m.partitions = a;
@@ -426,8 +432,9 @@ export function decodeOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, ve
   if (version >= 8) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Partitions');
-      else {
+      if (n < 0) {
+        r.fail('null array Partitions');
+      } else {
         const a: OffsetFetchResponseOffsetFetchResponsePartitions[] = [];
         for (let i = 0; i < n; i++) a.push(decodeOffsetFetchResponseOffsetFetchResponsePartitions(r, version));
         m.partitions = a;
@@ -457,8 +464,9 @@ export function decodeOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, ver
   if (version >= 8) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Topics');
-      else {
+      if (n < 0) {
+        r.fail('null array Topics');
+      } else {
         const a: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
         for (let i = 0; i < n; i++) a.push(decodeOffsetFetchResponseOffsetFetchResponseTopics(r, version));
         m.topics = a;
@@ -490,8 +498,9 @@ export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFet
   if (version <= 7) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Topics');
-      else {
+      if (n < 0) {
+        r.fail('null array Topics');
+      } else {
         const a: OffsetFetchResponseOffsetFetchResponseTopic[] = [];
         for (let i = 0; i < n; i++) a.push(decodeOffsetFetchResponseOffsetFetchResponseTopic(r, version));
         m.topics = a;
@@ -502,8 +511,9 @@ export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFet
   if (version >= 8) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Groups');
-      else {
+      if (n < 0) {
+        r.fail('null array Groups');
+      } else {
         const a: OffsetFetchResponseOffsetFetchResponseGroup[] = [];
         for (let i = 0; i < n; i++) a.push(decodeOffsetFetchResponseOffsetFetchResponseGroup(r, version));
         m.groups = a;

@@ -78,8 +78,9 @@ export function decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader,
   m.topic = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: OffsetForLeaderEpochRequestOffsetForLeaderPartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version));
       m.partitions = a;
@@ -103,8 +104,9 @@ export function decodeOffsetForLeaderEpochRequest(r: Reader, version: number): O
   if (version >= 3) m.replicaId = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: OffsetForLeaderEpochRequestOffsetForLeaderTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version));
       m.topics = a;
@@ -200,8 +202,9 @@ export function decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: 
   m.topic = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: OffsetForLeaderEpochResponseEpochEndOffset[] = [];
       for (let i = 0; i < n; i++) a.push(decodeOffsetForLeaderEpochResponseEpochEndOffset(r, version));
       m.partitions = a;
@@ -225,8 +228,9 @@ export function decodeOffsetForLeaderEpochResponse(r: Reader, version: number): 
   if (version >= 2) m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version));
       m.topics = a;

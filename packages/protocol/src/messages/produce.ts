@@ -77,8 +77,9 @@ export function decodeProduceRequestTopicProduceData(r: Reader, version: number)
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array PartitionData');
-    else {
+    if (n < 0) {
+      r.fail('null array PartitionData');
+    } else {
       const a: ProduceRequestPartitionProduceData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeProduceRequestPartitionProduceData(r, version));
       m.partitionData = a;
@@ -104,8 +105,9 @@ export function decodeProduceRequest(r: Reader, version: number): ProduceRequest
   m.timeoutMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array TopicData');
-    else {
+    if (n < 0) {
+      r.fail('null array TopicData');
+    } else {
       const a: ProduceRequestTopicProduceData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeProduceRequestTopicProduceData(r, version));
       m.topicData = a;
@@ -283,8 +285,9 @@ export function decodeProduceResponsePartitionProduceResponse(r: Reader, version
   if (version >= 8) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array RecordErrors');
-      else {
+      if (n < 0) {
+        r.fail('null array RecordErrors');
+      } else {
         const a: ProduceResponseBatchIndexAndErrorMessage[] = [];
         for (let i = 0; i < n; i++) a.push(decodeProduceResponseBatchIndexAndErrorMessage(r, version));
         m.recordErrors = a;
@@ -336,8 +339,9 @@ export function decodeProduceResponseTopicProduceResponse(r: Reader, version: nu
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array PartitionResponses');
-    else {
+    if (n < 0) {
+      r.fail('null array PartitionResponses');
+    } else {
       const a: ProduceResponsePartitionProduceResponse[] = [];
       for (let i = 0; i < n; i++) a.push(decodeProduceResponsePartitionProduceResponse(r, version));
       m.partitionResponses = a;
@@ -384,8 +388,9 @@ export function decodeProduceResponse(r: Reader, version: number): ProduceRespon
   const m = createProduceResponse();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Responses');
-    else {
+    if (n < 0) {
+      r.fail('null array Responses');
+    } else {
       const a: ProduceResponseTopicProduceResponse[] = [];
       for (let i = 0; i < n; i++) a.push(decodeProduceResponseTopicProduceResponse(r, version));
       m.responses = a;
@@ -399,8 +404,9 @@ export function decodeProduceResponse(r: Reader, version: number): ProduceRespon
           if (!(version >= 10)) return false;
           {
             const n = sub.compactArrayLength();
-            if (n < 0) sub.fail('null array NodeEndpoints');
-            else {
+            if (n < 0) {
+              sub.fail('null array NodeEndpoints');
+            } else {
               const a: ProduceResponseNodeEndpoint[] = [];
               for (let i = 0; i < n; i++) a.push(decodeProduceResponseNodeEndpoint(sub, version));
               m.nodeEndpoints = a;

@@ -72,8 +72,9 @@ export function decodeReadShareGroupStateSummaryRequestReadStateSummaryData(r: R
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: ReadShareGroupStateSummaryRequestPartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateSummaryRequestPartitionData(r, version));
       m.partitions = a;
@@ -97,8 +98,9 @@ export function decodeReadShareGroupStateSummaryRequest(r: Reader, version: numb
   m.groupId = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: ReadShareGroupStateSummaryRequestReadStateSummaryData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateSummaryRequestReadStateSummaryData(r, version));
       m.topics = a;
@@ -194,8 +196,9 @@ export function decodeReadShareGroupStateSummaryResponseReadStateSummaryResult(r
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: ReadShareGroupStateSummaryResponsePartitionResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateSummaryResponsePartitionResult(r, version));
       m.partitions = a;
@@ -218,8 +221,9 @@ export function decodeReadShareGroupStateSummaryResponse(r: Reader, version: num
   const m = createReadShareGroupStateSummaryResponse();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Results');
-    else {
+    if (n < 0) {
+      r.fail('null array Results');
+    } else {
       const a: ReadShareGroupStateSummaryResponseReadStateSummaryResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateSummaryResponseReadStateSummaryResult(r, version));
       m.results = a;

@@ -72,8 +72,9 @@ export function decodeReadShareGroupStateRequestReadStateData(r: Reader, version
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: ReadShareGroupStateRequestPartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateRequestPartitionData(r, version));
       m.partitions = a;
@@ -97,8 +98,9 @@ export function decodeReadShareGroupStateRequest(r: Reader, version: number): Re
   m.groupId = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: ReadShareGroupStateRequestReadStateData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateRequestReadStateData(r, version));
       m.topics = a;
@@ -216,8 +218,9 @@ export function decodeReadShareGroupStateResponsePartitionResult(r: Reader, vers
   m.startOffset = r.int64();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array StateBatches');
-    else {
+    if (n < 0) {
+      r.fail('null array StateBatches');
+    } else {
       const a: ReadShareGroupStateResponseStateBatch[] = [];
       for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateResponseStateBatch(r, version));
       m.stateBatches = a;
@@ -245,8 +248,9 @@ export function decodeReadShareGroupStateResponseReadStateResult(r: Reader, vers
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: ReadShareGroupStateResponsePartitionResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateResponsePartitionResult(r, version));
       m.partitions = a;
@@ -269,8 +273,9 @@ export function decodeReadShareGroupStateResponse(r: Reader, version: number): R
   const m = createReadShareGroupStateResponse();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Results');
-    else {
+    if (n < 0) {
+      r.fail('null array Results');
+    } else {
       const a: ReadShareGroupStateResponseReadStateResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateResponseReadStateResult(r, version));
       m.results = a;

@@ -45,8 +45,9 @@ export function decodeSaslHandshakeResponse(r: Reader, version: number): SaslHan
   m.errorCode = r.int16();
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail('null array Mechanisms');
-    else {
+    if (n < 0) {
+      r.fail('null array Mechanisms');
+    } else {
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push(r.string());
       m.mechanisms = a;

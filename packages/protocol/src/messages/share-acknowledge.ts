@@ -77,8 +77,9 @@ export function decodeShareAcknowledgeRequestAcknowledgementBatch(r: Reader, ver
   m.lastOffset = r.int64();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array AcknowledgeTypes');
-    else {
+    if (n < 0) {
+      r.fail('null array AcknowledgeTypes');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int8());
       m.acknowledgeTypes = a;
@@ -103,8 +104,9 @@ export function decodeShareAcknowledgeRequestAcknowledgePartition(r: Reader, ver
   m.partitionIndex = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array AcknowledgementBatches');
-    else {
+    if (n < 0) {
+      r.fail('null array AcknowledgementBatches');
+    } else {
       const a: ShareAcknowledgeRequestAcknowledgementBatch[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareAcknowledgeRequestAcknowledgementBatch(r, version));
       m.acknowledgementBatches = a;
@@ -128,8 +130,9 @@ export function decodeShareAcknowledgeRequestAcknowledgeTopic(r: Reader, version
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: ShareAcknowledgeRequestAcknowledgePartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareAcknowledgeRequestAcknowledgePartition(r, version));
       m.partitions = a;
@@ -155,8 +158,9 @@ export function decodeShareAcknowledgeRequest(r: Reader, version: number): Share
   m.shareSessionEpoch = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: ShareAcknowledgeRequestAcknowledgeTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareAcknowledgeRequestAcknowledgeTopic(r, version));
       m.topics = a;
@@ -306,8 +310,9 @@ export function decodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: R
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: ShareAcknowledgeResponsePartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareAcknowledgeResponsePartitionData(r, version));
       m.partitions = a;
@@ -353,8 +358,9 @@ export function decodeShareAcknowledgeResponse(r: Reader, version: number): Shar
   m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Responses');
-    else {
+    if (n < 0) {
+      r.fail('null array Responses');
+    } else {
       const a: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(r, version));
       m.responses = a;
@@ -362,8 +368,9 @@ export function decodeShareAcknowledgeResponse(r: Reader, version: number): Shar
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array NodeEndpoints');
-    else {
+    if (n < 0) {
+      r.fail('null array NodeEndpoints');
+    } else {
       const a: ShareAcknowledgeResponseNodeEndpoint[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareAcknowledgeResponseNodeEndpoint(r, version));
       m.nodeEndpoints = a;

@@ -101,8 +101,9 @@ export function decodeShareFetchRequestAcknowledgementBatch(r: Reader, version: 
   m.lastOffset = r.int64();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array AcknowledgeTypes');
-    else {
+    if (n < 0) {
+      r.fail('null array AcknowledgeTypes');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int8());
       m.acknowledgeTypes = a;
@@ -128,8 +129,9 @@ export function decodeShareFetchRequestFetchPartition(r: Reader, version: number
   m.partitionMaxBytes = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array AcknowledgementBatches');
-    else {
+    if (n < 0) {
+      r.fail('null array AcknowledgementBatches');
+    } else {
       const a: ShareFetchRequestAcknowledgementBatch[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareFetchRequestAcknowledgementBatch(r, version));
       m.acknowledgementBatches = a;
@@ -154,8 +156,9 @@ export function decodeShareFetchRequestFetchTopic(r: Reader, version: number): S
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: ShareFetchRequestFetchPartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareFetchRequestFetchPartition(r, version));
       m.partitions = a;
@@ -179,8 +182,9 @@ export function decodeShareFetchRequestForgottenTopic(r: Reader, version: number
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.partitions = a;
@@ -209,8 +213,9 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
   m.maxBytes = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: ShareFetchRequestFetchTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareFetchRequestFetchTopic(r, version));
       m.topics = a;
@@ -218,8 +223,9 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array ForgottenTopicsData');
-    else {
+    if (n < 0) {
+      r.fail('null array ForgottenTopicsData');
+    } else {
       const a: ShareFetchRequestForgottenTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareFetchRequestForgottenTopic(r, version));
       m.forgottenTopicsData = a;
@@ -402,8 +408,9 @@ export function decodeShareFetchResponsePartitionData(r: Reader, version: number
   m.records = (flexible ? r.compactNullableBytes() : r.nullableBytes());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array AcquiredRecords');
-    else {
+    if (n < 0) {
+      r.fail('null array AcquiredRecords');
+    } else {
       const a: ShareFetchResponseAcquiredRecords[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareFetchResponseAcquiredRecords(r, version));
       m.acquiredRecords = a;
@@ -433,8 +440,9 @@ export function decodeShareFetchResponseShareFetchableTopicResponse(r: Reader, v
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: ShareFetchResponsePartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareFetchResponsePartitionData(r, version));
       m.partitions = a;
@@ -480,8 +488,9 @@ export function decodeShareFetchResponse(r: Reader, version: number): ShareFetch
   m.errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Responses');
-    else {
+    if (n < 0) {
+      r.fail('null array Responses');
+    } else {
       const a: ShareFetchResponseShareFetchableTopicResponse[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareFetchResponseShareFetchableTopicResponse(r, version));
       m.responses = a;
@@ -489,8 +498,9 @@ export function decodeShareFetchResponse(r: Reader, version: number): ShareFetch
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array NodeEndpoints');
-    else {
+    if (n < 0) {
+      r.fail('null array NodeEndpoints');
+    } else {
       const a: ShareFetchResponseNodeEndpoint[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareFetchResponseNodeEndpoint(r, version));
       m.nodeEndpoints = a;

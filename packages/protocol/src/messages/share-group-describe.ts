@@ -27,8 +27,9 @@ export function decodeShareGroupDescribeRequest(r: Reader, version: number): Sha
   const m = createShareGroupDescribeRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array GroupIds');
-    else {
+    if (n < 0) {
+      r.fail('null array GroupIds');
+    } else {
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
       m.groupIds = a;
@@ -152,8 +153,9 @@ export function decodeShareGroupDescribeResponseTopicPartitions(r: Reader, versi
   m.topicName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.partitions = a;
@@ -177,8 +179,9 @@ export function decodeShareGroupDescribeResponseAssignment(r: Reader, version: n
   const m = createShareGroupDescribeResponseAssignment();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array TopicPartitions');
-    else {
+    if (n < 0) {
+      r.fail('null array TopicPartitions');
+    } else {
       const a: ShareGroupDescribeResponseTopicPartitions[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareGroupDescribeResponseTopicPartitions(r, version));
       m.topicPartitions = a;
@@ -205,8 +208,9 @@ export function decodeShareGroupDescribeResponseMember(r: Reader, version: numbe
   m.clientHost = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array SubscribedTopicNames');
-    else {
+    if (n < 0) {
+      r.fail('null array SubscribedTopicNames');
+    } else {
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
       m.subscribedTopicNames = a;
@@ -242,8 +246,9 @@ export function decodeShareGroupDescribeResponseDescribedGroup(r: Reader, versio
   m.assignorName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Members');
-    else {
+    if (n < 0) {
+      r.fail('null array Members');
+    } else {
       const a: ShareGroupDescribeResponseMember[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareGroupDescribeResponseMember(r, version));
       m.members = a;
@@ -275,8 +280,9 @@ export function decodeShareGroupDescribeResponse(r: Reader, version: number): Sh
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Groups');
-    else {
+    if (n < 0) {
+      r.fail('null array Groups');
+    } else {
       const a: ShareGroupDescribeResponseDescribedGroup[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareGroupDescribeResponseDescribedGroup(r, version));
       m.groups = a;

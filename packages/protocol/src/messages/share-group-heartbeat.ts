@@ -37,8 +37,9 @@ export function decodeShareGroupHeartbeatRequest(r: Reader, version: number): Sh
   m.rackId = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) m.subscribedTopicNames = null;
-    else {
+    if (n < 0) {
+      m.subscribedTopicNames = null;
+    } else {
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
       m.subscribedTopicNames = a;
@@ -123,8 +124,9 @@ export function decodeShareGroupHeartbeatResponseTopicPartitions(r: Reader, vers
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.partitions = a;
@@ -147,8 +149,9 @@ export function decodeShareGroupHeartbeatResponseAssignment(r: Reader, version: 
   const m = createShareGroupHeartbeatResponseAssignment();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array TopicPartitions');
-    else {
+    if (n < 0) {
+      r.fail('null array TopicPartitions');
+    } else {
       const a: ShareGroupHeartbeatResponseTopicPartitions[] = [];
       for (let i = 0; i < n; i++) a.push(decodeShareGroupHeartbeatResponseTopicPartitions(r, version));
       m.topicPartitions = a;

@@ -120,8 +120,9 @@ export function decodeStopReplicaRequestStopReplicaTopicV1(r: Reader, version: n
   if ((version >= 1 && version <= 2)) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array PartitionIndexes');
-      else {
+      if (n < 0) {
+        r.fail('null array PartitionIndexes');
+      } else {
         const a: number[] = [];
         for (let i = 0; i < n; i++) a.push(r.int32());
         m.partitionIndexes = a;
@@ -169,8 +170,9 @@ export function decodeStopReplicaRequestStopReplicaTopicState(r: Reader, version
   if (version >= 3) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array PartitionStates');
-      else {
+      if (n < 0) {
+        r.fail('null array PartitionStates');
+      } else {
         const a: StopReplicaRequestStopReplicaPartitionState[] = [];
         for (let i = 0; i < n; i++) a.push(decodeStopReplicaRequestStopReplicaPartitionState(r, version));
         m.partitionStates = a;
@@ -204,8 +206,9 @@ export function decodeStopReplicaRequest(r: Reader, version: number): StopReplic
   if (version === 0) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array UngroupedPartitions');
-      else {
+      if (n < 0) {
+        r.fail('null array UngroupedPartitions');
+      } else {
         const a: StopReplicaRequestStopReplicaPartitionV0[] = [];
         for (let i = 0; i < n; i++) a.push(decodeStopReplicaRequestStopReplicaPartitionV0(r, version));
         m.ungroupedPartitions = a;
@@ -215,8 +218,9 @@ export function decodeStopReplicaRequest(r: Reader, version: number): StopReplic
   if ((version >= 1 && version <= 2)) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Topics');
-      else {
+      if (n < 0) {
+        r.fail('null array Topics');
+      } else {
         const a: StopReplicaRequestStopReplicaTopicV1[] = [];
         for (let i = 0; i < n; i++) a.push(decodeStopReplicaRequestStopReplicaTopicV1(r, version));
         m.topics = a;
@@ -226,8 +230,9 @@ export function decodeStopReplicaRequest(r: Reader, version: number): StopReplic
   if (version >= 3) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array TopicStates');
-      else {
+      if (n < 0) {
+        r.fail('null array TopicStates');
+      } else {
         const a: StopReplicaRequestStopReplicaTopicState[] = [];
         for (let i = 0; i < n; i++) a.push(decodeStopReplicaRequestStopReplicaTopicState(r, version));
         m.topicStates = a;
@@ -318,8 +323,9 @@ export function decodeStopReplicaResponse(r: Reader, version: number): StopRepli
   m.errorCode = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array PartitionErrors');
-    else {
+    if (n < 0) {
+      r.fail('null array PartitionErrors');
+    } else {
       const a: StopReplicaResponseStopReplicaPartitionError[] = [];
       for (let i = 0; i < n; i++) a.push(decodeStopReplicaResponseStopReplicaPartitionError(r, version));
       m.partitionErrors = a;

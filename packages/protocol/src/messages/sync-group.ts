@@ -75,8 +75,9 @@ export function decodeSyncGroupRequest(r: Reader, version: number): SyncGroupReq
   if (version === 5) m.protocolName = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Assignments');
-    else {
+    if (n < 0) {
+      r.fail('null array Assignments');
+    } else {
       const a: SyncGroupRequestSyncGroupRequestAssignment[] = [];
       for (let i = 0; i < n; i++) a.push(decodeSyncGroupRequestSyncGroupRequestAssignment(r, version));
       m.assignments = a;

@@ -93,8 +93,9 @@ export function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reade
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, version));
       m.partitions = a;
@@ -124,8 +125,9 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
   if (version >= 3) m.groupInstanceId = (flexible ? r.compactNullableString() : r.nullableString());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, version));
       m.topics = a;
@@ -221,8 +223,9 @@ export function decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Rea
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, version));
       m.partitions = a;
@@ -246,8 +249,9 @@ export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOf
   m.throttleTimeMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, version));
       m.topics = a;

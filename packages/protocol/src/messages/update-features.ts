@@ -69,8 +69,9 @@ export function decodeUpdateFeaturesRequest(r: Reader, version: number): UpdateF
   m.timeoutMs = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array FeatureUpdates');
-    else {
+    if (n < 0) {
+      r.fail('null array FeatureUpdates');
+    } else {
       const a: UpdateFeaturesRequestFeatureUpdateKey[] = [];
       for (let i = 0; i < n; i++) a.push(decodeUpdateFeaturesRequestFeatureUpdateKey(r, version));
       m.featureUpdates = a;
@@ -156,8 +157,9 @@ export function decodeUpdateFeaturesResponse(r: Reader, version: number): Update
   if (version <= 1) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Results');
-      else {
+      if (n < 0) {
+        r.fail('null array Results');
+      } else {
         const a: UpdateFeaturesResponseUpdatableFeatureResult[] = [];
         for (let i = 0; i < n; i++) a.push(decodeUpdateFeaturesResponseUpdatableFeatureResult(r, version));
         m.results = a;

@@ -133,8 +133,9 @@ export function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reade
   m.leaderEpoch = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Isr');
-    else {
+    if (n < 0) {
+      r.fail('null array Isr');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.isr = a;
@@ -143,8 +144,9 @@ export function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reade
   m.zkVersion = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Replicas');
-    else {
+    if (n < 0) {
+      r.fail('null array Replicas');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.replicas = a;
@@ -153,8 +155,9 @@ export function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reade
   if (version >= 4) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array OfflineReplicas');
-      else {
+      if (n < 0) {
+        r.fail('null array OfflineReplicas');
+      } else {
         const a: number[] = [];
         for (let i = 0; i < n; i++) a.push(r.int32());
         m.offlineReplicas = a;
@@ -194,8 +197,9 @@ export function decodeUpdateMetadataRequestUpdateMetadataTopicState(r: Reader, v
   if (version >= 5) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array PartitionStates');
-      else {
+      if (n < 0) {
+        r.fail('null array PartitionStates');
+      } else {
         const a: UpdateMetadataRequestUpdateMetadataPartitionState[] = [];
         for (let i = 0; i < n; i++) a.push(decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version));
         m.partitionStates = a;
@@ -252,8 +256,9 @@ export function decodeUpdateMetadataRequestUpdateMetadataBroker(r: Reader, versi
   if (version >= 1) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array Endpoints');
-      else {
+      if (n < 0) {
+        r.fail('null array Endpoints');
+      } else {
         const a: UpdateMetadataRequestUpdateMetadataEndpoint[] = [];
         for (let i = 0; i < n; i++) a.push(decodeUpdateMetadataRequestUpdateMetadataEndpoint(r, version));
         m.endpoints = a;
@@ -292,8 +297,9 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
   if (version <= 4) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array UngroupedPartitionStates');
-      else {
+      if (n < 0) {
+        r.fail('null array UngroupedPartitionStates');
+      } else {
         const a: UpdateMetadataRequestUpdateMetadataPartitionState[] = [];
         for (let i = 0; i < n; i++) a.push(decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version));
         m.ungroupedPartitionStates = a;
@@ -303,8 +309,9 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
   if (version >= 5) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail('null array TopicStates');
-      else {
+      if (n < 0) {
+        r.fail('null array TopicStates');
+      } else {
         const a: UpdateMetadataRequestUpdateMetadataTopicState[] = [];
         for (let i = 0; i < n; i++) a.push(decodeUpdateMetadataRequestUpdateMetadataTopicState(r, version));
         m.topicStates = a;
@@ -313,8 +320,9 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
   }
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array LiveBrokers');
-    else {
+    if (n < 0) {
+      r.fail('null array LiveBrokers');
+    } else {
       const a: UpdateMetadataRequestUpdateMetadataBroker[] = [];
       for (let i = 0; i < n; i++) a.push(decodeUpdateMetadataRequestUpdateMetadataBroker(r, version));
       m.liveBrokers = a;

@@ -103,8 +103,9 @@ export function decodeUpdateRaftVoterRequest(r: Reader, version: number): Update
   m.voterDirectoryId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Listeners');
-    else {
+    if (n < 0) {
+      r.fail('null array Listeners');
+    } else {
       const a: UpdateRaftVoterRequestListener[] = [];
       for (let i = 0; i < n; i++) a.push(decodeUpdateRaftVoterRequestListener(r, version));
       m.listeners = a;
@@ -194,7 +195,6 @@ export function decodeUpdateRaftVoterResponse(r: Reader, version: number): Updat
     m.unknownTaggedFields = readTaggedFields(r, (tag, sub) => {
       switch (tag) {
         case 0:
-          if (!(true)) return false;
           m.currentLeader = decodeUpdateRaftVoterResponseCurrentLeader(sub, version);
           return true;
         default:

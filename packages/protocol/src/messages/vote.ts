@@ -95,8 +95,9 @@ export function decodeVoteRequestTopicData(r: Reader, version: number): VoteRequ
   m.topicName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: VoteRequestPartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeVoteRequestPartitionData(r, version));
       m.partitions = a;
@@ -121,8 +122,9 @@ export function decodeVoteRequest(r: Reader, version: number): VoteRequest {
   if (version === 1) m.voterId = r.int32();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: VoteRequestTopicData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeVoteRequestTopicData(r, version));
       m.topics = a;
@@ -240,8 +242,9 @@ export function decodeVoteResponseTopicData(r: Reader, version: number): VoteRes
   m.topicName = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: VoteResponsePartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeVoteResponsePartitionData(r, version));
       m.partitions = a;
@@ -285,8 +288,9 @@ export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
   m.errorCode = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: VoteResponseTopicData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeVoteResponseTopicData(r, version));
       m.topics = a;
@@ -299,8 +303,9 @@ export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
           if (!(version === 1)) return false;
           {
             const n = sub.compactArrayLength();
-            if (n < 0) sub.fail('null array NodeEndpoints');
-            else {
+            if (n < 0) {
+              sub.fail('null array NodeEndpoints');
+            } else {
               const a: VoteResponseNodeEndpoint[] = [];
               for (let i = 0; i < n; i++) a.push(decodeVoteResponseNodeEndpoint(sub, version));
               m.nodeEndpoints = a;

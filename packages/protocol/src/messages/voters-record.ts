@@ -111,8 +111,9 @@ export function decodeVotersRecordVoter(r: Reader, version: number): VotersRecor
   m.voterDirectoryId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Endpoints');
-    else {
+    if (n < 0) {
+      r.fail('null array Endpoints');
+    } else {
       const a: VotersRecordEndpoint[] = [];
       for (let i = 0; i < n; i++) a.push(decodeVotersRecordEndpoint(r, version));
       m.endpoints = a;
@@ -139,8 +140,9 @@ export function decodeVotersRecord(r: Reader, version: number): VotersRecord {
   m.version = r.int16();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Voters');
-    else {
+    if (n < 0) {
+      r.fail('null array Voters');
+    } else {
       const a: VotersRecordVoter[] = [];
       for (let i = 0; i < n; i++) a.push(decodeVotersRecordVoter(r, version));
       m.voters = a;

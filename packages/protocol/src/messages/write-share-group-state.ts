@@ -103,8 +103,9 @@ export function decodeWriteShareGroupStateRequestPartitionData(r: Reader, versio
   m.startOffset = r.int64();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array StateBatches');
-    else {
+    if (n < 0) {
+      r.fail('null array StateBatches');
+    } else {
       const a: WriteShareGroupStateRequestStateBatch[] = [];
       for (let i = 0; i < n; i++) a.push(decodeWriteShareGroupStateRequestStateBatch(r, version));
       m.stateBatches = a;
@@ -131,8 +132,9 @@ export function decodeWriteShareGroupStateRequestWriteStateData(r: Reader, versi
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: WriteShareGroupStateRequestPartitionData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeWriteShareGroupStateRequestPartitionData(r, version));
       m.partitions = a;
@@ -156,8 +158,9 @@ export function decodeWriteShareGroupStateRequest(r: Reader, version: number): W
   m.groupId = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: WriteShareGroupStateRequestWriteStateData[] = [];
       for (let i = 0; i < n; i++) a.push(decodeWriteShareGroupStateRequestWriteStateData(r, version));
       m.topics = a;
@@ -245,8 +248,9 @@ export function decodeWriteShareGroupStateResponseWriteStateResult(r: Reader, ve
   m.topicId = r.uuid();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: WriteShareGroupStateResponsePartitionResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeWriteShareGroupStateResponsePartitionResult(r, version));
       m.partitions = a;
@@ -269,8 +273,9 @@ export function decodeWriteShareGroupStateResponse(r: Reader, version: number): 
   const m = createWriteShareGroupStateResponse();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Results');
-    else {
+    if (n < 0) {
+      r.fail('null array Results');
+    } else {
       const a: WriteShareGroupStateResponseWriteStateResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeWriteShareGroupStateResponseWriteStateResult(r, version));
       m.results = a;

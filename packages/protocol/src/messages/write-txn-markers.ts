@@ -60,8 +60,9 @@ export function decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, ve
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array PartitionIndexes');
-    else {
+    if (n < 0) {
+      r.fail('null array PartitionIndexes');
+    } else {
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       m.partitionIndexes = a;
@@ -87,8 +88,9 @@ export function decodeWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version
   m.transactionResult = r.bool();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: WriteTxnMarkersRequestWritableTxnMarkerTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version));
       m.topics = a;
@@ -115,8 +117,9 @@ export function decodeWriteTxnMarkersRequest(r: Reader, version: number): WriteT
   const m = createWriteTxnMarkersRequest();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Markers');
-    else {
+    if (n < 0) {
+      r.fail('null array Markers');
+    } else {
       const a: WriteTxnMarkersRequestWritableTxnMarker[] = [];
       for (let i = 0; i < n; i++) a.push(decodeWriteTxnMarkersRequestWritableTxnMarker(r, version));
       m.markers = a;
@@ -213,8 +216,9 @@ export function decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Rea
   m.name = (flexible ? r.compactString() : r.string());
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Partitions');
-    else {
+    if (n < 0) {
+      r.fail('null array Partitions');
+    } else {
       const a: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version));
       m.partitions = a;
@@ -238,8 +242,9 @@ export function decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, 
   m.producerId = r.int64();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Topics');
-    else {
+    if (n < 0) {
+      r.fail('null array Topics');
+    } else {
       const a: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version));
       m.topics = a;
@@ -262,8 +267,9 @@ export function decodeWriteTxnMarkersResponse(r: Reader, version: number): Write
   const m = createWriteTxnMarkersResponse();
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail('null array Markers');
-    else {
+    if (n < 0) {
+      r.fail('null array Markers');
+    } else {
       const a: WriteTxnMarkersResponseWritableTxnMarkerResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r, version));
       m.markers = a;
