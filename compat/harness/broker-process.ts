@@ -1,0 +1,107 @@
+// Starts a real Millrace broker as a child process for tests that drive it with real clients.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '../..');
+const STARTUP_TIMEOUT_MS = 20_000;
+
+export interface RunningBroker {
+  host: string;
+  port: number;
+  bootstrap: string;
+  dataDir: string;
+  process: ChildProcess;
+  /** Everything the broker printed, for failure messages. */
+  output(): string;
+  /** Stops the broker with SIGTERM (a clean shutdown) or another signal; resolves with its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Starts it again on the same port and data directory. */
+  restart(): Promise<void>;
+  /** Stops it and removes its data directory (unless the caller gave it). */
+  dispose(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+function launch(dataDir: string, port: number, args: string[], log: string[]): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=development', join(root, 'packages/millrace/src/main.ts'), 'start', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port), ...args],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  running.add(child);
+  child.on('exit', () => running.delete(child));
+  return new Promise((resolveChild, reject) => {
+    const ready = `listening on 127.0.0.1:${port}`;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`broker did not start within ${STARTUP_TIMEOUT_MS} ms:\n${log.join('')}`));
+    }, STARTUP_TIMEOUT_MS);
+    const onOutput = (chunk: Buffer) => {
+      const text = chunk.toString();
+      log.push(text);
+      if (text.includes(ready)) {
+        clearTimeout(timer);
+        resolveChild(child);
+      }
+    };
+    child.stdout!.on('data', onOutput);
+    child.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`broker exited with ${code} before it was ready:\n${log.join('')}`));
+    });
+  });
+}
+
+export async function startBroker(options: { dataDir?: string; args?: string[] } = {}): Promise<RunningBroker> {
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'millrace-broker-'));
+  const port = await freePort();
+  const args = options.args ?? [];
+  const log: string[] = [];
+  let child = await launch(dataDir, port, args, log);
+  const broker: RunningBroker = {
+    host: '127.0.0.1',
+    port,
+    bootstrap: `127.0.0.1:${port}`,
+    dataDir,
+    get process() {
+      return child;
+    },
+    output: () => log.join(''),
+    stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+      return new Promise((done) => {
+        child.once('exit', (code) => done(code));
+        child.kill(signal);
+      });
+    },
+    async restart() {
+      child = await launch(dataDir, port, args, log);
+    },
+    async dispose() {
+      await broker.stop('SIGKILL');
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return broker;
+}
