@@ -3,6 +3,7 @@ import { produceHandler } from './00-produce.ts';
 import { fetchHandler } from './01-fetch.ts';
 import { listOffsetsHandler } from './02-list-offsets.ts';
 import { metadataHandler } from './03-metadata.ts';
+import { findCoordinatorHandler } from './10-find-coordinator.ts';
 import { apiVersionsHandler } from './18-api-versions.ts';
 import { createTopicsHandler } from './19-create-topics.ts';
 import { deleteTopicsHandler } from './20-delete-topics.ts';
@@ -21,6 +22,7 @@ export function buildHandlers(state: BrokerState): Map<number, Handler> {
     fetchHandler,
     listOffsetsHandler,
     metadataHandler,
+    findCoordinatorHandler,
     apiVersionsHandler(state),
     createTopicsHandler,
     deleteTopicsHandler,
