@@ -7,6 +7,11 @@ import {
   createFetchRequestFetchTopic, createListOffsetsRequest, createListOffsetsRequestListOffsetsPartition,
   createListOffsetsRequestListOffsetsTopic, createMetadataRequest, createMetadataRequestMetadataRequestTopic,
   createProduceRequest, createProduceRequestPartitionProduceData, createProduceRequestTopicProduceData, decodeApiVersionsResponse,
+  createDeleteRecordsRequest, createDeleteRecordsRequestDeleteRecordsPartition, createDeleteRecordsRequestDeleteRecordsTopic,
+  createDescribeClusterRequest, createIncrementalAlterConfigsRequest, createIncrementalAlterConfigsRequestAlterableConfig,
+  createIncrementalAlterConfigsRequestAlterConfigsResource, createOffsetForLeaderEpochRequest,
+  createOffsetForLeaderEpochRequestOffsetForLeaderPartition, createOffsetForLeaderEpochRequestOffsetForLeaderTopic,
+  type DeleteRecordsResponse, type DescribeClusterResponse, type IncrementalAlterConfigsResponse, type OffsetForLeaderEpochResponse,
   ErrorCode, type FetchResponse, type ListOffsetsResponse, type MetadataResponse, type ProduceResponse, Reader,
 } from '@millrace/protocol';
 import { testBatch } from '../../storage/src/test-batches.ts';
@@ -123,6 +128,61 @@ test('Produce: offsets assigned, old versions refused, bad batches refused with 
   const fetched = await fetch('p', 0);
   const records = fetched.responses[0].partitions[0];
   assert.equal(records.highWatermark, 5n, 'refused batches were not written');
+});
+
+test('Produce: message.timestamp.after.max.ms refuses records from the future', async () => {
+  await metadata('ts');
+  const alter = await client.request<IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, 0, createIncrementalAlterConfigsRequest({
+    resources: [createIncrementalAlterConfigsRequestAlterConfigsResource({
+      resourceType: 2,
+      resourceName: 'ts',
+      configs: [createIncrementalAlterConfigsRequestAlterableConfig({ name: 'message.timestamp.after.max.ms', configOperation: 0, value: '60000' })],
+    })],
+  }));
+  assert.equal(alter.responses[0].errorCode, 0);
+  const future = await produce('ts', testBatch({ records: 1, maxTimestamp: Date.now() + 3_600_000 }));
+  assert.equal(future.responses[0].partitionResponses[0].errorCode, ErrorCode.INVALID_TIMESTAMP);
+  const present = await produce('ts', testBatch({ records: 1, maxTimestamp: Date.now() }));
+  assert.equal(present.responses[0].partitionResponses[0].errorCode, 0);
+});
+
+test('IncrementalAlterConfigs: unknown configs, unsupported values and list operations', async () => {
+  await metadata('cfg');
+  const alter = (name: string, configOperation: number, value: string | null) =>
+    client.request<IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, 1, createIncrementalAlterConfigsRequest({
+      resources: [createIncrementalAlterConfigsRequestAlterConfigsResource({
+        resourceType: 2, resourceName: 'cfg', configs: [createIncrementalAlterConfigsRequestAlterableConfig({ name, configOperation, value })],
+      })],
+    })).then((r) => r.responses[0]);
+  assert.equal((await alter('no.such.config', 0, '1')).errorCode, ErrorCode.INVALID_CONFIG);
+  assert.equal((await alter('compression.type', 0, 'gzip')).errorCode, ErrorCode.INVALID_CONFIG);
+  assert.equal((await alter('retention.ms', 2, '5')).errorCode, ErrorCode.INVALID_CONFIG, 'APPEND needs a list config');
+  assert.equal((await alter('cleanup.policy', 2, 'compact')).errorCode, 0);
+  assert.deepEqual(tb.broker.state.topics.get('cfg')!.record.configs, { 'cleanup.policy': 'delete,compact' });
+  assert.equal((await alter('cleanup.policy', 1, null)).errorCode, 0);
+  assert.deepEqual(tb.broker.state.topics.get('cfg')!.record.configs, {});
+});
+
+test('OffsetForLeaderEpoch, DescribeCluster and DeleteRecords', async () => {
+  await metadata('misc');
+  for (let i = 0; i < 3; i++) await produce('misc', testBatch({ records: 2 }));
+  const epochs = await client.request<OffsetForLeaderEpochResponse>(ApiKey.OffsetForLeaderEpoch, 2, createOffsetForLeaderEpochRequest({
+    topics: [createOffsetForLeaderEpochRequestOffsetForLeaderTopic({ topic: 'misc', partitions: [
+      createOffsetForLeaderEpochRequestOffsetForLeaderPartition({ partition: 0, currentLeaderEpoch: 0, leaderEpoch: 0 }),
+      createOffsetForLeaderEpochRequestOffsetForLeaderPartition({ partition: 1, currentLeaderEpoch: 5, leaderEpoch: 0 }),
+    ] })],
+  }));
+  assert.deepEqual(epochs.topics[0].partitions.map((p) => [p.errorCode, p.leaderEpoch, p.endOffset]), [[0, 0, 6n], [ErrorCode.UNKNOWN_LEADER_EPOCH, -1, -1n]]);
+  const cluster = await client.request<DescribeClusterResponse>(ApiKey.DescribeCluster, 1, createDescribeClusterRequest({ endpointType: 1 }));
+  assert.equal(cluster.errorCode, 0);
+  assert.equal(cluster.brokers[0].port, tb.port);
+  const deleted = await client.request<DeleteRecordsResponse>(ApiKey.DeleteRecords, 1, createDeleteRecordsRequest({
+    topics: [createDeleteRecordsRequestDeleteRecordsTopic({ name: 'misc', partitions: [createDeleteRecordsRequestDeleteRecordsPartition({ partitionIndex: 0, offset: 4n })] })],
+    timeoutMs: 1000,
+  }));
+  assert.equal(deleted.topics[0].partitions[0].lowWatermark, 4n);
+  assert.equal((await fetch('misc', 2)).responses[0].partitions[0].errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
+  assert.equal((await fetch('misc', 4)).responses[0].partitions[0].logStartOffset, 4n);
 });
 
 test('Fetch: inside a batch returns the whole batch; limits; out of range; empty is empty bytes', async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, ZERO_UUID } from '@millrace/protocol';
-import { NodeFs, PartitionLog } from '@millrace/storage';
+import { type LogConfig, NodeFs, PartitionLog } from '@millrace/storage';
 import type { BrokerConfig } from './config/broker-config.ts';
 import { TOPIC_CONFIG_BY_NAME, validateConfigValue } from './config/topic-configs.ts';
 import { Partition } from './partition.ts';
@@ -122,6 +122,16 @@ export class TopicManager {
     const topic = this.topics.get(name)!;
     topic.record.configs = configs;
     this.persist();
+    // Segment settings apply from the next append on, as in Kafka.
+    for (const partition of topic.partitions) partition.log.updateConfig(this.logConfig(topic.record));
+  }
+
+  private logConfig(record: TopicRecord): LogConfig {
+    return {
+      segmentBytes: Number(this.topicConfig(record, 'segment.bytes')),
+      segmentMs: Number(this.topicConfig(record, 'segment.ms')),
+      indexIntervalBytes: Number(this.topicConfig(record, 'index.interval.bytes')),
+    };
   }
 
   async close(): Promise<void> {
@@ -143,11 +153,7 @@ export class TopicManager {
     const log = await PartitionLog.open({
       dir: join(this.dataDir, `${record.name}-${index}`),
       fs,
-      config: {
-        segmentBytes: Number(this.topicConfig(record, 'segment.bytes')),
-        segmentMs: Number(this.topicConfig(record, 'segment.ms')),
-        indexIntervalBytes: Number(this.topicConfig(record, 'index.interval.bytes')),
-      },
+      config: this.logConfig(record),
       now: this.now,
     });
     return new Partition(record.name, index, log);
@@ -164,12 +170,25 @@ function newTopicId(): string {
   }
 }
 
+/**
+ * Valid Kafka values the broker does not act on yet: refused with a clear message rather than
+ * accepted and silently ignored.
+ */
+const UNSUPPORTED_VALUES: Record<string, { allowed: string[]; message: string }> = {
+  'compression.type': {
+    allowed: ['producer'],
+    message: 'compression.type other than "producer" (recompressing on the broker) is not supported yet; batches are stored as producers compress them',
+  },
+};
+
 export function validateTopicConfigs(configs: Record<string, string>): KafkaFailure | null {
   for (const [key, value] of Object.entries(configs)) {
     const def = TOPIC_CONFIG_BY_NAME.get(key);
     if (!def) return { errorCode: ErrorCode.INVALID_CONFIG, message: `unknown topic config '${key}'` };
     const error = validateConfigValue(def, value);
     if (error) return { errorCode: ErrorCode.INVALID_CONFIG, message: error };
+    const unsupported = UNSUPPORTED_VALUES[key];
+    if (unsupported && !unsupported.allowed.includes(value.trim())) return { errorCode: ErrorCode.INVALID_CONFIG, message: unsupported.message };
   }
   return null;
 }

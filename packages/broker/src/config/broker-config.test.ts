@@ -26,3 +26,10 @@ test('explicit settings are remembered for DescribeConfigs sources', () => {
   assert.ok(!config.explicit.has('message.max.bytes'));
   assert.equal(config.values['message.max.bytes'], '1048588');
 });
+
+test('topic defaults set on the broker are validated at start-up', () => {
+  assert.throws(() => buildBrokerConfig({ 'log.segment.bytes': 'big' }), /log.segment.bytes must be an integer/);
+  assert.throws(() => buildBrokerConfig({ 'log.cleanup.policy': 'keep' }), /one of/);
+  assert.throws(() => buildBrokerConfig({ 'compression.type': 'gzip' }), /not supported yet/);
+  assert.doesNotThrow(() => buildBrokerConfig({ 'log.segment.bytes': '1048576' }));
+});

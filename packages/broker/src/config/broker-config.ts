@@ -1,4 +1,4 @@
-import { TOPIC_CONFIGS } from './topic-configs.ts';
+import { TOPIC_CONFIGS, validateConfigValue } from './topic-configs.ts';
 
 /**
  * Broker settings under Kafka's server.properties names. Every key has a default here; a config
@@ -52,6 +52,13 @@ export function buildBrokerConfig(overrides: Record<string, string>): BrokerConf
       throw new ConfigError(`unknown setting "${key}" (see docs/configuration.md for the settings Millrace reads)`);
     }
     values[key] = value;
+    // Topic defaults set at broker level follow the topic config's rules.
+    const def = TOPIC_CONFIGS.find((d) => d.brokerSynonym === key);
+    const error = def && validateConfigValue({ ...def, name: key }, value);
+    if (error) throw new ConfigError(error);
+  }
+  if (values['compression.type'] !== 'producer') {
+    throw new ConfigError('compression.type other than "producer" (recompressing on the broker) is not supported yet');
   }
   // Kafka's precedence: log.retention.ms > minutes > hours; log.roll.ms > hours.
   if (!overrides['log.retention.ms']) {

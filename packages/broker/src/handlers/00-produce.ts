@@ -25,7 +25,17 @@ async function appendPartition(ctx: RequestContext, partition: Partition, index:
     ctx.broker.log.warn(`produce to ${partition.topic}-${index} refused: ${validation.message}`);
     return failed(index, validation.errorCode, validation.message);
   }
-  const logAppendTime = topics.topicConfig(record, 'message.timestamp.type') === 'LogAppendTime' ? ctx.broker.now() : null;
+  const now = ctx.broker.now();
+  const logAppendTime = topics.topicConfig(record, 'message.timestamp.type') === 'LogAppendTime' ? now : null;
+  if (logAppendTime === null) {
+    // Batch-level check of message.timestamp.before/after.max.ms: the first and the largest timestamp.
+    const before = Number(topics.topicConfig(record, 'message.timestamp.before.max.ms'));
+    const after = Number(topics.topicConfig(record, 'message.timestamp.after.max.ms'));
+    const header = validation.header;
+    if (header.baseTimestamp < now - before || header.maxTimestamp > now + after) {
+      return failed(index, ErrorCode.INVALID_TIMESTAMP, `timestamps ${header.baseTimestamp}..${header.maxTimestamp} are outside the topic's allowed window around ${now}`);
+    }
+  }
   let appended;
   try {
     appended = partition.log.append(records!, partition.leaderEpoch, logAppendTime);
