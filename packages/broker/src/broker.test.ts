@@ -185,6 +185,21 @@ test('OffsetForLeaderEpoch, DescribeCluster and DeleteRecords', async () => {
   assert.equal((await fetch('misc', 4)).responses[0].partitions[0].logStartOffset, 4n);
 });
 
+test('Produce with acks=0: no answer; a failure closes the connection', async () => {
+  await metadata('quiet');
+  const silent = await WireClient.connect(tb.port);
+  const frames = silent.nextFrame();
+  silent.sendRaw(silent.frame(ApiKey.Produce, 7, createProduceRequest({ acks: 0, timeoutMs: 1000, topicData: [
+    createProduceRequestTopicProduceData({ name: 'quiet', partitionData: [createProduceRequestPartitionProduceData({ index: 0, records: testBatch({ records: 2 }) })] }),
+  ] })));
+  silent.sendRaw(silent.frame(ApiKey.Produce, 7, createProduceRequest({ acks: 0, timeoutMs: 1000, topicData: [
+    createProduceRequestTopicProduceData({ name: 'no-such-topic', partitionData: [createProduceRequestPartitionProduceData({ index: 0, records: testBatch({ records: 1 }) })] }),
+  ] })));
+  assert.equal(await frames, null, 'no response frame, then the connection closes');
+  const written = await fetch('quiet', 0, { maxWaitMs: 5000, minBytes: 1 });
+  assert.equal(written.responses[0].partitions[0].highWatermark, 2n, 'the good acks=0 produce was written');
+});
+
 test('Fetch: inside a batch returns the whole batch; limits; out of range; empty is empty bytes', async () => {
   await metadata('f');
   for (let i = 0; i < 5; i++) await produce('f', testBatch({ records: 10, payloadBytes: 100 }));

@@ -3,7 +3,7 @@ import {
   API_TABLE, ApiKey, decodeRequestHeader, ErrorCode, ProtocolError, Reader, requestHeaderVersion,
   responseHeaderVersion, Writer,
 } from '@millrace/protocol';
-import type { BrokerState, Handler } from './handler.ts';
+import { type BrokerState, CloseConnection, type Handler } from './handler.ts';
 import { FrameReader } from './frame-reader.ts';
 
 interface Slot {
@@ -106,6 +106,7 @@ export class Connection {
 
   private run(handler: Handler, slot: Slot, correlationId: number, apiVersion: number, clientId: string | null, request: object): void {
     const fail = (err: unknown) => {
+      if (err instanceof CloseConnection) return this.close(err.message);
       this.state.log.error(`${API_TABLE[handler.apiKey]!.name} from ${this.peer} failed: ${(err as Error).stack ?? err}`);
       this.close(null);
     };

@@ -42,3 +42,11 @@ export interface Handler<Req = any, Res = any> { // eslint-disable-line @typescr
   /** The response that refuses a request with one error code everywhere (needed when servedFrom is set). */
   errorResponse?(request: Req, errorCode: number): Res;
 }
+
+/**
+ * Thrown by a handler when the only way to tell the client about a failure is to close the
+ * connection (Kafka's rule for a failed produce with acks=0, whose response nobody reads).
+ */
+export class CloseConnection extends Error {
+  readonly code = 'MILLRACE_CLOSE_CONNECTION';
+}

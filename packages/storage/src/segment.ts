@@ -1,19 +1,12 @@
 import { join } from 'node:path';
 import { BatchField, batchCrcMatches } from '@millrace/protocol';
-import { scanBatches } from './batch-scan.ts';
+import { readFully, scanBatches } from './batch-scan.ts';
 import type { Fs } from './fs.ts';
 import { SparseIndex } from './offset-index.ts';
 
 async function readAll(fs: Fs, fd: number): Promise<Buffer> {
-  const size = await fs.size(fd);
-  const buf = Buffer.allocUnsafe(size);
-  let done = 0;
-  while (done < size) {
-    const n = await fs.read(fd, buf, done, size - done, done);
-    if (n === 0) break;
-    done += n;
-  }
-  return buf.subarray(0, done);
+  const buf = Buffer.allocUnsafe(await fs.size(fd));
+  return buf.subarray(0, await readFully(fs, fd, buf, buf.length, 0));
 }
 
 /** Kafka's file names: the base offset as 20 zero-padded digits. */

@@ -1,9 +1,9 @@
 import {
   ApiKey, createProduceResponse, createProduceResponsePartitionProduceResponse, createProduceResponseTopicProduceResponse,
-  ErrorCode, type ProduceRequest, type ProduceResponse, type ProduceResponsePartitionProduceResponse,
+  ErrorCode, errorName, type ProduceRequest, type ProduceResponse, type ProduceResponsePartitionProduceResponse,
   validateProducedBatches,
 } from '@millrace/protocol';
-import type { Handler, RequestContext } from '../handler.ts';
+import { CloseConnection, type Handler, type RequestContext } from '../handler.ts';
 import type { Partition } from '../partition.ts';
 import { storageErrorCode } from '../storage-errors.ts';
 
@@ -78,8 +78,11 @@ export const produceHandler: Handler<ProduceRequest, ProduceResponse> = {
     for (const t of topics) {
       responses.push(createProduceResponseTopicProduceResponse({ name: t.name, partitionResponses: await Promise.all(t.results) }));
     }
-    // acks=0: the client reads no response; the data is still flushed above before consumers see it.
-    return request.acks === 0 ? null : createProduceResponse({ responses });
+    if (request.acks !== 0) return createProduceResponse({ responses });
+    // acks=0: no response is read, so a failure can only be signalled by closing the connection (as Kafka does).
+    const failure = responses.flatMap((t) => t.partitionResponses.map((p) => ({ topic: t.name, ...p }))).find((p) => p.errorCode !== ErrorCode.NONE);
+    if (failure) throw new CloseConnection(`acks=0 produce to ${failure.topic}-${failure.index} failed: ${errorName(failure.errorCode)}`);
+    return null;
   },
   errorResponse(request, errorCode) {
     return createProduceResponse({
