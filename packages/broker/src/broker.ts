@@ -7,6 +7,9 @@ import { buildHandlers } from './handlers/index.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { loadClusterIdentity } from './metadata/cluster-identity.ts';
 import { TopicManager } from './topic-manager.ts';
+import { GroupCoordinator } from './group/coordinator.ts';
+import { OffsetStore } from './group/offset-store.ts';
+import { realTimers } from './group/timers.ts';
 
 export interface BrokerOptions {
   dataDir: string;
@@ -42,11 +45,20 @@ export class Broker {
     mkdirSync(options.dataDir, { recursive: true });
     const identity = loadClusterIdentity(options.dataDir, nodeId);
     const topics = await TopicManager.open(options.dataDir, options.config, now);
+    const setting = (key: string) => Number(options.config.values[key]);
+    const offsets = await OffsetStore.open(topics, setting('offsets.topic.num.partitions'));
+    const groups = new GroupCoordinator(offsets, {
+      minSessionTimeoutMs: setting('group.min.session.timeout.ms'),
+      maxSessionTimeoutMs: setting('group.max.session.timeout.ms'),
+      initialRebalanceDelayMs: setting('group.initial.rebalance.delay.ms'),
+      maxMetadataBytes: setting('offset.metadata.max.bytes'),
+    }, realTimers);
     const stopController = new AbortController();
     const state: BrokerState = {
       config: options.config,
       identity,
       topics,
+      groups,
       advertised: { host: options.host, port: options.port },
       handlers: new Map<number, Handler>(),
       now,

@@ -111,7 +111,7 @@ export class Connection {
       this.close(null);
     };
     try {
-      const result = handler.handle({ broker: this.state, clientId, apiVersion }, request);
+      const result = handler.handle({ broker: this.state, clientId, clientHost: `/${this.socket.remoteAddress}`, apiVersion }, request);
       if (result instanceof Promise) {
         result.then((response) => this.respond(slot, correlationId, handler.apiKey, apiVersion, response), fail);
       } else {

@@ -1,6 +1,7 @@
 import type { BrokerConfig } from './config/broker-config.ts';
 import type { ClusterIdentity } from './metadata/cluster-identity.ts';
 import type { TopicManager } from './topic-manager.ts';
+import type { GroupCoordinator } from './group/coordinator.ts';
 import type { Logger } from './logger.ts';
 
 /** What every handler may use: the broker's state, owned by the one event loop. */
@@ -8,6 +9,7 @@ export interface BrokerState {
   config: BrokerConfig;
   identity: ClusterIdentity;
   topics: TopicManager;
+  groups: GroupCoordinator;
   /** The host and port clients are told to connect to. */
   advertised: { host: string; port: number };
   /** Filled once at start-up (ApiVersions reads the table it belongs to). */
@@ -21,6 +23,8 @@ export interface BrokerState {
 export interface RequestContext {
   broker: BrokerState;
   clientId: string | null;
+  /** The client's address as Kafka reports it in group descriptions ("/127.0.0.1"). */
+  clientHost: string;
   apiVersion: number;
 }
 

@@ -10,3 +10,4 @@ export { crc32c } from './crc32c.ts';
 export { BatchField, BATCH_HEADER_SIZE, LOG_OVERHEAD, CURRENT_MAGIC, Attribute, Compression, type CompressionCode } from './records/batch-layout.ts';
 export { readBatchHeader, batchCrcMatches, patchBatchForAppend, completeBatchSize, type BatchHeader } from './records/batch-header.ts';
 export { validateProducedBatches, type ProduceLimits, type ProduceValidation } from './records/produce-validation.ts';
+export { encodeRecordBatch, decodeRecordBatch, type KafkaRecord, type NewBatch } from './records/records.ts';

@@ -18,7 +18,10 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'log.retention.minutes': '',
   'log.roll.hours': '168',
   'group.initial.rebalance.delay.ms': '3000',
+  'group.min.session.timeout.ms': '6000',
+  'group.max.session.timeout.ms': '1800000',
   'offsets.topic.num.partitions': '50',
+  'offset.metadata.max.bytes': '4096',
   ...Object.fromEntries(TOPIC_CONFIGS.filter((d) => d.brokerSynonym).map((d) => [d.brokerSynonym!, d.defaultValue])),
 };
 

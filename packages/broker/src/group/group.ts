@@ -161,6 +161,7 @@ export class Group {
     }
     const wasEmpty = this.state === GroupState.EMPTY;
     this.state = GroupState.PREPARING_REBALANCE;
+    if (this.members.size === 0) return this.completeJoin();
     this.timers.clear(this.rebalanceTimer);
     const rebalanceTimeout = Math.max(...[...this.members.values()].map((m) => m.rebalanceTimeoutMs));
     // A group that was empty waits a little for the rest of its members to arrive, so they are assigned together.

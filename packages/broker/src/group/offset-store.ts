@@ -1,0 +1,111 @@
+import { decodeRecordBatch, encodeRecordBatch, LOG_OVERHEAD } from '@millrace/protocol';
+import type { Partition } from '../partition.ts';
+import type { TopicManager } from '../topic-manager.ts';
+import { type CommittedOffset, decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue } from './offset-records.ts';
+
+export const OFFSETS_TOPIC = '__consumer_offsets';
+
+/** Java's String.hashCode, so a group lands on the same `__consumer_offsets` partition as in Kafka. */
+function javaHashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+export interface OffsetCommit {
+  topic: string;
+  partition: number;
+  offset: CommittedOffset;
+}
+
+/**
+ * Committed offsets: kept in memory for OffsetFetch, and written to the internal compacted topic
+ * `__consumer_offsets` (fsynced) before a commit is acknowledged; read back from it at start-up.
+ */
+export class OffsetStore {
+  private readonly offsets = new Map<string, Map<string, CommittedOffset>>();
+  private readonly topics: TopicManager;
+  private readonly partitionCount: number;
+  private creating: Promise<unknown> | null = null;
+
+  private constructor(topics: TopicManager, partitionCount: number) {
+    this.topics = topics;
+    this.partitionCount = partitionCount;
+  }
+
+  /** Loads the commits kept in `__consumer_offsets`; the topic itself is made on the first commit, as in Kafka. */
+  static async open(topics: TopicManager, partitionCount: number): Promise<OffsetStore> {
+    const store = new OffsetStore(topics, partitionCount);
+    for (const partition of topics.get(OFFSETS_TOPIC)?.partitions ?? []) await store.load(partition);
+    return store;
+  }
+
+  private async partitionFor(group: string): Promise<Partition> {
+    if (!this.topics.get(OFFSETS_TOPIC)) {
+      this.creating ??= this.topics.createTopic(OFFSETS_TOPIC, this.partitionCount, { 'cleanup.policy': 'compact' });
+      await this.creating;
+    }
+    const partitions = this.topics.get(OFFSETS_TOPIC)!.partitions;
+    return partitions[(javaHashCode(group) & 0x7fffffff) % partitions.length];
+  }
+
+  private async load(partition: Partition): Promise<void> {
+    const log = partition.log;
+    let offset = log.logStartOffset;
+    while (offset < log.highWatermark) {
+      const bytes = await log.read(offset, 1 << 20, true);
+      for (let at = 0; at < bytes.length; ) {
+        const size = bytes.readInt32BE(at + 8) + LOG_OVERHEAD;
+        for (const record of decodeRecordBatch(bytes.subarray(at, at + size))) {
+          const key = record.key && decodeOffsetKey(record.key);
+          if (key) this.apply(key.group, key.topic, key.partition, record.value && decodeOffsetValue(record.value));
+          offset = record.offset + 1;
+        }
+        at += size;
+      }
+    }
+  }
+
+  private apply(group: string, topic: string, partition: number, value: CommittedOffset | null): void {
+    const key = `${topic}\u0000${partition}`;
+    if (value === null) {
+      this.offsets.get(group)?.delete(key);
+      return;
+    }
+    if (!this.offsets.has(group)) this.offsets.set(group, new Map());
+    this.offsets.get(group)!.set(key, value);
+  }
+
+  /** Writes the commits durably, then makes them visible to OffsetFetch. */
+  async commit(group: string, commits: OffsetCommit[]): Promise<void> {
+    if (commits.length === 0) return;
+    const partition = await this.partitionFor(group);
+    const batch = encodeRecordBatch({
+      records: commits.map((c) => ({
+        key: encodeOffsetKey({ group, topic: c.topic, partition: c.partition }),
+        value: encodeOffsetValue(c.offset),
+        timestamp: c.offset.commitTimestamp,
+      })),
+    });
+    partition.log.append(batch, partition.leaderEpoch, null);
+    await partition.log.flush();
+    partition.notifyNewData();
+    for (const c of commits) this.apply(group, c.topic, c.partition, c.offset);
+  }
+
+  fetch(group: string, topic: string, partition: number): CommittedOffset | undefined {
+    return this.offsets.get(group)?.get(`${topic}\u0000${partition}`);
+  }
+
+  /** Every committed partition of a group, for OffsetFetch with null topics. */
+  committed(group: string): { topic: string; partition: number; offset: CommittedOffset }[] {
+    return [...(this.offsets.get(group) ?? new Map<string, CommittedOffset>()).entries()].map(([key, offset]) => {
+      const [topic, partition] = key.split('\u0000');
+      return { topic, partition: Number(partition), offset };
+    });
+  }
+
+  groupIds(): string[] {
+    return [...this.offsets.keys()].filter((g) => this.offsets.get(g)!.size > 0);
+  }
+}

@@ -1,0 +1,64 @@
+import {
+  ApiKey, createOffsetFetchResponse, createOffsetFetchResponseOffsetFetchResponseGroup,
+  createOffsetFetchResponseOffsetFetchResponsePartition, createOffsetFetchResponseOffsetFetchResponsePartitions,
+  createOffsetFetchResponseOffsetFetchResponseTopic, createOffsetFetchResponseOffsetFetchResponseTopics, ErrorCode,
+  type OffsetFetchRequest, type OffsetFetchResponse,
+} from '@millrace/protocol';
+import type { Handler, RequestContext } from '../handler.ts';
+
+interface Answer {
+  name: string;
+  partitions: { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; metadata: string; errorCode: number }[];
+}
+
+/** The committed offsets of one group: of the partitions asked, or of every partition with a commit when `topics` is null. */
+function lookup(ctx: RequestContext, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): Answer[] {
+  const offsets = ctx.broker.groups.offsets;
+  const wanted = topics ?? groupByTopic(offsets.committed(groupId).map((c) => ({ topic: c.topic, partition: c.partition })));
+  return wanted.map((t) => ({
+    name: t.name,
+    partitions: t.partitionIndexes.map((partitionIndex) => {
+      const committed = offsets.fetch(groupId, t.name, partitionIndex);
+      return {
+        partitionIndex,
+        // No commit: offset -1 and empty metadata, which clients read as "use auto.offset.reset".
+        committedOffset: BigInt(committed?.offset ?? -1),
+        committedLeaderEpoch: committed?.leaderEpoch ?? -1,
+        metadata: committed?.metadata ?? '',
+        errorCode: ErrorCode.NONE,
+      };
+    }),
+  }));
+}
+
+function groupByTopic(entries: { topic: string; partition: number }[]): { name: string; partitionIndexes: number[] }[] {
+  const byTopic = new Map<string, number[]>();
+  for (const e of entries) byTopic.set(e.topic, [...(byTopic.get(e.topic) ?? []), e.partition]);
+  return [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes: partitionIndexes.sort((a, b) => a - b) }));
+}
+
+export const offsetFetchHandler: Handler<OffsetFetchRequest, OffsetFetchResponse> = {
+  apiKey: ApiKey.OffsetFetch,
+  // v8 batches groups; v9 is the KIP-848 consumer protocol.
+  versions: { min: 0, max: 8 },
+  handle(ctx, request) {
+    if (ctx.apiVersion >= 8) {
+      return createOffsetFetchResponse({
+        groups: request.groups.map((g) =>
+          createOffsetFetchResponseOffsetFetchResponseGroup({
+            groupId: g.groupId,
+            topics: lookup(ctx, g.groupId, g.topics).map((t) =>
+              createOffsetFetchResponseOffsetFetchResponseTopics({ name: t.name, partitions: t.partitions.map((p) => createOffsetFetchResponseOffsetFetchResponsePartitions(p)) }),
+            ),
+          }),
+        ),
+      });
+    }
+    if (request.groupId === '') return createOffsetFetchResponse({ errorCode: ErrorCode.INVALID_GROUP_ID });
+    return createOffsetFetchResponse({
+      topics: lookup(ctx, request.groupId, request.topics).map((t) =>
+        createOffsetFetchResponseOffsetFetchResponseTopic({ name: t.name, partitions: t.partitions.map((p) => createOffsetFetchResponseOffsetFetchResponsePartition(p)) }),
+      ),
+    });
+  },
+};

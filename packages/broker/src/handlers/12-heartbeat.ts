@@ -1,0 +1,12 @@
+import { ApiKey, createHeartbeatResponse, ErrorCode, type HeartbeatRequest, type HeartbeatResponse } from '@millrace/protocol';
+import type { Handler } from '../handler.ts';
+
+export const heartbeatHandler: Handler<HeartbeatRequest, HeartbeatResponse> = {
+  apiKey: ApiKey.Heartbeat,
+  versions: { min: 0, max: 4 },
+  handle(ctx, request) {
+    const group = ctx.broker.groups.group(request.groupId);
+    const errorCode = group ? group.heartbeat(request.memberId, request.groupInstanceId, request.generationId) : ErrorCode.UNKNOWN_MEMBER_ID;
+    return createHeartbeatResponse({ errorCode });
+  },
+};
