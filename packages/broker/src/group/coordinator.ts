@@ -31,6 +31,11 @@ export class GroupCoordinator {
     return [...new Set([...this.groups.keys(), ...this.offsets.groupIds()])].sort();
   }
 
+  /** Forgets a group with no members (DeleteGroups); its offsets are deleted by the caller. */
+  forget(groupId: string): void {
+    this.groups.delete(groupId);
+  }
+
   groupOrCreate(groupId: string): Group {
     let group = this.groups.get(groupId);
     if (!group) {

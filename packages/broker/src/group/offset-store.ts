@@ -78,19 +78,28 @@ export class OffsetStore {
 
   /** Writes the commits durably, then makes them visible to OffsetFetch. */
   async commit(group: string, commits: OffsetCommit[]): Promise<void> {
-    if (commits.length === 0) return;
+    await this.write(group, commits.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.offset })), Date.now());
+  }
+
+  /** Deletes committed offsets with durable tombstones (DeleteGroups, OffsetDelete). */
+  async delete(group: string, partitions: { topic: string; partition: number }[], now: number): Promise<void> {
+    await this.write(group, partitions.map((p) => ({ ...p, offset: null })), now);
+  }
+
+  private async write(group: string, entries: { topic: string; partition: number; offset: CommittedOffset | null }[], now: number): Promise<void> {
+    if (entries.length === 0) return;
     const partition = await this.partitionFor(group);
     const batch = encodeRecordBatch({
-      records: commits.map((c) => ({
-        key: encodeOffsetKey({ group, topic: c.topic, partition: c.partition }),
-        value: encodeOffsetValue(c.offset),
-        timestamp: c.offset.commitTimestamp,
+      records: entries.map((e) => ({
+        key: encodeOffsetKey({ group, topic: e.topic, partition: e.partition }),
+        value: e.offset && encodeOffsetValue(e.offset),
+        timestamp: e.offset?.commitTimestamp ?? now,
       })),
     });
     partition.log.append(batch, partition.leaderEpoch, null);
     await partition.log.flush();
     partition.notifyNewData();
-    for (const c of commits) this.apply(group, c.topic, c.partition, c.offset);
+    for (const e of entries) this.apply(group, e.topic, e.partition, e.offset);
   }
 
   fetch(group: string, topic: string, partition: number): CommittedOffset | undefined {

@@ -21,6 +21,8 @@ import { describeConfigsHandler } from './32-describe-configs.ts';
 import { alterConfigsHandler } from './33-alter-configs.ts';
 import { createPartitionsHandler } from './37-create-partitions.ts';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.ts';
+import { deleteGroupsHandler } from './42-delete-groups.ts';
+import { offsetDeleteHandler } from './47-offset-delete.ts';
 import { describeClusterHandler } from './60-describe-cluster.ts';
 
 /** Every API this broker serves, by key. ApiVersions advertises exactly this table. */
@@ -48,6 +50,8 @@ export function buildHandlers(state: BrokerState): Map<number, Handler> {
     alterConfigsHandler,
     createPartitionsHandler,
     incrementalAlterConfigsHandler,
+    deleteGroupsHandler,
+    offsetDeleteHandler,
     describeClusterHandler,
   ];
   return new Map(handlers.map((h) => [h.apiKey, h]));
