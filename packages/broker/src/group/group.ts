@@ -85,10 +85,11 @@ export class Group {
       this.members.set(memberId, member);
       this.staticMembers.set(instance!, memberId);
       if (this.leaderId === previous) this.leaderId = memberId;
-      if (this.state === GroupState.STABLE && sameProtocols(old, params)) {
-        // Same subscription: no rebalance. The member gets its old assignment back in SyncGroup.
+      if (this.state === GroupState.STABLE && params.protocols.some((p) => p.name === this.protocolName)) {
+        // Still speaks the group's protocol: no rebalance. It gets its old assignment back in SyncGroup; a
+        // restarted leader also gets the member list, and whatever it assigns in a Stable group is ignored.
         this.resetSession(member);
-        return respond(this.joinResultFor(member, false));
+        return respond(this.joinResultFor(member, memberId === this.leaderId));
       }
       return this.rejoin(member, params, respond);
     }
