@@ -1,4 +1,8 @@
-import { ApiKey, API_TABLE } from './messages/index.ts';
+import { NONE_KNOWN } from './codec-support.ts';
+import { ApiKey, API_TABLE, createRequestHeader, encodeRequestHeader } from './messages/index.ts';
+import { Reader } from './reader.ts';
+import { readTaggedFields } from './tagged-fields.ts';
+import { Writer } from './writer.ts';
 
 /**
  * Which request header version an API version uses: v2 (with tagged fields) for flexible versions,
@@ -20,3 +24,24 @@ export function responseHeaderVersion(apiKey: number, apiVersion: number): numbe
 
 /** Size prefix of every frame on the wire. */
 export const FRAME_SIZE_BYTES = 4;
+
+/** A whole request frame: size prefix, the header for this API version, and the encoded body. */
+export function encodeRequestFrame(apiKey: number, apiVersion: number, correlationId: number, clientId: string | null, body: object): Buffer {
+  const w = new Writer(256);
+  w.int32(0);
+  encodeRequestHeader(w, createRequestHeader({ requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId }), requestHeaderVersion(apiKey, apiVersion));
+  API_TABLE[apiKey]!.encodeRequest(w, body, apiVersion);
+  const frame = Buffer.from(w.finish());
+  frame.writeInt32BE(frame.length - FRAME_SIZE_BYTES, 0);
+  return frame;
+}
+
+/** The correlation id and decoded body of a response frame (size prefix already removed). Throws ProtocolError when malformed. */
+export function decodeResponseFrame(frame: Buffer, apiKey: number, apiVersion: number): { correlationId: number; body: object } {
+  const r = new Reader(frame);
+  const correlationId = r.int32();
+  if (responseHeaderVersion(apiKey, apiVersion) >= 1) readTaggedFields(r, NONE_KNOWN);
+  const body = API_TABLE[apiKey]!.decodeResponse(r, apiVersion);
+  r.complete(`${API_TABLE[apiKey]!.name} v${apiVersion} response`);
+  return { correlationId, body };
+}

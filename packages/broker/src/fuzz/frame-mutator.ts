@@ -3,7 +3,7 @@
 import { ApiKey, createApiVersionsRequest, createFetchRequest, createFetchRequestFetchPartition, createFetchRequestFetchTopic,
   createListOffsetsRequest, createListOffsetsRequestListOffsetsPartition, createListOffsetsRequestListOffsetsTopic,
   createMetadataRequest, createMetadataRequestMetadataRequestTopic, createProduceRequest, createProduceRequestPartitionProduceData,
-  createProduceRequestTopicProduceData, createRequestHeader, encodeRequestHeader, API_TABLE, requestHeaderVersion, Writer,
+  createProduceRequestTopicProduceData, encodeRequestFrame,
 } from '@millrace/protocol';
 
 /** A small deterministic PRNG (mulberry32) so a failing run can be replayed from its seed. */
@@ -19,13 +19,7 @@ export function random(seed: number): () => number {
 }
 
 function frame(apiKey: number, version: number, body: object): Buffer {
-  const w = new Writer();
-  w.int32(0);
-  encodeRequestHeader(w, createRequestHeader({ requestApiKey: apiKey, requestApiVersion: version, correlationId: 7, clientId: 'fuzz' }), requestHeaderVersion(apiKey, version));
-  API_TABLE[apiKey]!.encodeRequest(w, body, version);
-  const bytes = Buffer.from(w.finish());
-  bytes.writeInt32BE(bytes.length - 4, 0);
-  return bytes;
+  return encodeRequestFrame(apiKey, version, 7, 'fuzz', body);
 }
 
 /** Well-formed requests the mutations start from, across plain and flexible versions. */

@@ -1,9 +1,7 @@
 // A bare Kafka wire client for broker tests: sends typed requests with the generated encoders and
 // decodes the responses, or sends raw bytes to see how the broker treats bad input.
 import { connect, type Socket } from 'node:net';
-import {
-  API_TABLE, createRequestHeader, encodeRequestHeader, Reader, requestHeaderVersion, responseHeaderVersion, Writer,
-} from '@millrace/protocol';
+import { decodeResponseFrame, encodeRequestFrame } from '@millrace/protocol';
 
 export class WireClient {
   private readonly socket: Socket;
@@ -49,14 +47,7 @@ export class WireClient {
 
   /** Encodes a request frame for `apiKey` at `version`. */
   frame(apiKey: number, version: number, request: object, correlationId = this.nextCorrelationId++): Buffer {
-    const api = API_TABLE[apiKey]!;
-    const w = new Writer();
-    w.int32(0);
-    encodeRequestHeader(w, createRequestHeader({ requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId: 'wire-test' }), requestHeaderVersion(apiKey, version));
-    api.encodeRequest(w, request, version);
-    const bytes = Buffer.from(w.finish());
-    bytes.writeInt32BE(bytes.length - 4, 0);
-    return bytes;
+    return encodeRequestFrame(apiKey, version, correlationId, 'wire-test', request);
   }
 
   /** Sends one request and decodes its response at `responseVersion` (defaults to the request version). */
@@ -66,12 +57,9 @@ export class WireClient {
     this.sendRaw(this.frame(apiKey, version, request, correlationId));
     const frame = await pending;
     if (!frame) throw new Error(`the broker closed the connection instead of answering API ${apiKey} v${version}`);
-    const r = new Reader(frame);
-    if (r.int32() !== correlationId) throw new Error('correlation id mismatch');
-    if (responseHeaderVersion(apiKey, responseVersion) >= 1) r.uvarint();
-    const response = API_TABLE[apiKey]!.decodeResponse(r, responseVersion);
-    r.complete('response');
-    return response as T;
+    const response = decodeResponseFrame(frame, apiKey, responseVersion);
+    if (response.correlationId !== correlationId) throw new Error('correlation id mismatch');
+    return response.body as T;
   }
 
   close(): void {

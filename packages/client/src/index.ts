@@ -1,0 +1,1 @@
+export { Connection, ConnectionError } from './connection.ts';
