@@ -1,3 +1,4 @@
+import { groupCommand } from './commands/group.ts';
 import { startCommand, devCommand } from './commands/start.ts';
 
 const USAGE = `millrace: a Kafka-compatible event streaming broker
@@ -6,6 +7,8 @@ Usage:
   millrace dev                      start a broker for development (data in ./.millrace/data, port 9092)
   millrace start --data-dir DIR     start a broker
        [--host 127.0.0.1] [--port 9092] [--config server.properties] [--set key=value ...]
+  millrace group list|describe|reset-offsets|delete ...
+                                    consumer groups, their lag, and their offsets (millrace group --help)
   millrace help                     show this text
 
 Settings use Kafka's server.properties names (num.partitions, log.segment.bytes, ...);
@@ -19,6 +22,8 @@ export async function runCli(args: string[]): Promise<number> {
       return startCommand(rest);
     case 'dev':
       return devCommand(rest);
+    case 'group':
+      return groupCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -1,0 +1,62 @@
+import { Connection } from '@millrace/client';
+import { errorName } from '@millrace/protocol';
+
+/** A failure the CLI reports as one line and exit code 1 (usage errors exit with 2). */
+export class CommandError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+/** Hints for the Kafka errors a CLI user is most likely to meet. */
+const HINTS: Record<string, string> = {
+  NON_EMPTY_GROUP: 'stop the group\'s consumers first',
+  GROUP_ID_NOT_FOUND: 'list groups with: millrace group list',
+  UNKNOWN_TOPIC_OR_PARTITION: 'list topics with: kcat -L',
+  COORDINATOR_NOT_AVAILABLE: 'the broker is starting or stopping; try again',
+};
+
+export function kafkaError(what: string, code: number): CommandError {
+  const name = errorName(code);
+  const hint = HINTS[name];
+  return new CommandError(`${what}: ${name}${hint ? ` (${hint})` : ''}`);
+}
+
+/** The broker to talk to: --brokers, else MILLRACE_BROKERS, else the dev broker's address. */
+export function brokerAddress(flag: string | undefined): { host: string; port: number } {
+  const value = flag ?? process.env.MILLRACE_BROKERS ?? '127.0.0.1:9092';
+  const first = value.split(',')[0].trim();
+  const match = /^(.+):(\d+)$/.exec(first);
+  if (!match) throw new CommandError(`--brokers expects host:port, not "${value}"`, 2);
+  return { host: match[1], port: Number(match[2]) };
+}
+
+export async function withConnection<T>(brokers: string | undefined, fn: (c: Connection) => Promise<T>): Promise<T> {
+  const { host, port } = brokerAddress(brokers);
+  let connection: Connection;
+  try {
+    connection = await Connection.open(host, port, 'millrace-cli');
+  } catch (err) {
+    throw new CommandError(`${(err as Error).message} (is a broker running? start one with: npx millrace dev)`);
+  }
+  try {
+    return await fn(connection);
+  } finally {
+    connection.close();
+  }
+}
+
+/** Prints rows as an aligned table under a header, or as JSON objects. */
+export function printTable(headers: string[], rows: (string | number)[][], output: 'table' | 'json'): void {
+  if (output === 'json') {
+    const keys = headers.map((h) => h.toLowerCase().replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()));
+    console.log(JSON.stringify(rows.map((r) => Object.fromEntries(r.map((v, i) => [keys[i], v]))), null, 2));
+    return;
+  }
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd();
+  console.log(line(headers));
+  for (const r of rows) console.log(line(r));
+}
