@@ -48,6 +48,7 @@ export class Broker {
     const setting = (key: string) => Number(options.config.values[key]);
     const offsets = await OffsetStore.open(topics, setting('offsets.topic.num.partitions'));
     const groups = new GroupCoordinator(offsets, {
+      offsetsRetentionMs: setting('offsets.retention.minutes') * 60_000,
       minSessionTimeoutMs: setting('group.min.session.timeout.ms'),
       maxSessionTimeoutMs: setting('group.max.session.timeout.ms'),
       initialRebalanceDelayMs: setting('group.initial.rebalance.delay.ms'),
@@ -66,6 +67,7 @@ export class Broker {
       stopping: stopController.signal,
     };
     state.handlers = buildHandlers(state);
+    groups.startExpiry(setting('offsets.retention.check.interval.ms'), (err) => log.error(`offset expiry failed: ${err.message}`));
     const server = createServer();
     const broker = new Broker(state, server, stopController);
     server.on('connection', (socket: Socket) => broker.accept(socket));
@@ -108,6 +110,7 @@ export class Broker {
     }
     for (const connection of this.connections) connection.close(null);
     await closed;
+    this.state.groups.stop();
     await this.state.topics.close();
   }
 }

@@ -22,6 +22,8 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'group.max.session.timeout.ms': '1800000',
   'offsets.topic.num.partitions': '50',
   'offset.metadata.max.bytes': '4096',
+  'offsets.retention.minutes': '10080',
+  'offsets.retention.check.interval.ms': '600000',
   ...Object.fromEntries(TOPIC_CONFIGS.filter((d) => d.brokerSynonym).map((d) => [d.brokerSynonym!, d.defaultValue])),
 };
 

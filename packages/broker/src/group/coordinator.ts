@@ -3,6 +3,8 @@ import type { OffsetStore } from './offset-store.ts';
 import type { Timers } from './timers.ts';
 
 export interface CoordinatorSettings {
+  /** offsets.retention.minutes, in ms: how long a group's offsets outlive its last member. */
+  offsetsRetentionMs: number;
   minSessionTimeoutMs: number;
   maxSessionTimeoutMs: number;
   initialRebalanceDelayMs: number;
@@ -16,10 +18,49 @@ export class GroupCoordinator {
   readonly settings: CoordinatorSettings;
   private readonly timers: Timers;
 
+  private expiryTimer: unknown = null;
+
   constructor(offsets: OffsetStore, settings: CoordinatorSettings, timers: Timers) {
     this.offsets = offsets;
     this.settings = settings;
     this.timers = timers;
+  }
+
+  /**
+   * Kafka's offset retention (2.1+): a group's offsets are deleted once it has had no members for
+   * offsets.retention.minutes, counted from when it became empty, or from its last commit if it
+   * never had members here.
+   */
+  async expireOffsets(): Promise<string[]> {
+    const now = this.timers.now();
+    const expired: string[] = [];
+    for (const groupId of this.offsets.groupIds()) {
+      const group = this.groups.get(groupId);
+      if (group && group.members.size > 0) continue;
+      const since = group?.emptySince ?? Math.max(...this.offsets.committed(groupId).map((c) => c.offset.commitTimestamp));
+      if (now - since < this.settings.offsetsRetentionMs) continue;
+      await this.offsets.delete(groupId, this.offsets.committed(groupId), now);
+      this.groups.delete(groupId);
+      expired.push(groupId);
+    }
+    return expired;
+  }
+
+  /** Runs expireOffsets every `intervalMs` (offsets.retention.check.interval.ms) until stop(). */
+  startExpiry(intervalMs: number, onError: (err: Error) => void): void {
+    const tick = () => {
+      this.expiryTimer = this.timers.set(() => {
+        this.expireOffsets().then(tick, (err: Error) => {
+          onError(err);
+          tick();
+        });
+      }, intervalMs);
+    };
+    tick();
+  }
+
+  stop(): void {
+    this.timers.clear(this.expiryTimer);
   }
 
   group(groupId: string): Group | undefined {

@@ -39,6 +39,8 @@ export class Group {
   protocolName: string | null = null;
   leaderId: string | null = null;
   readonly members = new Map<string, Member>();
+  /** When the group last became Empty (offsets expire offsets.retention.minutes after it); null while it has members. */
+  emptySince: number | null = null;
   /** Member ids handed out with MEMBER_ID_REQUIRED that have not joined with them yet. */
   private readonly pending = new Map<string, unknown>();
   private readonly staticMembers = new Map<string, string>();
@@ -123,6 +125,7 @@ export class Group {
 
   private addMemberAndRebalance(params: JoinParams, memberId: string, respond: (result: JoinResult) => void): void {
     if (this.members.size === 0) this.protocolType = params.protocolType;
+    this.emptySince = null;
     const member = this.newMember(params, memberId);
     this.members.set(memberId, member);
     if (params.groupInstanceId !== null) this.staticMembers.set(params.groupInstanceId, memberId);
@@ -190,6 +193,7 @@ export class Group {
     this.generationId++;
     if (this.members.size === 0) {
       this.state = GroupState.EMPTY;
+      this.emptySince = this.timers.now();
       this.protocolName = null;
       this.leaderId = null;
       return;

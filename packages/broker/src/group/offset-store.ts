@@ -78,10 +78,10 @@ export class OffsetStore {
 
   /** Writes the commits durably, then makes them visible to OffsetFetch. */
   async commit(group: string, commits: OffsetCommit[]): Promise<void> {
-    await this.write(group, commits.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.offset })), Date.now());
+    await this.write(group, commits.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.offset })), 0);
   }
 
-  /** Deletes committed offsets with durable tombstones (DeleteGroups, OffsetDelete). */
+  /** Deletes committed offsets with durable tombstones (DeleteGroups, OffsetDelete, retention). */
   async delete(group: string, partitions: { topic: string; partition: number }[], now: number): Promise<void> {
     await this.write(group, partitions.map((p) => ({ ...p, offset: null })), now);
   }
