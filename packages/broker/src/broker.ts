@@ -53,7 +53,7 @@ export class Broker {
       maxSessionTimeoutMs: setting('group.max.session.timeout.ms'),
       initialRebalanceDelayMs: setting('group.initial.rebalance.delay.ms'),
       maxMetadataBytes: setting('offset.metadata.max.bytes'),
-    }, realTimers);
+    }, realTimers, (err) => log.error(`storing group metadata failed: ${err.message}`));
     const stopController = new AbortController();
     const state: BrokerState = {
       config: options.config,

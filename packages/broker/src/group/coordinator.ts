@@ -19,11 +19,14 @@ export class GroupCoordinator {
   private readonly timers: Timers;
 
   private expiryTimer: unknown = null;
+  private readonly onStoreError: (err: Error) => void;
 
-  constructor(offsets: OffsetStore, settings: CoordinatorSettings, timers: Timers) {
+  constructor(offsets: OffsetStore, settings: CoordinatorSettings, timers: Timers, onStoreError: (err: Error) => void = () => {}) {
     this.offsets = offsets;
     this.settings = settings;
     this.timers = timers;
+    this.onStoreError = onStoreError;
+    for (const [groupId, snapshot] of offsets.storedGroups()) this.groupOrCreate(groupId).restore(snapshot);
   }
 
   /**
@@ -40,7 +43,7 @@ export class GroupCoordinator {
       const since = group?.emptySince ?? Math.max(...this.offsets.committed(groupId).map((c) => c.offset.commitTimestamp));
       if (now - since < this.settings.offsetsRetentionMs) continue;
       await this.offsets.delete(groupId, this.offsets.committed(groupId), now);
-      this.groups.delete(groupId);
+      await this.forget(groupId);
       expired.push(groupId);
     }
     return expired;
@@ -72,15 +75,22 @@ export class GroupCoordinator {
     return [...new Set([...this.groups.keys(), ...this.offsets.groupIds()])].sort();
   }
 
-  /** Forgets a group with no members (DeleteGroups); its offsets are deleted by the caller. */
-  forget(groupId: string): void {
+
+  /** Forgets a group with no members (DeleteGroups, retention), durably; its offsets are deleted by the caller. */
+  async forget(groupId: string): Promise<void> {
     this.groups.delete(groupId);
+    await this.offsets.storeGroup(groupId, null, this.timers.now());
   }
 
   groupOrCreate(groupId: string): Group {
     let group = this.groups.get(groupId);
     if (!group) {
-      group = new Group(groupId, this.timers, { initialRebalanceDelayMs: this.settings.initialRebalanceDelayMs });
+      group = new Group(groupId, this.timers, {
+        initialRebalanceDelayMs: this.settings.initialRebalanceDelayMs,
+        // Membership is stored so that a restarted broker knows its groups; a failed write is logged, and
+        // the group goes on (offsets, which matter for data, are acknowledged only once durable).
+        onSettled: (g) => void this.offsets.storeGroup(groupId, g.snapshot(), this.timers.now()).catch(this.onStoreError),
+      });
       this.groups.set(groupId, group);
     }
     return group;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@millrace/protocol';
+import type { GroupSnapshot } from './group-records.ts';
 import { EMPTY_BYTES, type JoinParams, type JoinResult, type Member, selectProtocol, type SyncResult } from './members.ts';
 import type { Timers } from './timers.ts';
 
@@ -15,6 +16,8 @@ export type GroupStateName = (typeof GroupState)[keyof typeof GroupState];
 export interface GroupSettings {
   /** group.initial.rebalance.delay.ms: how long a group that was empty waits for more members. */
   initialRebalanceDelayMs: number;
+  /** Called when the group becomes Stable or Empty: the moments its metadata is stored. */
+  onSettled?: (group: Group) => void;
 }
 
 function joinError(errorCode: number, memberId = ''): JoinResult {
@@ -196,6 +199,7 @@ export class Group {
       this.emptySince = this.timers.now();
       this.protocolName = null;
       this.leaderId = null;
+      this.settings.onSettled?.(this);
       return;
     }
     const members = [...this.members.values()];
@@ -241,8 +245,9 @@ export class Group {
     if (memberId !== this.leaderId) return;
     const given = new Map(assignments.map((a) => [a.memberId, a.assignment]));
     this.state = GroupState.STABLE;
+    for (const m of this.members.values()) m.assignment = given.get(m.memberId) ?? EMPTY_BYTES;
+    this.settings.onSettled?.(this);
     for (const m of this.members.values()) {
-      m.assignment = given.get(m.memberId) ?? EMPTY_BYTES;
       const waiting = m.awaitingSync;
       m.awaitingSync = null;
       waiting?.(this.syncResultFor(m));
@@ -251,6 +256,50 @@ export class Group {
 
   private syncResultFor(member: Member): SyncResult {
     return { errorCode: ErrorCode.NONE, protocolType: this.protocolType, protocolName: this.protocolName, assignment: member.assignment };
+  }
+
+  /** What is stored of the group: its generation and, when Stable, each member with its assignment. */
+  snapshot(): GroupSnapshot {
+    return {
+      protocolType: this.protocolType ?? '',
+      generationId: this.generationId,
+      protocolName: this.protocolName,
+      leaderId: this.leaderId,
+      stateTimestamp: this.timers.now(),
+      members: [...this.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        sessionTimeoutMs: m.sessionTimeoutMs,
+        subscription: m.protocols.find((p) => p.name === this.protocolName)?.metadata ?? EMPTY_BYTES,
+        assignment: m.assignment,
+      })),
+    };
+  }
+
+  /**
+   * Brings back a group stored before a restart. Its members keep their generation and assignment
+   * and get a fresh session timeout to heartbeat again; those that do not are removed as usual.
+   */
+  restore(snapshot: GroupSnapshot): void {
+    this.protocolType = snapshot.protocolType || null;
+    this.generationId = snapshot.generationId;
+    this.protocolName = snapshot.protocolName;
+    this.leaderId = snapshot.leaderId;
+    for (const m of snapshot.members) {
+      const member = this.newMember(
+        { ...m, protocolType: snapshot.protocolType, protocols: [{ name: snapshot.protocolName ?? '', metadata: m.subscription }], requireKnownMemberId: false },
+        m.memberId,
+      );
+      member.assignment = m.assignment;
+      this.members.set(m.memberId, member);
+      if (m.groupInstanceId !== null) this.staticMembers.set(m.groupInstanceId, m.memberId);
+      this.resetSession(member);
+    }
+    this.state = this.members.size > 0 ? GroupState.STABLE : GroupState.EMPTY;
+    this.emptySince = this.members.size > 0 ? null : snapshot.stateTimestamp;
   }
 
   heartbeat(memberId: string, groupInstanceId: string | null, generationId: number): number {

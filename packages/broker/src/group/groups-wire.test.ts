@@ -7,7 +7,8 @@ import {
   createOffsetCommitRequestOffsetCommitRequestPartition, createOffsetCommitRequestOffsetCommitRequestTopic,
   createOffsetDeleteRequest, createOffsetDeleteRequestOffsetDeleteRequestPartition, createOffsetDeleteRequestOffsetDeleteRequestTopic,
   createOffsetFetchRequest, createOffsetFetchRequestOffsetFetchRequestTopic, type DeleteGroupsResponse, ErrorCode,
-  type JoinGroupResponse, type MetadataResponse, type OffsetCommitResponse, type OffsetDeleteResponse, type OffsetFetchResponse, Writer,
+  type JoinGroupResponse, createSyncGroupRequest, createSyncGroupRequestSyncGroupRequestAssignment, type SyncGroupResponse,
+  createDescribeGroupsRequest, type DescribeGroupsResponse, createHeartbeatRequest, type HeartbeatResponse, type MetadataResponse, type OffsetCommitResponse, type OffsetDeleteResponse, type OffsetFetchResponse, Writer,
 } from '@millrace/protocol';
 import { startTestBroker, type TestBroker } from '../test-support/test-broker.ts';
 import { WireClient } from '../test-support/wire-client.ts';
@@ -97,12 +98,25 @@ test('OffsetDelete deletes offsets unless members subscribe to the topic', async
   assert.equal((await del('nobody')).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
 });
 
-test('offsets and their deletions survive a restart', async () => {
+test('offsets, their deletions and group membership survive a restart', async () => {
   await commit('kept', 42n);
+  const joined = await joinAsMember('remembered');
+  const synced = await client.request<SyncGroupResponse>(ApiKey.SyncGroup, 3, createSyncGroupRequest({
+    groupId: 'remembered', generationId: joined.generationId, memberId: joined.memberId,
+    assignments: [createSyncGroupRequestSyncGroupRequestAssignment({ memberId: joined.memberId, assignment: Buffer.from('assigned') })],
+  }));
+  assert.equal(synced.errorCode, 0);
+  await new Promise((r) => setTimeout(r, 100)); // the group metadata write follows the SyncGroup answer
   client.close();
   tb = await tb.restart();
   client = await WireClient.connect(tb.port);
   assert.equal((await fetched('kept')).committedOffset, 42n);
   assert.equal((await fetched('deletable')).committedOffset, -1n);
   assert.equal((await fetched('forgetful')).committedOffset, -1n);
+  const described = await client.request<DescribeGroupsResponse>(ApiKey.DescribeGroups, 4, createDescribeGroupsRequest({ groups: ['remembered'] }));
+  assert.equal(described.groups[0].groupState, 'Stable');
+  assert.equal(described.groups[0].members[0].memberId, joined.memberId);
+  assert.equal(described.groups[0].members[0].memberAssignment.toString(), 'assigned');
+  const beat = await client.request<HeartbeatResponse>(ApiKey.Heartbeat, 2, createHeartbeatRequest({ groupId: 'remembered', generationId: joined.generationId, memberId: joined.memberId }));
+  assert.equal(beat.errorCode, 0, 'the member goes on in its generation');
 });

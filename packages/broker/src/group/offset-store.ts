@@ -1,6 +1,7 @@
 import { decodeRecordBatch, encodeRecordBatch, LOG_OVERHEAD } from '@millrace/protocol';
 import type { Partition } from '../partition.ts';
 import type { TopicManager } from '../topic-manager.ts';
+import { decodeGroupKey, decodeGroupValue, encodeGroupKey, encodeGroupValue, type GroupSnapshot } from './group-records.ts';
 import { type CommittedOffset, decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue } from './offset-records.ts';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
@@ -24,6 +25,8 @@ export interface OffsetCommit {
  */
 export class OffsetStore {
   private readonly offsets = new Map<string, Map<string, CommittedOffset>>();
+  /** The last group metadata stored for each group, as read at start-up (later writes are not kept here). */
+  private readonly loadedGroups = new Map<string, GroupSnapshot>();
   private readonly topics: TopicManager;
   private readonly partitionCount: number;
   private creating: Promise<unknown> | null = null;
@@ -59,6 +62,11 @@ export class OffsetStore {
         for (const record of decodeRecordBatch(bytes.subarray(at, at + size))) {
           const key = record.key && decodeOffsetKey(record.key);
           if (key) this.apply(key.group, key.topic, key.partition, record.value && decodeOffsetValue(record.value));
+          const group = record.key && !key ? decodeGroupKey(record.key) : null;
+          if (group !== null) {
+            if (record.value) this.loadedGroups.set(group, decodeGroupValue(record.value));
+            else this.loadedGroups.delete(group);
+          }
           offset = record.offset + 1;
         }
         at += size;
@@ -100,6 +108,20 @@ export class OffsetStore {
     await partition.log.flush();
     partition.notifyNewData();
     for (const e of entries) this.apply(group, e.topic, e.partition, e.offset);
+  }
+
+  /** Writes a group's membership and generation (null: the group is deleted), durably. */
+  async storeGroup(group: string, snapshot: GroupSnapshot | null, now: number): Promise<void> {
+    const partition = await this.partitionFor(group);
+    const batch = encodeRecordBatch({ records: [{ key: encodeGroupKey(group), value: snapshot && encodeGroupValue(snapshot), timestamp: now }] });
+    partition.log.append(batch, partition.leaderEpoch, null);
+    await partition.log.flush();
+    partition.notifyNewData();
+  }
+
+  /** Groups as they were stored before the last shutdown. */
+  storedGroups(): Map<string, GroupSnapshot> {
+    return this.loadedGroups;
   }
 
   fetch(group: string, topic: string, partition: number): CommittedOffset | undefined {

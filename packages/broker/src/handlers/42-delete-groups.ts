@@ -19,7 +19,7 @@ export const deleteGroupsHandler: Handler<DeleteGroupsRequest, DeleteGroupsRespo
       else {
         try {
           await coordinator.offsets.delete(groupId, coordinator.offsets.committed(groupId), ctx.broker.now());
-          coordinator.forget(groupId);
+          await coordinator.forget(groupId);
         } catch (err) {
           errorCode = storageErrorCode(err, ctx.broker.log);
         }
