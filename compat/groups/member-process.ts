@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-/** A librdkafka group member in its own process, so a test can kill it without it leaving the group. */
+/** A group member in its own process, so a test can kill it without it leaving the group. */
 export class MemberProcess {
   readonly values: string[] = [];
   /** Every assignment it reported, in order (cooperative rebalances report increments and revocations). */
@@ -9,15 +9,17 @@ export class MemberProcess {
   readonly errors: string[] = [];
   private readonly child: ChildProcess;
 
-  constructor(bootstrap: string, topic: string, group: string, instanceId?: string) {
-    const args = [join(import.meta.dirname, 'group_member.py'), bootstrap, topic, group, ...(instanceId ? [instanceId] : [])];
-    this.child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** A librdkafka member (cooperative-sticky), or with `client: 'kafkajs'` a KafkaJS one. */
+  constructor(bootstrap: string, topic: string, group: string, instanceId?: string, client: 'librdkafka' | 'kafkajs' = 'librdkafka') {
+    this.child = client === 'kafkajs'
+      ? spawn(process.execPath, ['--conditions=development', join(import.meta.dirname, 'kafkajs-member.ts'), bootstrap, topic, group], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('/usr/bin/python3', [join(import.meta.dirname, 'group_member.py'), bootstrap, topic, group, ...(instanceId ? [instanceId] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     let buffered = '';
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       buffered += chunk;
       const lines = buffered.split('\n');
       buffered = lines.pop()!;
-      for (const line of lines) this.onLine(JSON.parse(line) as { assigned?: number[]; value?: string; error?: string });
+      for (const line of lines) if (line.startsWith('{')) this.onLine(JSON.parse(line) as { assigned?: number[]; value?: string; error?: string });
     });
     this.child.stderr!.resume();
   }

@@ -22,8 +22,8 @@ after(async () => {
   await broker?.dispose();
 });
 
-function member(topic: string, group: string, instanceId?: string): MemberProcess {
-  const m = new MemberProcess(broker.bootstrap, topic, group, instanceId);
+function member(topic: string, group: string, instanceId?: string, client: 'librdkafka' | 'kafkajs' = 'librdkafka'): MemberProcess {
+  const m = new MemberProcess(broker.bootstrap, topic, group, instanceId, client);
   members.push(m);
   return m;
 }
@@ -64,6 +64,21 @@ test('a member killed without leaving loses its partitions to the others after i
   await produce(100, 100);
   await waitFor('the next 100 records on the survivor', () => a.values.filter((v) => Number(v.slice(1)) >= 100).length >= 100);
   assert.deepEqual(a.errors, []);
+});
+
+test('KafkaJS: 3 members, one killed without leaving: its partitions move to the others after the session timeout', { timeout: 120_000 }, async () => {
+  const produce = await setup('kjs-killed', 6);
+  const all = [0, 1, 2].map(() => member('kjs-killed', 'kjs-survivors', undefined, 'kafkajs'));
+  const current = () => all.filter((m) => m !== victim).map((m) => m.assignment);
+  let victim: MemberProcess | null = null;
+  await waitFor('3 members with 2 partitions each', () => all.every((m) => m.assignment.length === 2) && new Set(all.flatMap((m) => m.assignment)).size === 6);
+  await produce(0, 60);
+  await waitFor('60 records', () => new Set(all.flatMap((m) => m.values)).size === 60);
+  victim = all[0];
+  await victim.kill();
+  await waitFor('the 2 survivors to own all 6 partitions', () => current().every((a) => a.length === 3) && new Set(current().flat()).size === 6);
+  await produce(60, 60);
+  await waitFor('the next 60 records on the survivors', () => new Set(all.slice(1).flatMap((m) => m.values).filter((v) => Number(v.slice(1)) >= 60)).size === 60);
 });
 
 test('a static member restarting within its session timeout keeps its partitions without a rebalance', { timeout: 120_000 }, async () => {
