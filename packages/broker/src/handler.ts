@@ -54,3 +54,6 @@ export interface Handler<Req = any, Res = any> { // eslint-disable-line @typescr
 export class CloseConnection extends Error {
   readonly code = 'MILLRACE_CLOSE_CONNECTION';
 }
+
+/** Kafka's value for "authorized operations were not asked for" in Metadata, DescribeCluster and DescribeGroups. */
+export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;

@@ -3,12 +3,10 @@ import {
   createMetadataResponseMetadataResponsePartition, createMetadataResponseMetadataResponseTopic, ErrorCode,
   type MetadataRequest, type MetadataResponse, type MetadataResponseMetadataResponseTopic, ZERO_UUID,
 } from '@millrace/protocol';
-import type { BrokerState, Handler, RequestContext } from '../handler.ts';
+import { AUTHORIZED_OPERATIONS_OMITTED, type BrokerState, type Handler, type RequestContext } from '../handler.ts';
 import { autoCreateTopic } from '../auto-create.ts';
 import { isFailure, type Topic } from '../topic-manager.ts';
 
-/** Kafka's "authorized operations not requested" marker. */
-const OPERATIONS_OMITTED = -2147483648;
 
 export function describeTopic(state: BrokerState, topic: Topic): MetadataResponseMetadataResponseTopic {
   const nodeId = state.identity.nodeId;
@@ -16,7 +14,7 @@ export function describeTopic(state: BrokerState, topic: Topic): MetadataRespons
     name: topic.record.name,
     topicId: topic.record.id,
     isInternal: topic.record.name.startsWith('__'),
-    topicAuthorizedOperations: OPERATIONS_OMITTED,
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
     partitions: topic.partitions.map((p) =>
       createMetadataResponseMetadataResponsePartition({
         partitionIndex: p.index,
@@ -31,7 +29,7 @@ export function describeTopic(state: BrokerState, topic: Topic): MetadataRespons
 }
 
 function unknownTopic(name: string | null, topicId: string, errorCode: number): MetadataResponseMetadataResponseTopic {
-  return createMetadataResponseMetadataResponseTopic({ name, topicId, errorCode, topicAuthorizedOperations: OPERATIONS_OMITTED });
+  return createMetadataResponseMetadataResponseTopic({ name, topicId, errorCode, topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED });
 }
 
 async function topicFor(ctx: RequestContext, name: string | null, topicId: string, allowAutoCreate: boolean) {
@@ -66,7 +64,7 @@ export const metadataHandler: Handler<MetadataRequest, MetadataResponse> = {
       clusterId: state.identity.clusterId,
       controllerId: state.identity.nodeId,
       topics,
-      clusterAuthorizedOperations: OPERATIONS_OMITTED,
+      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
     });
   },
 };

@@ -3,9 +3,8 @@ import {
   createDescribeGroupsResponseDescribedGroupMember, type DescribeGroupsRequest, type DescribeGroupsResponse, EMPTY, ErrorCode,
 } from '@millrace/protocol';
 import { GroupState } from '../group/group.ts';
-import type { Handler } from '../handler.ts';
+import { AUTHORIZED_OPERATIONS_OMITTED, type Handler } from '../handler.ts';
 
-const OPERATIONS_OMITTED = -2147483648;
 
 export const describeGroupsHandler: Handler<DescribeGroupsRequest, DescribeGroupsResponse> = {
   apiKey: ApiKey.DescribeGroups,
@@ -16,11 +15,11 @@ export const describeGroupsHandler: Handler<DescribeGroupsRequest, DescribeGroup
     const known = new Set(coordinator.groupIds());
     return createDescribeGroupsResponse({
       groups: request.groups.map((groupId) => {
-        if (groupId === '') return createDescribeGroupsResponseDescribedGroup({ groupId, errorCode: ErrorCode.INVALID_GROUP_ID, authorizedOperations: OPERATIONS_OMITTED });
+        if (groupId === '') return createDescribeGroupsResponseDescribedGroup({ groupId, errorCode: ErrorCode.INVALID_GROUP_ID, authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED });
         const group = coordinator.group(groupId);
         if (!group) {
           // A group with only committed offsets is Empty; one never seen is Dead (Kafka's answer before v6).
-          return createDescribeGroupsResponseDescribedGroup({ groupId, groupState: known.has(groupId) ? GroupState.EMPTY : GroupState.DEAD, authorizedOperations: OPERATIONS_OMITTED });
+          return createDescribeGroupsResponseDescribedGroup({ groupId, groupState: known.has(groupId) ? GroupState.EMPTY : GroupState.DEAD, authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED });
         }
         // Member metadata and assignments are shown only once the group is Stable, as in Kafka.
         const stable = group.state === GroupState.STABLE;
@@ -29,7 +28,7 @@ export const describeGroupsHandler: Handler<DescribeGroupsRequest, DescribeGroup
           groupState: group.state,
           protocolType: group.protocolType ?? '',
           protocolData: stable ? (group.protocolName ?? '') : '',
-          authorizedOperations: OPERATIONS_OMITTED,
+          authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
           members: [...group.members.values()].map((m) =>
             createDescribeGroupsResponseDescribedGroupMember({
               memberId: m.memberId,

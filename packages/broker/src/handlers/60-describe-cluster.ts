@@ -2,10 +2,9 @@ import {
   ApiKey, createDescribeClusterResponse, createDescribeClusterResponseDescribeClusterBroker,
   type DescribeClusterRequest, type DescribeClusterResponse, ErrorCode,
 } from '@millrace/protocol';
-import type { Handler } from '../handler.ts';
+import { AUTHORIZED_OPERATIONS_OMITTED, type Handler } from '../handler.ts';
 
 const BROKERS_ENDPOINT = 1;
-const OPERATIONS_OMITTED = -2147483648;
 
 export const describeClusterHandler: Handler<DescribeClusterRequest, DescribeClusterResponse> = {
   apiKey: ApiKey.DescribeCluster,
@@ -24,7 +23,7 @@ export const describeClusterHandler: Handler<DescribeClusterRequest, DescribeClu
       clusterId: state.identity.clusterId,
       controllerId: state.identity.nodeId,
       brokers: [createDescribeClusterResponseDescribeClusterBroker({ brokerId: state.identity.nodeId, host: state.advertised.host, port: state.advertised.port })],
-      clusterAuthorizedOperations: OPERATIONS_OMITTED,
+      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
     });
   },
 };
