@@ -6,6 +6,7 @@ import type { BrokerState, Handler } from './handler.ts';
 import { buildHandlers } from './handlers/index.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { loadClusterIdentity } from './metadata/cluster-identity.ts';
+import { startRetention } from './retention.ts';
 import { TopicManager } from './topic-manager.ts';
 import { GroupCoordinator } from './group/coordinator.ts';
 import { OffsetStore } from './group/offset-store.ts';
@@ -31,6 +32,7 @@ export class Broker {
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
   private readonly stopController: AbortController;
+  private stopRetention: () => void = () => {};
 
   private constructor(state: BrokerState, server: Server, stopController: AbortController) {
     this.state = state;
@@ -78,6 +80,7 @@ export class Broker {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     state.advertised = advertisedAddress(options.config, options.host, port);
+    broker.stopRetention = startRetention(state, setting('log.retention.check.interval.ms'));
     return broker;
   }
 
@@ -103,6 +106,7 @@ export class Broker {
   async stop(): Promise<void> {
     if (this.stopController.signal.aborted) return;
     this.stopController.abort();
+    this.stopRetention();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
     while ([...this.connections].some((c) => !c.idle) && Date.now() < deadline) {

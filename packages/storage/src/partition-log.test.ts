@@ -202,3 +202,33 @@ test('LogAppendTime stamps the broker time and keeps the CRC valid', async () =>
   assert.ok(batchCrcMatches(data, 0, data.length));
   await log.close();
 });
+
+test('retention by time deletes sealed segments whose newest record is too old, never the active one', async () => {
+  const dir = tempDir();
+  const log = await open(dir, { segmentBytes: 300 });
+  for (let i = 0; i < 10; i++) log.append(testBatch({ records: 1, payloadBytes: 200, maxTimestamp: 1000 * (i + 1) }), 0, null);
+  await log.flush();
+  assert.equal(log.segmentCount, 10);
+  assert.equal(await log.applyRetention(5_500, 1_000, -1), 4, 'segments with records up to t=4000 are older than 5500-1000');
+  assert.equal(log.logStartOffset, 4);
+  await assert.rejects(log.read(3, 1000), OffsetOutOfRangeError);
+  assert.equal(await log.applyRetention(1e9, 1_000, -1), 5, 'the active segment stays however old');
+  assert.equal(log.segmentCount, 1);
+  assert.equal(readdirSync(dir).filter((f) => f.endsWith('.log')).length, 1);
+  await log.close();
+  const again = await open(dir, { segmentBytes: 300 });
+  assert.equal(again.logStartOffset, 9, 'the new start offset is durable');
+  await again.close();
+});
+
+test('retention by size keeps the log at or above retention.bytes, deleting the oldest segments', async () => {
+  const log = await open(tempDir(), { segmentBytes: 300 });
+  for (let i = 0; i < 10; i++) log.append(testBatch({ records: 1, payloadBytes: 200 }), 0, null);
+  await log.flush();
+  const segment = log.sizeInBytes / 10;
+  assert.equal(await log.applyRetention(0, -1, segment * 3), 7);
+  assert.equal(log.sizeInBytes, segment * 3);
+  assert.equal(log.logStartOffset, 7);
+  assert.equal(await log.applyRetention(0, -1, -1), 0, '-1 means no limit');
+  await log.close();
+});

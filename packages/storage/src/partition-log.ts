@@ -280,6 +280,34 @@ export class PartitionLog {
     if (this.failure) throw this.failure;
     if (offset <= this.startOffset) return;
     if (offset > this.durableEnd) throw new OffsetOutOfRangeError(offset, this.startOffset, this.durableEnd);
+    await this.moveStartTo(offset);
+  }
+
+  /**
+   * Retention (cleanup.policy=delete): deletes the oldest sealed segments whose newest record is older
+   * than `retentionMs`, then as many more as keep the log above `retentionBytes` (-1: no limit).
+   * The active segment is never deleted. Returns how many segments went.
+   */
+  async applyRetention(now: number, retentionMs: number, retentionBytes: number): Promise<number> {
+    if (this.failure) throw this.failure;
+    let total = this.segments.reduce((n, s) => n + s.size, 0);
+    let drop = 0;
+    while (drop < this.segments.length - 1) {
+      const segment = this.segments[drop];
+      if (segment.nextOffset > this.durableEnd) break;
+      const expired = retentionMs >= 0 && segment.maxTimestamp < now - retentionMs;
+      const oversized = retentionBytes >= 0 && total - segment.size >= retentionBytes;
+      if (!expired && !oversized) break;
+      total -= segment.size;
+      drop++;
+    }
+    if (drop === 0) return 0;
+    await this.moveStartTo(Math.max(this.startOffset, this.segments[drop].baseOffset));
+    return drop;
+  }
+
+  /** Persists a new log start offset, then deletes every segment that lies wholly below it. */
+  private async moveStartTo(offset: number): Promise<void> {
     this.startOffset = offset;
     await writeLogStartOffset(this.fs, this.dir, offset);
     while (this.segments.length > 1 && this.segments[1].baseOffset <= offset) {
@@ -288,6 +316,11 @@ export class PartitionLog {
       for (const suffix of ['.log', '.index', '.timeindex'] as const) await this.fs.unlink(join(this.dir, segmentFileName(gone.baseOffset, suffix)));
     }
     await this.fs.fsyncDir(this.dir);
+  }
+
+  /** Bytes on disk and pending, over every segment (retention.bytes counts this). */
+  get sizeInBytes(): number {
+    return this.segments.reduce((n, s) => n + s.size, 0);
   }
 
   /** Flushes what is pending, then closes every file. */

@@ -15,6 +15,7 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'queued.max.requests': '500',
   'log.dirs': '',
   'log.retention.hours': '168',
+  'log.retention.check.interval.ms': '300000',
   'log.retention.minutes': '',
   'log.roll.hours': '168',
   'group.initial.rebalance.delay.ms': '3000',
@@ -80,7 +81,7 @@ const IGNORED_KAFKA_KEYS = new Set([
   'listener.security.protocol.map', 'inter.broker.listener.name', 'num.network.threads', 'num.io.threads',
   'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.recovery.threads.per.data.dir',
   'offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr',
-  'log.retention.check.interval.ms', 'zookeeper.connect', 'zookeeper.connection.timeout.ms', 'controller.quorum.bootstrap.servers',
+  'zookeeper.connect', 'zookeeper.connection.timeout.ms', 'controller.quorum.bootstrap.servers',
 ]);
 
 export function intSetting(config: BrokerConfig, key: string): number {
