@@ -1,0 +1,41 @@
+"""Produces unique values with acks=all (idempotence off) until stdin closes, printing every
+acknowledged record as a JSON line {"p": partition, "o": offset, "v": value}.
+
+Usage: acked_producer.py BOOTSTRAP TOPIC
+"""
+import json
+import select
+import sys
+
+from confluent_kafka import Producer
+
+bootstrap, topic = sys.argv[1], sys.argv[2]
+producer = Producer({
+    'bootstrap.servers': bootstrap,
+    'acks': 'all',
+    'enable.idempotence': False,
+    'linger.ms': 2,
+    'message.timeout.ms': 120000,
+    'reconnect.backoff.ms': 50,
+    'reconnect.backoff.max.ms': 500,
+})
+
+
+def on_delivery(err, msg):
+    if err is None:
+        print(json.dumps({'p': msg.partition(), 'o': msg.offset(), 'v': msg.value().decode()}), flush=True)
+
+
+sent = 0
+while True:
+    readable, _, _ = select.select([sys.stdin], [], [], 0)
+    if readable and sys.stdin.read(1) == '':
+        break
+    try:
+        producer.produce(topic, ('value-%d' % sent).encode(), on_delivery=on_delivery)
+        sent += 1
+    except BufferError:
+        pass
+    producer.poll(0.001)
+producer.flush(120)
+print(json.dumps({'sent': sent}), flush=True)
