@@ -128,6 +128,23 @@ test('a static member restarting with the same subscription keeps its assignment
   assert.equal(group.heartbeat(oldId, 'instance-a', 1), ErrorCode.FENCED_INSTANCE_ID, 'the old incarnation is fenced');
 });
 
+test('a leader rejoining a stable group starts a rebalance that completes once the others rejoin', () => {
+  const { group } = setup();
+  const a = joinNew(group);
+  const aId = a.result!.memberId;
+  const b = joinNew(group);
+  join(group, { memberId: aId });
+  const bId = b.result!.memberId;
+  sync(group, aId, 2, [{ memberId: aId, assignment: Buffer.from('a') }, { memberId: bId, assignment: Buffer.from('b') }]);
+  const leaderAgain = join(group, { memberId: aId });
+  assert.ok(isPending(leaderAgain));
+  assert.equal(group.heartbeat(bId, null, 2), ErrorCode.REBALANCE_IN_PROGRESS);
+  const bAgain = join(group, { memberId: bId });
+  assert.equal(leaderAgain.result?.generationId, 3);
+  assert.equal(bAgain.result?.generationId, 3);
+  assert.equal(leaderAgain.result!.members.length, 2);
+});
+
 test('errors: unknown member, wrong generation, inconsistent protocols, sync during a rebalance', () => {
   const { group } = setup();
   const a = joinNew(group);
