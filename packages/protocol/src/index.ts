@@ -10,4 +10,5 @@ export { crc32c } from './crc32c.ts';
 export { BatchField, BATCH_HEADER_SIZE, LOG_OVERHEAD, CURRENT_MAGIC, Attribute, Compression, type CompressionCode } from './records/batch-layout.ts';
 export { readBatchHeader, batchCrcMatches, patchBatchForAppend, completeBatchSize, type BatchHeader } from './records/batch-header.ts';
 export { validateProducedBatches, type ProduceLimits, type ProduceValidation } from './records/produce-validation.ts';
-export { encodeRecordBatch, decodeRecordBatch, type KafkaRecord, type NewBatch } from './records/records.ts';
+export { encodeRecordBatch, decodeRecordBatch, decodeRecordBatchWithHeader, type DecodedRecordBatch, type KafkaRecord, type NewBatch, type NewRecord, type RecordHeader } from './records/records.ts';
+export { compress, decompress, CompressionError, CompressionErrorCode } from './compression/index.ts';

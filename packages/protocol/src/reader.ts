@@ -38,7 +38,7 @@ export class Reader {
 
   private take(n: number): number {
     const at = this.pos;
-    if (n > this.end - at) {
+    if (n < 0 || n > this.end - at) {
       this.fail(`needed ${n} bytes at ${at}, ${this.end - at} left`);
       return -1;
     }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { crc32c } from '../crc32c.ts';
 import { batchCrcMatches } from './batch-header.ts';
 import { validateProducedBatches } from './produce-validation.ts';
 import { decodeRecordBatch, encodeRecordBatch } from './records.ts';
@@ -26,5 +27,6 @@ test('records round-trip: keys, values, nulls, headers, timestamps, offsets', ()
 test('a truncated record is an error, not a partial result', () => {
   const batch = encodeRecordBatch({ records: [{ key: Buffer.from('k'), value: Buffer.from('value'), timestamp: 1 }] });
   batch.writeInt32BE(2, 57);
+  batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
   assert.throws(() => decodeRecordBatch(batch), /malformed/);
 });

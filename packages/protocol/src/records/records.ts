@@ -1,27 +1,70 @@
-import { gunzipSync, zstdDecompressSync } from 'node:zlib';
+import { compress, decompress } from '../compression/index.ts';
 import { crc32c } from '../crc32c.ts';
+import { ProtocolError } from '../protocol-error.ts';
 import { Reader } from '../reader.ts';
 import { Writer } from '../writer.ts';
-import { Attribute, BATCH_HEADER_SIZE, BatchField, Compression, CURRENT_MAGIC, LOG_OVERHEAD } from './batch-layout.ts';
-import { readBatchHeader } from './batch-header.ts';
+import { Attribute, BATCH_HEADER_SIZE, BatchField, type CompressionCode, CURRENT_MAGIC, LOG_OVERHEAD } from './batch-layout.ts';
+import { batchCrcMatches, readBatchHeader, type BatchHeader } from './batch-header.ts';
+
+/*
+ * The records inside a RecordBatch v2, for tests, tools and the broker's own internal topics; the
+ * produce and fetch paths move client batches as opaque bytes and never come here.
+ */
+
+export interface RecordHeader {
+  key: string;
+  value: Buffer | null;
+}
 
 /** One record of a RecordBatch v2, with its absolute offset and timestamp once decoded. */
 export interface KafkaRecord {
   offset: number;
+  /** The record's own time, or the batch's max timestamp when the batch uses LogAppendTime. */
   timestamp: number;
+  /** As stored, relative to the batch's base offset and base timestamp (re-encoding is lossless). */
+  offsetDelta: number;
+  timestampDelta: number;
   key: Buffer | null;
   value: Buffer | null;
-  headers: { key: string; value: Buffer | null }[];
+  headers: RecordHeader[];
+}
+
+/** A record to encode: `timestampDelta` is written as given, otherwise `timestamp` - baseTimestamp. */
+export interface NewRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: RecordHeader[];
+  timestamp?: number;
+  timestampDelta?: number;
+  /** Defaults to the record's index; compacted batches have gaps. */
+  offsetDelta?: number;
 }
 
 export interface NewBatch {
   baseOffset?: number;
-  records: { key: Buffer | null; value: Buffer | null; headers?: { key: string; value: Buffer | null }[]; timestamp: number }[];
+  partitionLeaderEpoch?: number;
+  /** All attribute bits (timestamp type, transactional, control); `compression`, if set, replaces bits 0-2. */
+  attributes?: number;
+  compression?: CompressionCode;
+  /** Defaults to the first record's timestamp, as the Java producer does. */
+  baseTimestamp?: number;
+  /** Defaults to the largest record timestamp; LogAppendTime batches carry the append time here. */
+  maxTimestamp?: number;
+  /** Defaults to the last record's offsetDelta; compaction keeps it when it drops the last record. */
+  lastOffsetDelta?: number;
   producerId?: bigint;
   producerEpoch?: number;
   baseSequence?: number;
-  attributes?: number;
+  records: NewRecord[];
 }
+
+/** A decoded batch: every header field, and its records. It is a valid NewBatch. */
+export interface DecodedRecordBatch extends BatchHeader {
+  records: KafkaRecord[];
+}
+
+/** Default bound on a decompressed records section: far above any sane batch, yet finite. */
+const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 
 function writeNullable(w: Writer, bytes: Buffer | null): void {
   if (bytes === null) {
@@ -32,20 +75,20 @@ function writeNullable(w: Writer, bytes: Buffer | null): void {
   w.raw(bytes);
 }
 
-/**
- * Encodes an uncompressed RecordBatch v2 (what the broker writes to its internal topics, and what
- * tests send). The broker never re-encodes client batches.
- */
-export function encodeRecordBatch(batch: NewBatch): Buffer {
-  if (batch.records.length === 0) throw new RangeError('a record batch needs at least one record');
-  const baseTimestamp = batch.records[0].timestamp;
-  const maxTimestamp = Math.max(...batch.records.map((r) => r.timestamp));
+function recordTimestamp(r: NewRecord, baseTimestamp: number): number {
+  if (r.timestampDelta !== undefined) return baseTimestamp + r.timestampDelta;
+  if (r.timestamp !== undefined) return r.timestamp;
+  throw new RangeError('a record needs a timestamp or a timestampDelta');
+}
+
+/** The records section: each record is [length varint][attributes int8 = 0][deltas][key][value][headers]. */
+function encodeRecords(records: NewRecord[], baseTimestamp: number): Buffer {
   const body = new Writer(256);
-  batch.records.forEach((r, i) => {
+  records.forEach((r, i) => {
     const w = new Writer(64);
     w.int8(0);
-    w.varlong(BigInt(r.timestamp - baseTimestamp));
-    w.varint(i);
+    w.varlong(BigInt(recordTimestamp(r, baseTimestamp) - baseTimestamp));
+    w.varint(r.offsetDelta ?? i);
     writeNullable(w, r.key);
     writeNullable(w, r.value);
     const headers = r.headers ?? [];
@@ -58,21 +101,38 @@ export function encodeRecordBatch(batch: NewBatch): Buffer {
     body.varint(record.length);
     body.raw(record);
   });
-  const records = body.finish();
-  const out = Buffer.alloc(BATCH_HEADER_SIZE + records.length);
+  return body.finish();
+}
+
+/** Encodes a RecordBatch v2 with its CRC-32C, compressing the records section when asked. */
+export function encodeRecordBatch(batch: NewBatch): Buffer {
+  const { records } = batch;
+  if (records.length === 0) throw new RangeError('a record batch needs at least one record');
+  const baseTimestamp = batch.baseTimestamp ?? records[0].timestamp;
+  if (baseTimestamp === undefined) throw new RangeError('records given by timestampDelta need the batch baseTimestamp');
+  let maxTimestamp = batch.maxTimestamp;
+  if (maxTimestamp === undefined) {
+    maxTimestamp = -Infinity;
+    for (const r of records) maxTimestamp = Math.max(maxTimestamp, recordTimestamp(r, baseTimestamp));
+  }
+  let attributes = batch.attributes ?? 0;
+  if (batch.compression !== undefined) attributes = (attributes & ~Attribute.COMPRESSION_MASK) | batch.compression;
+  const section = compress((attributes & Attribute.COMPRESSION_MASK) as CompressionCode, encodeRecords(records, baseTimestamp));
+
+  const out = Buffer.alloc(BATCH_HEADER_SIZE + section.length);
   out.writeBigInt64BE(BigInt(batch.baseOffset ?? 0), BatchField.BASE_OFFSET);
   out.writeInt32BE(out.length - LOG_OVERHEAD, BatchField.BATCH_LENGTH);
-  out.writeInt32BE(-1, BatchField.PARTITION_LEADER_EPOCH);
+  out.writeInt32BE(batch.partitionLeaderEpoch ?? -1, BatchField.PARTITION_LEADER_EPOCH);
   out.writeInt8(CURRENT_MAGIC, BatchField.MAGIC);
-  out.writeInt16BE(batch.attributes ?? 0, BatchField.ATTRIBUTES);
-  out.writeInt32BE(batch.records.length - 1, BatchField.LAST_OFFSET_DELTA);
+  out.writeInt16BE(attributes, BatchField.ATTRIBUTES);
+  out.writeInt32BE(batch.lastOffsetDelta ?? records[records.length - 1].offsetDelta ?? records.length - 1, BatchField.LAST_OFFSET_DELTA);
   out.writeBigInt64BE(BigInt(baseTimestamp), BatchField.BASE_TIMESTAMP);
   out.writeBigInt64BE(BigInt(maxTimestamp), BatchField.MAX_TIMESTAMP);
   out.writeBigInt64BE(batch.producerId ?? -1n, BatchField.PRODUCER_ID);
   out.writeInt16BE(batch.producerEpoch ?? -1, BatchField.PRODUCER_EPOCH);
   out.writeInt32BE(batch.baseSequence ?? -1, BatchField.BASE_SEQUENCE);
-  out.writeInt32BE(batch.records.length, BatchField.RECORDS_COUNT);
-  records.copy(out, BATCH_HEADER_SIZE);
+  out.writeInt32BE(records.length, BatchField.RECORDS_COUNT);
+  section.copy(out, BATCH_HEADER_SIZE);
   out.writeUInt32BE(crc32c(out.subarray(BatchField.ATTRIBUTES)), BatchField.CRC);
   return out;
 }
@@ -82,44 +142,72 @@ function readNullable(r: Reader): Buffer | null {
   return n < 0 ? null : r.raw(n);
 }
 
-/** The records section of a batch, decompressed (gzip and zstd; snappy and lz4 are not read here yet). */
-function recordBytes(batch: Buffer, size: number, attributes: number, maxBytes: number): Buffer {
-  const raw = batch.subarray(BATCH_HEADER_SIZE, size);
-  switch (attributes & Attribute.COMPRESSION_MASK) {
-    case Compression.NONE:
-      return raw;
-    case Compression.GZIP:
-      return gunzipSync(raw, { maxOutputLength: maxBytes });
-    case Compression.ZSTD:
-      return zstdDecompressSync(raw, { maxOutputLength: maxBytes });
-    default:
-      throw new RangeError(`decoding records compressed with codec ${attributes & Attribute.COMPRESSION_MASK} is not supported`);
-  }
+function malformed(reason: string): ProtocolError {
+  return new ProtocolError('MALFORMED', `malformed record batch: ${reason}`);
 }
 
-/** Decodes the records of the batch at the start of `batch`. Throws on malformed records. */
-export function decodeRecordBatch(batch: Buffer, maxDecompressedBytes = 64 * 1024 * 1024): KafkaRecord[] {
+/** Checks everything about the header that decoding relies on; all reads below stay inside `batch`. */
+function readCheckedHeader(batch: Buffer): BatchHeader {
+  if (batch.length < BATCH_HEADER_SIZE) throw malformed(`${batch.length} bytes is shorter than a batch header`);
   const header = readBatchHeader(batch, 0);
-  const r = new Reader(recordBytes(batch, header.size, header.attributes, maxDecompressedBytes));
+  if (header.magic !== CURRENT_MAGIC) throw malformed(`magic ${header.magic}, expected ${CURRENT_MAGIC}`);
+  if (header.size < BATCH_HEADER_SIZE || header.size > batch.length) throw malformed(`batch length ${header.size - LOG_OVERHEAD} does not fit ${batch.length} bytes`);
+  if (header.recordsCount < 0) throw malformed(`negative record count ${header.recordsCount}`);
+  if (!batchCrcMatches(batch, 0, header.size)) throw new ProtocolError('CRC_MISMATCH', 'record batch CRC-32C does not match its contents');
+  return header;
+}
+
+function decodeRecord(r: Reader, index: number, header: BatchHeader, logAppendTime: boolean): KafkaRecord {
+  const length = r.varint();
+  const rec = r.sub(length);
+  rec.int8();
+  const timestampDelta = Number(rec.varlong());
+  const offsetDelta = rec.varint();
+  const key = readNullable(rec);
+  const value = readNullable(rec);
+  const headerCount = rec.varint();
+  if (headerCount < 0) rec.fail(`negative header count ${headerCount}`);
+  const headers: RecordHeader[] = [];
+  for (let h = 0; h < headerCount && !rec.failed; h++) {
+    const k = readNullable(rec);
+    if (k === null) rec.fail('null header key');
+    headers.push({ key: k?.toString('utf8') ?? '', value: readNullable(rec) });
+  }
+  if (rec.remaining() > 0) rec.fail(`${rec.remaining()} bytes left inside a ${length}-byte record`);
+  if (rec.failed) r.fail(`record ${index}: ${rec.failure}`);
+  return {
+    offset: header.baseOffset + offsetDelta,
+    timestamp: logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta,
+    offsetDelta,
+    timestampDelta,
+    key,
+    value,
+    headers,
+  };
+}
+
+/**
+ * Decodes the batch at the start of `batch` (bytes after it are ignored): its header and records,
+ * after checking its CRC-32C. Never reads outside `batch`; a compressed records section may inflate
+ * to at most `maxDecompressedBytes` (CompressionError otherwise). Throws ProtocolError on malformed bytes.
+ */
+export function decodeRecordBatchWithHeader(batch: Buffer, maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): DecodedRecordBatch {
+  const header = readCheckedHeader(batch);
+  const codec = (header.attributes & Attribute.COMPRESSION_MASK) as CompressionCode;
+  const section = batch.subarray(BATCH_HEADER_SIZE, header.size);
+  const r = new Reader(codec === 0 ? section : decompress(codec, section, maxDecompressedBytes));
+  const logAppendTime = (header.attributes & Attribute.TIMESTAMP_TYPE_LOG_APPEND) !== 0;
   const records: KafkaRecord[] = [];
   for (let i = 0; i < header.recordsCount && !r.failed; i++) {
-    const length = r.varint();
-    const rec = r.sub(length);
-    rec.int8();
-    const timestampDelta = Number(rec.varlong());
-    const offsetDelta = rec.varint();
-    const key = readNullable(rec);
-    const value = readNullable(rec);
-    const headerCount = rec.varint();
-    const headers: KafkaRecord['headers'] = [];
-    for (let h = 0; h < headerCount && !rec.failed; h++) {
-      const k = readNullable(rec);
-      headers.push({ key: k?.toString('utf8') ?? '', value: readNullable(rec) });
-    }
-    if (rec.failed) r.fail(`record ${i}: ${rec.failure}`);
-    const logAppend = (header.attributes & Attribute.TIMESTAMP_TYPE_LOG_APPEND) !== 0;
-    records.push({ offset: header.baseOffset + offsetDelta, timestamp: logAppend ? header.maxTimestamp : header.baseTimestamp + timestampDelta, key, value, headers });
+    const record = decodeRecord(r, i, header, logAppendTime);
+    if (!r.failed) records.push(record);
   }
+  if (r.remaining() > 0) r.fail(`${r.remaining()} bytes after the ${header.recordsCount} records the header counts`);
   r.complete('record batch');
-  return records;
+  return { ...header, records };
+}
+
+/** The records of the batch at the start of `batch`; see decodeRecordBatchWithHeader. */
+export function decodeRecordBatch(batch: Buffer, maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): KafkaRecord[] {
+  return decodeRecordBatchWithHeader(batch, maxDecompressedBytes).records;
 }
