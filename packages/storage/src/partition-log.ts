@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { BatchField, completeBatchSize, patchBatchForAppend } from '@millrace/protocol';
 import { scanBatches } from './batch-scan.ts';
 import type { Fs } from './fs.ts';
+import { readFromSegment } from './log-reader.ts';
 import { readLogStartOffset, writeLogStartOffset } from './log-start-offset.ts';
 import { Segment, segmentFileName } from './segment.ts';
 import { OffsetOutOfRangeError, StorageError } from './storage-error.ts';
@@ -51,6 +52,8 @@ export class PartitionLog {
   private failure: StorageError | null = null;
   /** Sealed segments with bytes still pending: the next flush must write and sync them too. */
   private sealedPending: Segment[] = [];
+  /** The last log start offset checkpoint write; each waits for the one before. */
+  private startWrites: Promise<void> = Promise.resolve();
 
   private constructor(options: LogOptions, segments: Segment[], startOffset: number) {
     this.dir = options.dir;
@@ -195,49 +198,42 @@ export class PartitionLog {
   }
 
   /**
+   * The segment after `segment`, or undefined at the end or if `segment` was removed meanwhile (by
+   * retention or DeleteRecords, possibly with the ones after it: going on could skip records).
+   */
+  private segmentAfter(segment: Segment): Segment | undefined {
+    if (segment.isRemoved) return undefined;
+    return this.segments[this.segmentFor(segment.baseOffset) + 1];
+  }
+
+  /**
    * Whole batches starting with the one that contains `offset` (Kafka's rule: a fetch inside a batch
    * gets that whole batch), at most `maxBytes` unless `minOneBatch` lets the first batch exceed it,
    * never past the high watermark. Empty at the high watermark; OffsetOutOfRangeError outside the log.
+   * Each segment read is pinned, so retention cannot close its file under it.
    */
   async read(offset: number, maxBytes: number, minOneBatch = true): Promise<Buffer> {
     if (offset < this.startOffset || offset > this.durableEnd) throw new OffsetOutOfRangeError(offset, this.startOffset, this.durableEnd);
     const chunks: Buffer[] = [];
     let total = 0;
-    for (let i = this.segmentFor(offset); i < this.segments.length && total < maxBytes; i++) {
-      const segment = this.segments[i];
-      if (segment.baseOffset >= this.durableEnd || segment.written === 0) break;
-      const range = await this.batchRange(segment, offset, maxBytes - total, minOneBatch && total === 0);
-      if (range.length === 0) break;
-      const buf = Buffer.allocUnsafe(range.length);
-      const n = await this.fs.read(segment.fd, buf, 0, range.length, range.start);
-      if (n !== range.length) throw new StorageError(`short read of ${segment.dir} at ${range.start}`);
-      chunks.push(buf);
-      total += buf.length;
-      if (!range.reachedEnd) break;
+    let segment: Segment | undefined = this.segments[this.segmentFor(offset)];
+    while (segment && segment.baseOffset < this.durableEnd && segment.written > 0) {
+      const first = minOneBatch && total === 0;
+      if (total >= maxBytes && !first) break;
+      const request = { offset, budget: maxBytes - total, minOneBatch: first, durableEnd: this.durableEnd, slack: 2 * this.config.indexIntervalBytes };
+      segment.pin();
+      let part;
+      try {
+        part = await readFromSegment(this.fs, segment, request);
+      } finally {
+        await segment.unpin(this.fs);
+      }
+      if (part.bytes.length > 0) chunks.push(part.bytes);
+      total += part.bytes.length;
+      if (!part.continues) break;
+      segment = this.segmentAfter(segment);
     }
     return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
-  }
-
-  /** The byte range of whole durable batches to return from one segment, found by walking from the index entry. */
-  private async batchRange(segment: Segment, offset: number, budget: number, minOneBatch: boolean) {
-    let start = -1;
-    let end = -1;
-    let reachedEnd = true;
-    await scanBatches(this.fs, segment.fd, segment.positionAtOrBefore(offset), segment.written, (buf, at, position, size) => {
-      const base = Number(buf.readBigInt64BE(at + BatchField.BASE_OFFSET));
-      const last = base + buf.readInt32BE(at + BatchField.LAST_OFFSET_DELTA);
-      if (base >= this.durableEnd) return false;
-      if (last < offset) return true;
-      if (start < 0) start = position;
-      const taken = end < 0 ? 0 : end - start;
-      if (taken + size > budget && !(minOneBatch && taken === 0)) {
-        reachedEnd = false;
-        return false;
-      }
-      end = position + size;
-      return true;
-    });
-    return start < 0 || end < 0 ? { start: 0, length: 0, reachedEnd: start < 0 } : { start, length: end - start, reachedEnd };
   }
 
   /**
@@ -246,22 +242,36 @@ export class PartitionLog {
    * little older than asked. Null when every record is older.
    */
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
-    for (const segment of this.segments) {
-      if (segment.maxTimestamp < timestamp || segment.written === 0) continue;
-      const from = segment.timeIndex.before(timestamp);
-      const position = from ? segment.positionAtOrBefore(segment.baseOffset + from[1]) : 0;
-      let found: { offset: number; timestamp: number } | null = null;
-      await scanBatches(this.fs, segment.fd, position, segment.written, (buf, at) => {
-        const base = Number(buf.readBigInt64BE(at + BatchField.BASE_OFFSET));
-        const max = Number(buf.readBigInt64BE(at + BatchField.MAX_TIMESTAMP));
-        if (base >= this.durableEnd) return false;
-        if (max < timestamp) return true;
-        found = { offset: Math.max(base, this.startOffset), timestamp: max };
-        return false;
-      });
-      if (found) return found;
+    let segment: Segment | undefined = this.segments[0];
+    while (segment) {
+      if (segment.maxTimestamp >= timestamp && segment.written > 0) {
+        segment.pin();
+        try {
+          const found = await this.findTimestampIn(segment, timestamp);
+          if (found && !segment.isRemoved) return found;
+        } finally {
+          await segment.unpin(this.fs);
+        }
+      }
+      // A segment removed meanwhile holds no answer any more: it lies in what remains, from its first segment.
+      segment = segment.isRemoved ? this.segments[0] : this.segmentAfter(segment);
     }
     return null;
+  }
+
+  private async findTimestampIn(segment: Segment, timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    const from = segment.timeIndex.before(timestamp);
+    const position = from ? segment.positionAtOrBefore(segment.baseOffset + from[1]) : 0;
+    let found: { offset: number; timestamp: number } | null = null;
+    await scanBatches(this.fs, segment.fd, position, segment.written, (buf, at) => {
+      const base = Number(buf.readBigInt64BE(at + BatchField.BASE_OFFSET));
+      const max = Number(buf.readBigInt64BE(at + BatchField.MAX_TIMESTAMP));
+      if (base >= this.durableEnd) return false;
+      if (max < timestamp) return true;
+      found = { offset: Math.max(base, this.startOffset), timestamp: max };
+      return false;
+    });
+    return found;
   }
 
   /** The offset and timestamp of the record with the largest timestamp (batch-level), or null for an empty log. */
@@ -309,13 +319,25 @@ export class PartitionLog {
   /** Persists a new log start offset, then deletes every segment that lies wholly below it. */
   private async moveStartTo(offset: number): Promise<void> {
     this.startOffset = offset;
-    await writeLogStartOffset(this.fs, this.dir, offset);
+    await this.persistStartOffset();
     while (this.segments.length > 1 && this.segments[1].baseOffset <= offset) {
       const gone = this.segments.shift()!;
-      await gone.close(this.fs);
+      await gone.remove(this.fs);
       for (const suffix of ['.log', '.index', '.timeindex'] as const) await this.fs.unlink(join(this.dir, segmentFileName(gone.baseOffset, suffix)));
     }
     await this.fs.fsyncDir(this.dir);
+  }
+
+  /**
+   * Writes the current log start offset once the previous write is done. Retention and DeleteRecords
+   * may move it concurrently: chained, they never share the temp file, and as each writes the newest
+   * value, the last write holds the highest.
+   */
+  private persistStartOffset(): Promise<void> {
+    const write = this.startWrites.then(() => writeLogStartOffset(this.fs, this.dir, this.startOffset));
+    // The caller gets this write's failure; the next write still runs and may succeed.
+    this.startWrites = write.catch(() => undefined);
+    return write;
   }
 
   /** Bytes on disk and pending, over every segment (retention.bytes counts this). */
@@ -326,14 +348,14 @@ export class PartitionLog {
   /** Flushes what is pending, then closes every file. */
   async close(): Promise<void> {
     if (!this.failure) await this.flush();
-    for (const segment of this.segments) await segment.close(this.fs);
+    for (const segment of this.segments) await segment.remove(this.fs);
   }
 
   /** Closes and removes the partition's directory (DeleteTopics). */
   async delete(): Promise<void> {
     this.failure ??= new StorageError(`log ${this.dir} was deleted`);
     for (const w of this.waiters.splice(0)) w.reject(this.failure);
-    for (const segment of this.segments) await segment.close(this.fs);
+    for (const segment of this.segments) await segment.remove(this.fs);
     await this.fs.rmrf(this.dir);
   }
 }

@@ -3,6 +3,7 @@ import { BatchField, batchCrcMatches } from '@millrace/protocol';
 import { readFully, scanBatches } from './batch-scan.ts';
 import type { Fs } from './fs.ts';
 import { SparseIndex } from './offset-index.ts';
+import { StorageError } from './storage-error.ts';
 
 async function readAll(fs: Fs, fd: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(await fs.size(fd));
@@ -47,6 +48,9 @@ export class Segment {
   private bytesSinceIndexEntry = 0;
   private indexBytes = 0;
   private timeIndexBytes = 0;
+  /** Reads in flight. A removed segment keeps its files open until they end: closing under them would fail them, or worse, let a reused descriptor serve another file's bytes. */
+  private pins = 0;
+  private removed = false;
 
   private constructor(dir: string, baseOffset: number, fd: number, indexFd: number, timeIndexFd: number) {
     this.dir = dir;
@@ -73,6 +77,7 @@ export class Segment {
 
   private async ensureFiles(fs: Fs): Promise<void> {
     if (this.fd >= 0) return;
+    if (this.removed) throw new StorageError(`segment ${segmentFileName(this.baseOffset, '.log')} of ${this.dir} was removed`);
     const opened = await Segment.openFiles(fs, this.dir, this.baseOffset);
     this.fd = opened.fd;
     this.indexFd = opened.indexFd;
@@ -121,7 +126,7 @@ export class Segment {
     const offsetsOk = indexBytes.length > 0 && segment.offsetIndex.load(indexBytes, (rel, position) => rel >= 0 && rel < span && position >= 0 && position < fileSize);
     const timesOk = timeBytes.length > 0 && segment.timeIndex.load(timeBytes, (_ts, rel) => rel >= 0 && rel < span);
     if (!offsetsOk || !timesOk || fileSize === 0) {
-      await segment.close(fs);
+      await segment.closeFiles(fs);
       return null;
     }
     segment.offsetIndex.takeUnwritten();
@@ -194,10 +199,30 @@ export class Segment {
     return this.offsetIndex.floor(offset - this.baseOffset, 0);
   }
 
-  async close(fs: Fs): Promise<void> {
+  get isRemoved(): boolean {
+    return this.removed;
+  }
+
+  /** Holds the files open for a read until `unpin`. */
+  pin(): void {
+    this.pins++;
+  }
+
+  async unpin(fs: Fs): Promise<void> {
+    this.pins--;
+    if (this.removed && this.pins === 0) await this.closeFiles(fs);
+  }
+
+  /** Takes the segment out of service (deleted, or its log closed): its files close now, or when the last read in flight ends. */
+  async remove(fs: Fs): Promise<void> {
+    this.removed = true;
+    if (this.pins === 0) await this.closeFiles(fs);
+  }
+
+  private async closeFiles(fs: Fs): Promise<void> {
     if (this.fd < 0) return;
-    await fs.close(this.fd);
-    await fs.close(this.indexFd);
-    await fs.close(this.timeIndexFd);
+    const fds = [this.fd, this.indexFd, this.timeIndexFd];
+    this.fd = this.indexFd = this.timeIndexFd = -1;
+    for (const fd of fds) await fs.close(fd);
   }
 }
