@@ -36,10 +36,22 @@ export function freePort(): Promise<number> {
   });
 }
 
+// Brokers and their temp dirs must not outlive the test process, however it ends: a normal exit, or
+// a signal from the test runner (a signal's default action skips 'exit' handlers, so it is caught,
+// then re-raised).
 const running = new Set<ChildProcess>();
-process.once('exit', () => {
+const tempDirs = new Set<string>();
+function killAll(): void {
   for (const child of running) child.kill('SIGKILL');
-});
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
+process.once('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.kill(process.pid, signal);
+  });
+}
 
 function launch(dataDir: string, port: number, args: string[], log: string[]): Promise<ChildProcess> {
   const child = spawn(
@@ -51,23 +63,28 @@ function launch(dataDir: string, port: number, args: string[], log: string[]): P
   child.on('exit', () => running.delete(child));
   return new Promise((resolveChild, reject) => {
     const ready = `listening on 127.0.0.1:${port}`;
+    // This start's stdout alone, so a readiness line split across chunks is still seen.
+    let stdout = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`broker did not start within ${STARTUP_TIMEOUT_MS} ms:\n${log.join('')}`));
     }, STARTUP_TIMEOUT_MS);
-    const onOutput = (chunk: Buffer) => {
-      const text = chunk.toString();
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
       log.push(text);
-      if (text.includes(ready)) {
+      stdout += text;
+      if (stdout.includes(ready)) {
         clearTimeout(timer);
         resolveChild(child);
       }
-    };
-    child.stdout!.on('data', onOutput);
-    child.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-    child.once('exit', (code) => {
+    });
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => log.push(text));
+    child.once('error', (err) => {
       clearTimeout(timer);
-      reject(new Error(`broker exited with ${code} before it was ready:\n${log.join('')}`));
+      reject(err);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`broker exited (${signal ?? code}) before it was ready:\n${log.join('')}`));
     });
   });
 }
@@ -75,10 +92,19 @@ function launch(dataDir: string, port: number, args: string[], log: string[]): P
 export async function startBroker(options: { dataDir?: string; args?: string[] } = {}): Promise<RunningBroker> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'millrace-broker-'));
-  const port = await freePort();
+  if (ownDir) tempDirs.add(dataDir);
   const args = options.args ?? [];
   const log: string[] = [];
-  let child = await launch(dataDir, port, args, log);
+  let port: number;
+  let child: ChildProcess;
+  try {
+    port = await freePort();
+    child = await launch(dataDir, port, args, log);
+  } catch (err) {
+    tempDirs.delete(dataDir);
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const broker: RunningBroker = {
     host: '127.0.0.1',
     port,
@@ -100,6 +126,7 @@ export async function startBroker(options: { dataDir?: string; args?: string[] }
     },
     async dispose() {
       await broker.stop('SIGKILL');
+      tempDirs.delete(dataDir);
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
