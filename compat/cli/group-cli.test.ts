@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { startBroker, type RunningBroker } from '../harness/broker-process.ts';
 import { runTool } from '../harness/run-tool.ts';
 import { MemberProcess } from '../groups/member-process.ts';
+import { waitFor } from '../../packages/broker/src/test-support/wait-for.ts';
 
 const main = join(resolve(import.meta.dirname, '../..'), 'packages/millrace/src/main.ts');
 let broker: RunningBroker;
@@ -23,13 +24,6 @@ function millrace(...args: string[]) {
   return runTool(process.execPath, ['--conditions=development', main, ...args, '--brokers', broker.bootstrap], { timeoutMs: 30_000, allowFailure: true });
 }
 
-async function waitFor(what: string, done: () => boolean | Promise<boolean>, ms = 45_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 interface Row {
   topic: string;

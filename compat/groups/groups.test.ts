@@ -7,6 +7,9 @@ import { after, before, test } from 'node:test';
 import kafkajs from 'kafkajs';
 import { startBroker, type RunningBroker } from '../harness/broker-process.ts';
 import { runTool } from '../harness/run-tool.ts';
+import { waitFor as waitUntil } from '../../packages/broker/src/test-support/wait-for.ts';
+
+const waitFor = (what: string, done: () => boolean) => waitUntil(what, done, 30_000);
 
 const { Kafka, logLevel } = kafkajs;
 type Consumer = ReturnType<InstanceType<typeof Kafka>['consumer']>;
@@ -33,13 +36,6 @@ async function createTopic(topic: string, partitions: number, records: number): 
   await producer.disconnect();
 }
 
-async function waitFor(what: string, done: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('KafkaJS: 3 members share 6 partitions 2 each; a 4th joins mid-stream and the assignment rebalances; nothing lost or read twice', { timeout: 120_000 }, async () => {
   await createTopic('shared', 6, 600);

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import kafkajs from 'kafkajs';
 import { startBroker, type RunningBroker } from '../harness/broker-process.ts';
 import { MemberProcess } from './member-process.ts';
+import { waitFor } from '../../packages/broker/src/test-support/wait-for.ts';
 
 const { Kafka, logLevel } = kafkajs;
 let broker: RunningBroker;
@@ -28,13 +29,6 @@ function member(topic: string, group: string, instanceId?: string, client: 'libr
   return m;
 }
 
-async function waitFor(what: string, done: () => boolean, ms = 45_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function setup(topic: string, partitions: number): Promise<(from: number, count: number) => Promise<void>> {
   const admin = kafka.admin();

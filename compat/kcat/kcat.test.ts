@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startBroker, type RunningBroker } from '../harness/broker-process.ts';
+import { consumeAllWithKcat, type KcatRecord } from '../harness/kcat.ts';
 import { runTool } from '../harness/run-tool.ts';
 
 const PARTITIONS = 3;
@@ -19,17 +20,6 @@ after(async () => {
   await broker?.dispose();
 });
 
-interface KcatRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  tstype: string;
-  ts: number;
-  key: string | null;
-  payload: string | null;
-  headers?: string[];
-}
-
 function kcat(args: string[], input?: string) {
   return runTool('kcat', ['-b', broker.bootstrap, ...args], { input, timeoutMs: 120_000 });
 }
@@ -40,9 +30,8 @@ async function produce(topic: string, count: number, extra: string[] = []): Prom
   await kcat(['-P', '-t', topic, '-K:', '-H', 'source=kcat-test', '-H', 'empty=', '-X', 'linger.ms=5', ...extra], lines);
 }
 
-async function consumeAll(topic: string): Promise<KcatRecord[]> {
-  const { stdout } = await kcat(['-C', '-t', topic, '-o', 'beginning', '-e', '-J', '-q']);
-  return stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as KcatRecord);
+function consumeAll(topic: string): Promise<KcatRecord[]> {
+  return consumeAllWithKcat(broker.bootstrap, topic);
 }
 
 function checkExactly(records: KcatRecord[], count: number, producedAfter: number): void {

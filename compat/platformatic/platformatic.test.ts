@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { startBroker, type RunningBroker } from '../harness/broker-process.ts';
-import { runTool } from '../harness/run-tool.ts';
+import { consumeAllWithKcat, type KcatRecord } from '../harness/kcat.ts';
 
 const PARTITIONS = 3;
 const BATCHES = 10;
@@ -20,17 +20,8 @@ after(async () => {
   await broker?.dispose();
 });
 
-interface KcatRecord {
-  partition: number;
-  offset: number;
-  key: string;
-  payload: string;
-  headers: string[];
-}
-
-async function readBack(topic: string): Promise<KcatRecord[]> {
-  const { stdout } = await runTool('kcat', ['-b', broker.bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-J', '-q'], { timeoutMs: 60_000 });
-  return stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as KcatRecord);
+function readBack(topic: string): Promise<KcatRecord[]> {
+  return consumeAllWithKcat(broker.bootstrap, topic);
 }
 
 function producer() {
@@ -76,12 +67,12 @@ for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
     assert.equal(new Set(records.map((r) => r.payload)).size, records.length, 'every record exactly once');
     const perPartition = new Map<number, KcatRecord[]>();
     for (const r of records) {
-      const n = r.payload.slice(1);
+      const n = r.payload!.slice(1);
       assert.equal(r.key, `k${Number(n) % 11}`, 'the key stays with its value');
       assert.deepEqual(r.headers, ['n', n], 'headers intact');
       perPartition.set(r.partition, [...(perPartition.get(r.partition) ?? []), r]);
     }
-    const sequence = (r: KcatRecord | undefined) => (r ? Number(r.payload.slice(1)) : -1);
+    const sequence = (r: KcatRecord | undefined) => (r ? Number(r.payload!.slice(1)) : -1);
     for (const [partition, list] of perPartition) {
       list.forEach((r, i) => {
         assert.equal(r.offset, i, `partition ${partition}: offsets contiguous from 0`);

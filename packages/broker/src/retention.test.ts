@@ -12,6 +12,9 @@ import {
 import { testBatch } from '../../storage/src/test-batches.ts';
 import { startTestBroker, type TestBroker } from './test-support/test-broker.ts';
 import { WireClient } from './test-support/wire-client.ts';
+import { waitFor as waitUntil } from './test-support/wait-for.ts';
+
+const waitFor = (what: string, done: () => Promise<boolean>) => waitUntil(what, done, 10_000, 25);
 
 let tb: TestBroker;
 let client: WireClient;
@@ -60,13 +63,6 @@ async function fetchError(topic: string, offset: bigint): Promise<number> {
   return response.responses[0].partitions[0].errorCode;
 }
 
-async function waitFor(what: string, done: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 test('retention.ms deletes old segments; a consumer behind them gets OFFSET_OUT_OF_RANGE', async () => {
   await createTopic('aging', { 'retention.ms': '60000', 'segment.bytes': '300' });

@@ -1,0 +1,19 @@
+import { runTool } from './run-tool.ts';
+
+/** One record as `kcat -C -J` prints it. */
+export interface KcatRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  tstype: string;
+  ts: number;
+  key: string | null;
+  payload: string | null;
+  headers?: string[];
+}
+
+/** Every record of `topic`, all partitions, from the beginning to the current end, read by kcat. */
+export async function consumeAllWithKcat(bootstrap: string, topic: string): Promise<KcatRecord[]> {
+  const { stdout } = await runTool('kcat', ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-J', '-q'], { timeoutMs: 120_000 });
+  return stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as KcatRecord);
+}
