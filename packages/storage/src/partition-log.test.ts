@@ -96,45 +96,6 @@ test('data, offsets and indexes survive a close and reopen', async () => {
   await again.close();
 });
 
-test('a torn tail is cut back to the last whole batch on open', async () => {
-  const dir = tempDir();
-  const log = await open(dir);
-  for (let i = 0; i < 5; i++) log.append(testBatch({ records: 1, payloadBytes: 50 }), 0, null);
-  await log.close();
-  const file = join(dir, '00000000000000000000.log');
-  const size = statSync(file).size;
-  truncateSync(file, size - 20);
-  appendFileSync(file, Buffer.from('garbage after a crash'));
-  const recovered: string[] = [];
-  const again = await PartitionLog.open({ dir, fs: new NodeFs(), config: CONFIG, now: () => 0, onRecovery: (m) => recovered.push(m) });
-  assert.equal(again.logEndOffset, 4);
-  assert.equal(recovered.length, 1);
-  assert.equal(statSync(file).size, (size / 5) * 4);
-  again.append(testBatch({ records: 1 }), 0, null);
-  await again.flush();
-  assert.deepEqual(baseOffsets(await again.read(0, 1 << 20)), [0, 1, 2, 3, 4]);
-  await again.close();
-});
-
-test('a batch with a bad CRC at the tail is cut; missing index files are rebuilt', async () => {
-  const dir = tempDir();
-  const log = await open(dir, { segmentBytes: 400 });
-  for (let i = 0; i < 10; i++) log.append(testBatch({ records: 1, payloadBytes: 100 }), 0, null);
-  await log.close();
-  unlinkSync(join(dir, '00000000000000000000.index'));
-  const logs = readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
-  const last = join(dir, logs[logs.length - 1]);
-  const size = statSync(last).size;
-  truncateSync(last, size - 1);
-  appendFileSync(last, Buffer.from([0xff]));
-  const again = await open(dir, { segmentBytes: 400 });
-  assert.equal(again.logEndOffset, 9);
-  const data = await again.read(0, 1 << 20);
-  assert.deepEqual(baseOffsets(data), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
-  assert.ok(batchCrcMatches(data, 0, testBatch({ records: 1, payloadBytes: 100 }).length));
-  await again.close();
-});
-
 /** An Fs that counts syncs, and can be told to fail them. */
 class CountingFs extends NodeFs {
   syncs = 0;

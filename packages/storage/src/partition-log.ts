@@ -3,9 +3,14 @@ import { BatchField, completeBatchSize, patchBatchForAppend } from '@millrace/pr
 import { scanBatches } from './batch-scan.ts';
 import type { Fs } from './fs.ts';
 import { readFromSegment } from './log-reader.ts';
-import { readLogStartOffset, writeLogStartOffset } from './log-start-offset.ts';
+import { readOffsetCheckpoint, writeCheckpoint } from './checkpoint-file.ts';
 import { Segment, segmentFileName } from './segment.ts';
-import { OffsetOutOfRangeError, StorageError } from './storage-error.ts';
+import { CorruptLogError, OffsetOutOfRangeError, StorageError } from './storage-error.ts';
+
+/** The log start offset moved by retention and DeleteRecords. */
+const LOG_START_OFFSET_FILE = 'log-start-offset.checkpoint';
+/** Offsets below it are durable, and so are the index files of the segments wholly below it. */
+const RECOVERY_POINT_FILE = 'recovery-point.checkpoint';
 
 export interface LogConfig {
   segmentBytes: number;
@@ -20,6 +25,11 @@ export interface LogOptions {
   now: () => number;
   /** Told once per segment whose torn tail recovery cut off. */
   onRecovery?: (message: string) => void;
+  /**
+   * The broker shut down cleanly last time (its marker was there): every segment, the last one
+   * included, is opened from its indexes, and any invalid batch is corruption, not a torn tail.
+   */
+  cleanShutdown?: boolean;
 }
 
 export interface AppendResult {
@@ -54,8 +64,13 @@ export class PartitionLog {
   private sealedPending: Segment[] = [];
   /** The last log start offset checkpoint write; each waits for the one before. */
   private startWrites: Promise<void> = Promise.resolve();
+  /** The checkpointed recovery point, and the write of the next one if one is under way. */
+  private recoveryPoint: number;
+  private recoveryPointWrite: Promise<void> | null = null;
+  /** Offline since open (corruption): reads fail too, as there is nothing trustworthy to serve. */
+  private unreadable = false;
 
-  private constructor(options: LogOptions, segments: Segment[], startOffset: number) {
+  private constructor(options: LogOptions, segments: Segment[], startOffset: number, recoveryPoint: number) {
     this.dir = options.dir;
     this.fs = options.fs;
     this.config = options.config;
@@ -63,31 +78,57 @@ export class PartitionLog {
     this.segments = segments;
     this.startOffset = startOffset;
     this.durableEnd = this.active.nextOffset;
+    this.recoveryPoint = recoveryPoint;
   }
 
+  /**
+   * Opens the log in `dir`. Segments wholly below the recovery point (all of them after a clean
+   * shutdown) are opened from their index files; the rest are walked and validated, and a torn tail
+   * is cut. Damage that must not be cut (see CorruptLogError) leaves the log offline: it opens, but
+   * every operation fails with that error, and nothing on disk is changed.
+   */
   static async open(options: LogOptions): Promise<PartitionLog> {
+    try {
+      return await PartitionLog.recover(options);
+    } catch (err) {
+      if (!(err instanceof CorruptLogError)) throw err;
+      const log = new PartitionLog(options, [Segment.fresh(options.dir, 0)], 0, 0);
+      log.failure = err;
+      log.unreadable = true;
+      return log;
+    }
+  }
+
+  private static async recover(options: LogOptions): Promise<PartitionLog> {
     const { fs, dir } = options;
     await fs.mkdirp(dir);
     const bases = (await fs.readdir(dir))
       .filter((f) => /^\d{20}\.log$/.test(f))
       .map((f) => Number(f.slice(0, 20)))
       .sort((a, b) => a - b);
+    const recoveryPoint = (await readOffsetCheckpoint(fs, join(dir, RECOVERY_POINT_FILE))) ?? 0;
+    const clean = options.cleanShutdown === true;
     const segments: Segment[] = [];
     for (let i = 0; i < bases.length; i++) {
       const isLast = i === bases.length - 1;
-      const loaded = isLast ? null : await Segment.load(fs, dir, bases[i], bases[i + 1]);
+      const next = isLast ? null : bases[i + 1];
+      const trusted = clean || (next !== null && next <= recoveryPoint);
+      const loaded = trusted ? await Segment.load(fs, dir, bases[i], next) : null;
       if (loaded) {
         segments.push(loaded);
         continue;
       }
-      const { segment, truncatedBytes } = await Segment.recover(fs, dir, bases[i], options.config.indexIntervalBytes);
-      if (truncatedBytes > 0) options.onRecovery?.(`${join(dir, segmentFileName(bases[i], '.log'))}: cut ${truncatedBytes} bytes of torn or corrupt tail`);
+      const rules = { indexIntervalBytes: options.config.indexIntervalBytes, recoveryPoint, isLast, allDurable: clean };
+      const { segment, truncatedBytes } = await Segment.recover(fs, dir, bases[i], rules);
+      if (truncatedBytes > 0) options.onRecovery?.(`${join(dir, segmentFileName(bases[i], '.log'))}: cut ${truncatedBytes} bytes of torn tail`);
       segments.push(segment);
     }
     if (segments.length === 0) segments.push(Segment.fresh(dir, 0));
-    const storedStart = await readLogStartOffset(fs, dir);
+    const end = segments[segments.length - 1].nextOffset;
+    if (bases.length === 0 && recoveryPoint > 0) throw new CorruptLogError(`${dir}: no segment files, but offsets below ${recoveryPoint} were durable (recovery point): data is missing`);
+    const storedStart = await readOffsetCheckpoint(fs, join(dir, LOG_START_OFFSET_FILE));
     const startOffset = Math.max(storedStart ?? 0, segments[0].baseOffset);
-    return new PartitionLog(options, segments, Math.min(startOffset, segments[segments.length - 1].nextOffset));
+    return new PartitionLog(options, segments, Math.min(startOffset, end), Math.min(recoveryPoint, end));
   }
 
   private get active(): Segment {
@@ -176,13 +217,58 @@ export class PartitionLog {
     }
   }
 
-  /** One group commit: write every pending byte (sealed segments first), then fdatasync each file written. */
+  /**
+   * One group commit: write every pending byte (sealed segments first), then fdatasync each file
+   * written. A commit that completes sealed segments moves the recovery point past them (in the
+   * background: acknowledgements never wait for it), so a crash never rescans a sealed segment.
+   */
   private async writeAndSync(): Promise<void> {
     const touched = this.sealedPending.splice(0);
+    const sealedSome = touched.length > 0;
     if (this.active.hasPending) touched.push(this.active);
     for (const segment of touched) await segment.writePending(this.fs);
     for (const segment of touched) await this.fs.fdatasync(segment.fd);
     for (const segment of touched) await segment.writeIndexes(this.fs);
+    if (sealedSome) void this.checkpointRecoveryPoint().catch(() => undefined);
+  }
+
+  /**
+   * Writes the recovery point: the high watermark now, once the index files of every segment
+   * wholly below it are synced. The broker calls it periodically; a failure takes the log offline
+   * (the disk is failing) and is also thrown to the caller.
+   */
+  checkpointRecoveryPoint(): Promise<void> {
+    this.recoveryPointWrite ??= this.writeRecoveryPoint().finally(() => {
+      this.recoveryPointWrite = null;
+    });
+    return this.recoveryPointWrite;
+  }
+
+  private async writeRecoveryPoint(): Promise<void> {
+    if (this.failure) throw this.failure;
+    const target = this.durableEnd;
+    if (target <= this.recoveryPoint) return;
+    try {
+      for (const segment of this.segments.slice(0, -1)) {
+        if (segment.nextOffset > target || segment.isRemoved) continue;
+        segment.pin();
+        try {
+          await segment.syncIndexes(this.fs);
+        } finally {
+          await segment.unpin(this.fs);
+        }
+      }
+      await writeCheckpoint(this.fs, join(this.dir, RECOVERY_POINT_FILE), target);
+      this.recoveryPoint = target;
+    } catch (err) {
+      this.failure ??= new StorageError(`log ${this.dir} is offline after a failed recovery point checkpoint: ${(err as Error).message}`, { cause: err });
+      throw this.failure;
+    }
+  }
+
+  /** Why the log is offline (a failed write or fsync, or corruption found when it opened), or null. */
+  get offlineReason(): StorageError | null {
+    return this.failure;
   }
 
   /** The segment holding `offset` (the last whose base offset is <= it). */
@@ -213,6 +299,7 @@ export class PartitionLog {
    * Each segment read is pinned, so retention cannot close its file under it.
    */
   async read(offset: number, maxBytes: number, minOneBatch = true): Promise<Buffer> {
+    if (this.unreadable) throw this.failure!;
     if (offset < this.startOffset || offset > this.durableEnd) throw new OffsetOutOfRangeError(offset, this.startOffset, this.durableEnd);
     const chunks: Buffer[] = [];
     let total = 0;
@@ -242,6 +329,7 @@ export class PartitionLog {
    * little older than asked. Null when every record is older.
    */
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    if (this.unreadable) throw this.failure!;
     let segment: Segment | undefined = this.segments[0];
     while (segment) {
       if (segment.maxTimestamp >= timestamp && segment.written > 0) {
@@ -276,6 +364,7 @@ export class PartitionLog {
 
   /** The offset and timestamp of the record with the largest timestamp (batch-level), or null for an empty log. */
   maxTimestampOffset(): { offset: number; timestamp: number } | null {
+    if (this.unreadable) throw this.failure!;
     let best: { offset: number; timestamp: number } | null = null;
     for (const segment of this.segments) {
       if (segment.offsetOfMaxTimestamp >= 0 && segment.offsetOfMaxTimestamp < this.durableEnd && (!best || segment.maxTimestamp > best.timestamp)) {
@@ -334,7 +423,7 @@ export class PartitionLog {
    * value, the last write holds the highest.
    */
   private persistStartOffset(): Promise<void> {
-    const write = this.startWrites.then(() => writeLogStartOffset(this.fs, this.dir, this.startOffset));
+    const write = this.startWrites.then(() => writeCheckpoint(this.fs, join(this.dir, LOG_START_OFFSET_FILE), this.startOffset));
     // The caller gets this write's failure; the next write still runs and may succeed.
     this.startWrites = write.catch(() => undefined);
     return write;
@@ -345,10 +434,25 @@ export class PartitionLog {
     return this.segments.reduce((n, s) => n + s.size, 0);
   }
 
-  /** Flushes what is pending, then closes every file. */
-  async close(): Promise<void> {
-    if (!this.failure) await this.flush();
+  /**
+   * Flushes what is pending, syncs every index file and checkpoints the recovery point at the log
+   * end (so a clean restart opens every segment from its indexes), then closes every file. Resolves
+   * false if the log was offline or failed to close cleanly: the broker must not call that clean.
+   */
+  async close(): Promise<boolean> {
+    let clean = this.failure === null;
+    try {
+      if (clean) {
+        await this.flush();
+        await this.recoveryPointWrite;
+        for (const segment of this.segments) await segment.syncIndexes(this.fs);
+        if (this.durableEnd > this.recoveryPoint) await writeCheckpoint(this.fs, join(this.dir, RECOVERY_POINT_FILE), this.durableEnd);
+      }
+    } catch {
+      clean = false;
+    }
     for (const segment of this.segments) await segment.remove(this.fs);
+    return clean;
   }
 
   /** Closes and removes the partition's directory (DeleteTopics). */

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { BatchField, batchCrcMatches } from '@millrace/protocol';
+import { BatchField } from '@millrace/protocol';
 import { readFully, scanBatches } from './batch-scan.ts';
+import { batchProblem, findValidBatchAfter } from './batch-validation.ts';
 import type { Fs } from './fs.ts';
 import { SparseIndex } from './offset-index.ts';
-import { StorageError } from './storage-error.ts';
+import { CorruptLogError, StorageError } from './storage-error.ts';
 
 async function readAll(fs: Fs, fd: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(await fs.size(fd));
@@ -13,6 +14,17 @@ async function readAll(fs: Fs, fd: number): Promise<Buffer> {
 /** Kafka's file names: the base offset as 20 zero-padded digits. */
 export function segmentFileName(baseOffset: number, suffix: '.log' | '.index' | '.timeindex'): string {
   return String(baseOffset).padStart(20, '0') + suffix;
+}
+
+/** What recovery may do with an invalid batch it finds in a segment. */
+export interface RecoveryRules {
+  indexIntervalBytes: number;
+  /** Offsets below it were durable when it was checkpointed: damage there is corruption, not a torn write. */
+  recoveryPoint: number;
+  /** The log's last segment: the only place a torn tail can be. */
+  isLast: boolean;
+  /** After a clean shutdown every byte was durable: any invalid batch is corruption. */
+  allDurable: boolean;
 }
 
 export interface BatchInfo {
@@ -46,6 +58,8 @@ export class Segment {
   firstAppendAt: number | null = null;
   private pending: Buffer[] = [];
   private bytesSinceIndexEntry = 0;
+  /** The index files hold every entry and are synced: true for a segment loaded from them, false once entries are written. */
+  private indexDurable = false;
   private indexBytes = 0;
   private timeIndexBytes = 0;
   /** Reads in flight. A removed segment keeps its files open until they end: closing under them would fail them, or worse, let a reused descriptor serve another file's bytes. */
@@ -86,46 +100,80 @@ export class Segment {
   }
 
   /**
-   * Opens an existing segment and rebuilds its state by walking every batch and checking its CRC.
-   * Whatever follows the last whole, valid batch (a write torn by a crash) is cut off; the indexes
-   * are rewritten from the walk, so a missing or damaged index file never matters.
+   * Opens an existing segment and rebuilds its state by walking every batch and validating it
+   * (length, magic, CRC, offsets going forward); the indexes are rewritten from the walk, so a
+   * missing or damaged index file never matters. What happens at the first invalid batch follows
+   * `rules`: a torn tail (the last segment, past the recovery point, nothing valid after it) is cut
+   * off; anything else is a CorruptLogError and nothing is changed on disk.
    */
-  static async recover(fs: Fs, dir: string, baseOffset: number, indexIntervalBytes: number): Promise<{ segment: Segment; truncatedBytes: number }> {
+  static async recover(fs: Fs, dir: string, baseOffset: number, rules: RecoveryRules): Promise<{ segment: Segment; truncatedBytes: number }> {
     const segment = await Segment.openFiles(fs, dir, baseOffset);
-    const fileSize = await fs.size(segment.fd);
-    let invalidAt = -1;
-    const end = await scanBatches(fs, segment.fd, 0, fileSize, (buf, at, position, size) => {
-      if (!batchCrcMatches(buf, at, size)) {
-        invalidAt = position;
-        return false;
+    try {
+      const fileSize = await fs.size(segment.fd);
+      let problem: string | null = null;
+      let invalidAt = -1;
+      const end = await scanBatches(fs, segment.fd, 0, fileSize, (buf, at, position, size) => {
+        problem = batchProblem(buf, at, size, segment.nextOffset);
+        if (problem !== null) {
+          invalidAt = position;
+          return false;
+        }
+        segment.track(buf, at, position, size, rules.indexIntervalBytes);
+        return true;
+      });
+      if (end.reason === 'torn') {
+        invalidAt = end.position;
+        problem = 'incomplete batch: its length runs past the end of the file';
       }
-      segment.track(buf, at, position, size, indexIntervalBytes);
-      return true;
-    });
-    const validEnd = invalidAt >= 0 ? invalidAt : end.position;
-    if (validEnd < fileSize) await fs.truncate(segment.fd, validEnd);
-    segment.size = segment.written = validEnd;
-    segment.pending = [];
-    await fs.truncate(segment.indexFd, 0);
-    await fs.truncate(segment.timeIndexFd, 0);
-    await segment.writeIndexes(fs);
-    return { segment, truncatedBytes: fileSize - validEnd };
+      if (invalidAt >= 0) await segment.checkCuttable(fs, invalidAt, fileSize, problem!, rules);
+      else if (rules.isLast && segment.nextOffset < rules.recoveryPoint) {
+        throw new CorruptLogError(`${segment.logPath}: the log ends at offset ${segment.nextOffset}, but offsets below ${rules.recoveryPoint} were durable (recovery point): data is missing`);
+      }
+      const keep = invalidAt >= 0 ? invalidAt : fileSize;
+      if (keep < fileSize) await fs.truncate(segment.fd, keep);
+      segment.size = segment.written = keep;
+      segment.pending = [];
+      await fs.truncate(segment.indexFd, 0);
+      await fs.truncate(segment.timeIndexFd, 0);
+      await segment.writeIndexes(fs);
+      return { segment, truncatedBytes: fileSize - keep };
+    } catch (err) {
+      await segment.closeFiles(fs);
+      throw err;
+    }
+  }
+
+  private get logPath(): string {
+    return join(this.dir, segmentFileName(this.baseOffset, '.log'));
+  }
+
+  /** Throws unless the bytes from `position` on are a torn tail that recovery may cut. */
+  private async checkCuttable(fs: Fs, position: number, fileSize: number, problem: string, rules: RecoveryRules): Promise<void> {
+    const where = `${this.logPath}: invalid batch at byte ${position} (${problem}), where offset ${this.nextOffset} was expected`;
+    const cut = `cutting the file there (truncate -s ${position}) would drop offsets ${this.nextOffset} and later`;
+    if (rules.allDurable) throw new CorruptLogError(`${where}; the log was shut down cleanly, so these bytes were durable. ${cut}`);
+    if (this.nextOffset < rules.recoveryPoint) throw new CorruptLogError(`${where}; offsets below ${rules.recoveryPoint} were durable (recovery point). ${cut}`);
+    if (!rules.isLast) throw new CorruptLogError(`${where}; later segments follow it. ${cut}`);
+    const valid = await findValidBatchAfter(fs, this.fd, position + 1, fileSize, this.nextOffset);
+    if (valid) throw new CorruptLogError(`${where}; a valid batch (offsets ${valid.baseOffset}-${valid.lastOffset}) follows at byte ${valid.position}. ${cut}`);
   }
 
   /**
-   * Opens a sealed segment (not the last one) from its index files, without reading the log; null
-   * if an index file is missing or damaged, and the caller recovers the segment instead.
-   * Sealed segments are contiguous, so the next segment's base offset is this one's end.
+   * Opens a segment from its index files, without walking its batches; null if an index file is
+   * missing or does not fit the log file, and the caller recovers the segment instead. A sealed
+   * segment ends where the next one starts (`nextBaseOffset`); the last one (null) is walked from
+   * its last index entry to find its end, and every batch of that walk is validated.
    */
-  static async load(fs: Fs, dir: string, baseOffset: number, nextBaseOffset: number): Promise<Segment | null> {
+  static async load(fs: Fs, dir: string, baseOffset: number, nextBaseOffset: number | null): Promise<Segment | null> {
     const segment = await Segment.openFiles(fs, dir, baseOffset);
     const fileSize = await fs.size(segment.fd);
     const indexBytes = await readAll(fs, segment.indexFd);
     const timeBytes = await readAll(fs, segment.timeIndexFd);
-    const span = nextBaseOffset - baseOffset;
+    const span = nextBaseOffset === null ? 2 ** 31 : nextBaseOffset - baseOffset;
     const offsetsOk = indexBytes.length > 0 && segment.offsetIndex.load(indexBytes, (rel, position) => rel >= 0 && rel < span && position >= 0 && position < fileSize);
     const timesOk = timeBytes.length > 0 && segment.timeIndex.load(timeBytes, (_ts, rel) => rel >= 0 && rel < span);
-    if (!offsetsOk || !timesOk || fileSize === 0) {
+    const end = offsetsOk && timesOk && fileSize > 0 ? (nextBaseOffset ?? (await segment.walkTail(fs, fileSize))) : null;
+    if (end === null) {
       await segment.closeFiles(fs);
       return null;
     }
@@ -134,10 +182,27 @@ export class Segment {
     segment.size = segment.written = fileSize;
     segment.indexBytes = indexBytes.length;
     segment.timeIndexBytes = timeBytes.length;
-    segment.nextOffset = nextBaseOffset;
+    segment.indexDurable = true;
+    segment.nextOffset = end;
     segment.maxTimestamp = segment.timeIndex.lastKey();
     segment.offsetOfMaxTimestamp = baseOffset + segment.timeIndex.floor(segment.maxTimestamp, 0);
     return segment;
+  }
+
+  /** The end offset of the last segment, walking from its last index entry; null unless every batch there is valid and whole. */
+  private async walkTail(fs: Fs, fileSize: number): Promise<number | null> {
+    const from = this.offsetIndex.floor(2 ** 31, 0);
+    let next = this.baseOffset;
+    let bytes = 0;
+    const end = await scanBatches(fs, this.fd, from, fileSize, (buf, at, _position, size) => {
+      if (batchProblem(buf, at, size, next) !== null) return false;
+      next = Number(buf.readBigInt64BE(at + BatchField.BASE_OFFSET)) + buf.readInt32BE(at + BatchField.LAST_OFFSET_DELTA) + 1;
+      bytes += size;
+      return true;
+    });
+    if (end.reason !== 'end' || end.position !== fileSize) return null;
+    this.bytesSinceIndexEntry = bytes;
+    return next;
   }
 
   /** Records a batch at `position` in the in-memory state: offsets, timestamps, index entries. */
@@ -180,18 +245,32 @@ export class Segment {
     this.written += bytes;
   }
 
-  /** Appends new index entries to the index files. They are rebuilt on recovery, so they need no sync of their own. */
+  /**
+   * Appends new index entries to the index files, unsynced: a segment past the recovery point is
+   * rebuilt on recovery anyway. `syncIndexes` makes them durable before the recovery point passes it.
+   */
   async writeIndexes(fs: Fs): Promise<void> {
     const entries = this.offsetIndex.takeUnwritten();
+    const times = this.timeIndex.takeUnwritten();
+    if (entries.length > 0 || times.length > 0) this.indexDurable = false;
     if (entries.length > 0) {
       await fs.writev(this.indexFd, entries, this.indexBytes);
       this.indexBytes += entries.length * 8;
     }
-    const times = this.timeIndex.takeUnwritten();
     if (times.length > 0) {
       await fs.writev(this.timeIndexFd, times, this.timeIndexBytes);
       this.timeIndexBytes += times.length * 12;
     }
+  }
+
+  /** Writes and fdatasyncs the index files, if anything changed since the last sync. */
+  async syncIndexes(fs: Fs): Promise<void> {
+    if (this.fd < 0) return;
+    await this.writeIndexes(fs);
+    if (this.indexDurable) return;
+    await fs.fdatasync(this.indexFd);
+    await fs.fdatasync(this.timeIndexFd);
+    this.indexDurable = true;
   }
 
   /** File position of the batch containing `offset`, or of a batch before it (a scan finds the exact one). */

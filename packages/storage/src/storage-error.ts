@@ -19,3 +19,15 @@ export class OffsetOutOfRangeError extends Error {
     this.name = 'OffsetOutOfRangeError';
   }
 }
+
+/**
+ * Damage that recovery must not cut away: a bad batch in data that was durable (before the recovery
+ * point, or anywhere after a clean shutdown), or with valid batches after it. The partition stays
+ * offline until an operator decides; the message says where and what cutting there would lose.
+ */
+export class CorruptLogError extends StorageError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CorruptLogError';
+  }
+}
