@@ -96,6 +96,29 @@ test('data, offsets and indexes survive a close and reopen', async () => {
   await again.close();
 });
 
+test('on real files, a torn tail left by a killed process is cut back to the last whole batch and a missing index is rebuilt', async () => {
+  const dir = tempDir();
+  const log = await open(dir);
+  for (let i = 0; i < 5; i++) log.append(testBatch({ records: 1, payloadBytes: 50 }), 0, null);
+  await log.flush();
+  // No close: the process "died" here. Then the end of its last write is torn, and garbage follows.
+  const file = join(dir, '00000000000000000000.log');
+  const size = statSync(file).size;
+  truncateSync(file, size - 20);
+  appendFileSync(file, Buffer.from('garbage after a crash'));
+  unlinkSync(join(dir, '00000000000000000000.index'));
+  const recovered: string[] = [];
+  const again = await PartitionLog.open({ dir, fs: new NodeFs(), config: CONFIG, now: () => 0, onRecovery: (m) => recovered.push(m) });
+  assert.equal(again.logEndOffset, 4);
+  assert.equal(recovered.length, 1);
+  assert.equal(statSync(file).size, (size / 5) * 4);
+  again.append(testBatch({ records: 1 }), 0, null);
+  await again.flush();
+  assert.deepEqual(baseOffsets(await again.read(0, 1 << 20)), [0, 1, 2, 3, 4]);
+  assert.ok(statSync(join(dir, '00000000000000000000.index')).size > 0);
+  await again.close();
+});
+
 /** An Fs that counts syncs, and can be told to fail them. */
 class CountingFs extends NodeFs {
   syncs = 0;
