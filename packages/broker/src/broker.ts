@@ -6,7 +6,7 @@ import type { BrokerState, Handler } from './handler.ts';
 import { buildHandlers } from './handlers/index.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { loadClusterIdentity } from './metadata/cluster-identity.ts';
-import { startRetention } from './retention.ts';
+import { startRecoveryPointCheckpoints, startRetention } from './log-maintenance.ts';
 import { TopicManager } from './topic-manager.ts';
 import { GroupCoordinator } from './group/coordinator.ts';
 import { OffsetStore } from './group/offset-store.ts';
@@ -32,7 +32,7 @@ export class Broker {
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
   private readonly stopController: AbortController;
-  private stopRetention: () => void = () => {};
+  private stopMaintenance: (() => void)[] = [];
 
   private constructor(state: BrokerState, server: Server, stopController: AbortController) {
     this.state = state;
@@ -46,7 +46,7 @@ export class Broker {
     const nodeId = Number(options.config.values['node.id']);
     mkdirSync(options.dataDir, { recursive: true });
     const identity = loadClusterIdentity(options.dataDir, nodeId);
-    const topics = await TopicManager.open(options.dataDir, options.config, now);
+    const topics = await TopicManager.open(options.dataDir, options.config, now, log);
     const setting = (key: string) => Number(options.config.values[key]);
     const offsets = await OffsetStore.open(topics, setting('offsets.topic.num.partitions'));
     const groups = new GroupCoordinator(offsets, {
@@ -80,7 +80,10 @@ export class Broker {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     state.advertised = advertisedAddress(options.config, options.host, port);
-    broker.stopRetention = startRetention(state, setting('log.retention.check.interval.ms'));
+    broker.stopMaintenance = [
+      startRetention(state, setting('log.retention.check.interval.ms')),
+      startRecoveryPointCheckpoints(state, setting('log.flush.offset.checkpoint.interval.ms')),
+    ];
     return broker;
   }
 
@@ -106,7 +109,7 @@ export class Broker {
   async stop(): Promise<void> {
     if (this.stopController.signal.aborted) return;
     this.stopController.abort();
-    this.stopRetention();
+    for (const stop of this.stopMaintenance) stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
     while ([...this.connections].some((c) => !c.idle) && Date.now() < deadline) {

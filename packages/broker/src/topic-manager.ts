@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, ZERO_UUID } from '@millrace/protocol';
-import { type LogConfig, NodeFs, PartitionLog } from '@millrace/storage';
+import { type LogConfig, NodeFs, PartitionLog, readCheckpoint, removeCheckpoint, writeCheckpoint } from '@millrace/storage';
 import type { BrokerConfig } from './config/broker-config.ts';
+import { type Logger, silentLogger } from './logger.ts';
 import { TOPIC_CONFIG_BY_NAME, validateConfigValue } from './config/topic-configs.ts';
 import { Partition } from './partition.ts';
 import { collisionKey, topicNameError } from './metadata/topic-names.ts';
@@ -26,6 +27,12 @@ export function isFailure(value: object): value is KafkaFailure {
 
 const fs = new NodeFs();
 
+/**
+ * Written after every log closed cleanly, removed once the logs are open again: while it is there,
+ * the logs were all flushed and checkpointed at their ends, and open without walking any segment.
+ */
+const CLEAN_SHUTDOWN_FILE = '.clean-shutdown';
+
 /** Owns the topics and their partition logs. Mutations are serialized by the callers' await order on one event loop. */
 export class TopicManager {
   private readonly topics = new Map<string, Topic>();
@@ -33,21 +40,38 @@ export class TopicManager {
   readonly dataDir: string;
   readonly config: BrokerConfig;
   readonly now: () => number;
+  private readonly log: Logger;
 
-  private constructor(dataDir: string, config: BrokerConfig, now: () => number) {
+  private constructor(dataDir: string, config: BrokerConfig, now: () => number, log: Logger) {
     this.dataDir = dataDir;
     this.config = config;
     this.now = now;
+    this.log = log;
   }
 
-  static async open(dataDir: string, config: BrokerConfig, now: () => number): Promise<TopicManager> {
+  /**
+   * Opens every topic's partition logs. A log found corrupt opens offline (its clients get
+   * KAFKA_STORAGE_ERROR) and the broker starts anyway, with the damage logged as an error.
+   */
+  static async open(dataDir: string, config: BrokerConfig, now: () => number, log: Logger = silentLogger): Promise<TopicManager> {
     mkdirSync(dataDir, { recursive: true });
-    const manager = new TopicManager(dataDir, config, now);
+    const manager = new TopicManager(dataDir, config, now, log);
+    const markerPath = join(dataDir, CLEAN_SHUTDOWN_FILE);
+    const cleanShutdown = await readCheckpoint(fs, markerPath).then(
+      (value) => value === 'clean',
+      (err: Error) => {
+        log.warn(`${err.message}: recovering every log as after a crash`);
+        return false;
+      },
+    );
+    if (!cleanShutdown) log.info('no clean-shutdown marker: recovering logs past their recovery points');
     for (const record of loadTopicRecords(dataDir)) {
       const partitions: Partition[] = [];
-      for (let p = 0; p < record.partitionCount; p++) partitions.push(await manager.openPartition(record, p));
+      for (let p = 0; p < record.partitionCount; p++) partitions.push(await manager.openPartition(record, p, cleanShutdown));
       manager.add({ record, partitions });
     }
+    // From here on the logs change: a crash must not find a marker that vouches for them.
+    await removeCheckpoint(fs, markerPath);
     return manager;
   }
 
@@ -134,10 +158,14 @@ export class TopicManager {
     };
   }
 
+  /** Closes every log; if all closed cleanly, writes the clean-shutdown marker. */
   async close(): Promise<void> {
+    let clean = true;
     for (const topic of this.topics.values()) {
-      for (const partition of topic.partitions) await partition.log.close();
+      for (const partition of topic.partitions) clean = (await partition.log.close()) && clean;
     }
+    if (clean) await writeCheckpoint(fs, join(this.dataDir, CLEAN_SHUTDOWN_FILE), 'clean');
+    else this.log.warn('some logs did not close cleanly: the next start recovers them as after a crash');
   }
 
   private add(topic: Topic): void {
@@ -149,13 +177,16 @@ export class TopicManager {
     saveTopicRecords(this.dataDir, this.list().map((t) => t.record));
   }
 
-  private async openPartition(record: TopicRecord, index: number): Promise<Partition> {
+  private async openPartition(record: TopicRecord, index: number, cleanShutdown = false): Promise<Partition> {
     const log = await PartitionLog.open({
       dir: join(this.dataDir, `${record.name}-${index}`),
       fs,
       config: this.logConfig(record),
       now: this.now,
+      cleanShutdown,
+      onRecovery: (message) => this.log.warn(`recovery of ${record.name}-${index}: ${message}`),
     });
+    if (log.offlineReason) this.log.error(`partition ${record.name}-${index} is OFFLINE: ${log.offlineReason.message}`);
     return new Partition(record.name, index, log);
   }
 }

@@ -18,6 +18,7 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'log.retention.check.interval.ms': '300000',
   'log.retention.minutes': '',
   'log.roll.hours': '168',
+  'log.flush.offset.checkpoint.interval.ms': '60000',
   'group.initial.rebalance.delay.ms': '3000',
   'group.min.session.timeout.ms': '6000',
   'group.max.session.timeout.ms': '1800000',

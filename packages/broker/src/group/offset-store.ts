@@ -1,4 +1,4 @@
-import { decodeRecordBatch, encodeRecordBatch, LOG_OVERHEAD } from '@millrace/protocol';
+import { BatchField, decodeRecordBatch, encodeRecordBatch, LOG_OVERHEAD } from '@millrace/protocol';
 import type { Partition } from '../partition.ts';
 import type { TopicManager } from '../topic-manager.ts';
 import { decodeGroupKey, decodeGroupValue, encodeGroupKey, encodeGroupValue, type GroupSnapshot } from './group-records.ts';
@@ -39,7 +39,8 @@ export class OffsetStore {
   /** Loads the commits kept in `__consumer_offsets`; the topic itself is made on the first commit, as in Kafka. */
   static async open(topics: TopicManager, partitionCount: number): Promise<OffsetStore> {
     const store = new OffsetStore(topics, partitionCount);
-    for (const partition of topics.get(OFFSETS_TOPIC)?.partitions ?? []) await store.load(partition);
+    // An offline partition (its log is corrupt) is skipped: its groups start without their commits, and writes to it fail.
+    for (const partition of topics.get(OFFSETS_TOPIC)?.partitions ?? []) if (!partition.log.offlineReason) await store.load(partition);
     return store;
   }
 
@@ -58,7 +59,9 @@ export class OffsetStore {
     while (offset < log.highWatermark) {
       const bytes = await log.read(offset, 1 << 20, true);
       for (let at = 0; at < bytes.length; ) {
-        const size = bytes.readInt32BE(at + 8) + LOG_OVERHEAD;
+        const size = bytes.readInt32BE(at + BatchField.BATCH_LENGTH) + LOG_OVERHEAD;
+        // The batch's own last offset, not its last record's: compaction may have removed records at its end.
+        offset = Number(bytes.readBigInt64BE(at)) + bytes.readInt32BE(at + BatchField.LAST_OFFSET_DELTA) + 1;
         for (const record of decodeRecordBatch(bytes.subarray(at, at + size))) {
           const key = record.key && decodeOffsetKey(record.key);
           if (key) this.apply(key.group, key.topic, key.partition, record.value && decodeOffsetValue(record.value));
@@ -67,7 +70,6 @@ export class OffsetStore {
             if (record.value) this.loadedGroups.set(group, decodeGroupValue(record.value));
             else this.loadedGroups.delete(group);
           }
-          offset = record.offset + 1;
         }
         at += size;
       }

@@ -53,6 +53,12 @@ async function readRound(state: BrokerState, wanted: { name: string; topicId: st
         continue;
       }
       const log = p.log;
+      // Before the range check: an offline log's offsets mean nothing, and OFFSET_OUT_OF_RANGE would make consumers reset.
+      if (log.offlineReason) {
+        partitions.push(partitionResult(w.index, ErrorCode.KAFKA_STORAGE_ERROR, p, readCommitted));
+        round.error = true;
+        continue;
+      }
       if (w.fetchOffset < log.logStartOffset || w.fetchOffset > log.highWatermark) {
         partitions.push(partitionResult(w.index, ErrorCode.OFFSET_OUT_OF_RANGE, p, readCommitted));
         round.error = true;

@@ -34,6 +34,7 @@ async function answer(ctx: RequestContext, topic: string, q: ListOffsetsRequestL
     createListOffsetsResponseListOffsetsPartitionResponse({ partitionIndex: q.partitionIndex, timestamp: -1n, offset: -1n, leaderEpoch: -1, ...init });
   if (!p) return respond({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
   if (q.timestamp < EARLIEST_LOCAL) return respond({ errorCode: ErrorCode.UNSUPPORTED_VERSION });
+  if (p.log.offlineReason) return respond({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
   const found = await lookup(p, q.timestamp);
   if (ctx.apiVersion === 0) {
     // v0 answers with a list of offsets; the one found is what clients use.

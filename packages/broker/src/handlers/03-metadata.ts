@@ -22,7 +22,9 @@ export function describeTopic(state: BrokerState, topic: Topic): MetadataRespons
         leaderEpoch: p.leaderEpoch,
         replicaNodes: [nodeId],
         isrNodes: [nodeId],
-        offlineReplicas: [],
+        // A log that is offline (corrupt, or its disk failed) answers every client with this error.
+        errorCode: p.log.offlineReason ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NONE,
+        offlineReplicas: p.log.offlineReason ? [nodeId] : [],
       }),
     ),
   });

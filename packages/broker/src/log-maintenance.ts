@@ -1,0 +1,59 @@
+import type { BrokerState } from './handler.ts';
+import type { Partition } from './partition.ts';
+import type { Topic } from './topic-manager.ts';
+
+/**
+ * Runs `task` on every partition whose log is online, every `intervalMs`, one partition at a time.
+ * A failure is logged for that partition and the pass goes on, so one bad log never stops the
+ * maintenance of the others. Returns a function that stops it.
+ */
+export function everyPartition(state: BrokerState, name: string, intervalMs: number, task: (topic: Topic, partition: Partition) => Promise<void>): () => void {
+  let timer: NodeJS.Timeout;
+  let stopped = false;
+  const pass = async () => {
+    for (const topic of state.topics.list()) {
+      for (const partition of topic.partitions) {
+        if (stopped) return;
+        if (partition.log.offlineReason) continue;
+        try {
+          await task(topic, partition);
+        } catch (err) {
+          state.log.error(`${name} of ${topic.record.name}-${partition.index} failed: ${(err as Error).message}`);
+        }
+      }
+    }
+  };
+  const schedule = () => {
+    timer = setTimeout(() => void pass().then(schedule), intervalMs);
+    timer.unref();
+  };
+  schedule();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
+/** Time and size retention for topics whose cleanup.policy includes "delete", every log.retention.check.interval.ms. */
+export function startRetention(state: BrokerState, intervalMs: number): () => void {
+  return everyPartition(state, 'retention', intervalMs, async (topic, partition) => {
+    const record = topic.record;
+    if (!cleanupPolicies(state, topic).includes('delete')) return;
+    const retentionMs = Number(state.topics.topicConfig(record, 'retention.ms'));
+    const retentionBytes = Number(state.topics.topicConfig(record, 'retention.bytes'));
+    const deleted = await partition.log.applyRetention(state.now(), retentionMs, retentionBytes);
+    if (deleted > 0) state.log.info(`retention deleted ${deleted} segment(s) of ${record.name}-${partition.index}; log start offset now ${partition.log.logStartOffset}`);
+  });
+}
+
+/**
+ * Moves each log's recovery point to its high watermark every log.flush.offset.checkpoint.interval.ms,
+ * which bounds what a restart after a crash has to walk (sealed segments move it on their own).
+ */
+export function startRecoveryPointCheckpoints(state: BrokerState, intervalMs: number): () => void {
+  return everyPartition(state, 'recovery point checkpoint', intervalMs, (_topic, partition) => partition.log.checkpointRecoveryPoint());
+}
+
+export function cleanupPolicies(state: BrokerState, topic: Topic): string[] {
+  return state.topics.topicConfig(topic.record, 'cleanup.policy').split(',').map((p) => p.trim());
+}
