@@ -4,6 +4,7 @@ import { scanBatches } from './batch-scan.ts';
 import type { Fs } from './fs.ts';
 import { readFromSegment } from './log-reader.ts';
 import { readOffsetCheckpoint, writeCheckpoint } from './checkpoint-file.ts';
+import { buildKeyMap, type CompactionConfig, type CompactionStats, groupSegments, writeCompactedGroup } from './compaction.ts';
 import { Segment, segmentFileName } from './segment.ts';
 import { CorruptLogError, OffsetOutOfRangeError, StorageError } from './storage-error.ts';
 
@@ -11,6 +12,16 @@ import { CorruptLogError, OffsetOutOfRangeError, StorageError } from './storage-
 const LOG_START_OFFSET_FILE = 'log-start-offset.checkpoint';
 /** Offsets below it are durable, and so are the index files of the segments wholly below it. */
 const RECOVERY_POINT_FILE = 'recovery-point.checkpoint';
+/** Where the part of the log that compaction has not seen yet begins. */
+const CLEANER_OFFSET_FILE = 'cleaner-offset.checkpoint';
+/** A compacted copy of some segments being written; a crash leaves it incomplete, so it is deleted. */
+const CLEANED_SUFFIX = '.cleaned';
+/** `<base>-<end>.swap`: a complete compacted copy that replaces the segments with base offsets in [base, end). */
+const SWAP_FILE = /^(\d{20})-(\d{20})\.swap$/;
+
+function swapFileName(base: number, end: number): string {
+  return `${String(base).padStart(20, '0')}-${String(end).padStart(20, '0')}.swap`;
+}
 
 export interface LogConfig {
   segmentBytes: number;
@@ -44,6 +55,37 @@ interface FlushWaiter {
 }
 
 /**
+ * Deletes the files of the segments a committed swap replaces (base offsets `bases`, after
+ * `beforeDelete` for each), then renames the swap to `<base>.log` and syncs the directory.
+ */
+async function replaceWithSwap(fs: Fs, dir: string, swap: string, base: number, bases: number[], beforeDelete: (base: number) => Promise<void> = async () => {}): Promise<void> {
+  for (const old of bases) {
+    await beforeDelete(old);
+    for (const suffix of ['.log', '.index', '.timeindex'] as const) {
+      await fs.unlink(join(dir, segmentFileName(old, suffix))).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+    }
+  }
+  await fs.rename(swap, join(dir, segmentFileName(base, '.log')));
+  await fs.fsyncDir(dir);
+}
+
+/** After a crash during compaction: an incomplete copy is deleted, a committed swap is finished. */
+async function finishInterruptedCompaction(fs: Fs, dir: string): Promise<void> {
+  const names = await fs.readdir(dir);
+  for (const name of names) if (name.endsWith(CLEANED_SUFFIX)) await fs.unlink(join(dir, name));
+  for (const name of names) {
+    const swap = SWAP_FILE.exec(name);
+    if (!swap) continue;
+    const [base, end] = [Number(swap[1]), Number(swap[2])];
+    const replaced = names.filter((n) => /^\d{20}\.log$/.test(n)).map((n) => Number(n.slice(0, 20))).filter((b) => b >= base && b < end);
+    // The index files of the first segment may be left from before: deleting them makes recovery rebuild them from the new log.
+    await replaceWithSwap(fs, dir, join(dir, name), base, [...new Set([base, ...replaced])]);
+  }
+}
+
+/**
  * A partition's log: segments in Kafka's layout, durable by group commit. `append` assigns offsets
  * synchronously (so they follow arrival order) and queues the bytes; `flush` resolves once they are
  * written and fdatasync'ed, one sync serving every caller waiting at that moment. The high watermark
@@ -69,6 +111,8 @@ export class PartitionLog {
   private recoveryPointWrite: Promise<void> | null = null;
   /** Offline since open (corruption): reads fail too, as there is nothing trustworthy to serve. */
   private unreadable = false;
+  /** Serializes what removes or replaces segments (retention, DeleteRecords, compaction). */
+  private segmentChanges: Promise<unknown> = Promise.resolve();
 
   private constructor(options: LogOptions, segments: Segment[], startOffset: number, recoveryPoint: number) {
     this.dir = options.dir;
@@ -102,6 +146,7 @@ export class PartitionLog {
   private static async recover(options: LogOptions): Promise<PartitionLog> {
     const { fs, dir } = options;
     await fs.mkdirp(dir);
+    await finishInterruptedCompaction(fs, dir);
     const bases = (await fs.readdir(dir))
       .filter((f) => /^\d{20}\.log$/.test(f))
       .map((f) => Number(f.slice(0, 20)))
@@ -304,7 +349,8 @@ export class PartitionLog {
     const chunks: Buffer[] = [];
     let total = 0;
     let segment: Segment | undefined = this.segments[this.segmentFor(offset)];
-    while (segment && segment.baseOffset < this.durableEnd && segment.written > 0) {
+    // Compaction can leave a segment empty, or with offsets missing at its end: the walk goes on to the next one.
+    while (segment && segment.baseOffset < this.durableEnd) {
       const first = minOneBatch && total === 0;
       if (total >= maxBytes && !first) break;
       const request = { offset, budget: maxBytes - total, minOneBatch: first, durableEnd: this.durableEnd, slack: 2 * this.config.indexIntervalBytes };
@@ -405,9 +451,20 @@ export class PartitionLog {
     return drop;
   }
 
+  /** Runs `change` once the segment changes before it are done. */
+  private exclusive<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.segmentChanges.then(change);
+    this.segmentChanges = run.catch(() => undefined);
+    return run;
+  }
+
   /** Persists a new log start offset, then deletes every segment that lies wholly below it. */
-  private async moveStartTo(offset: number): Promise<void> {
-    this.startOffset = offset;
+  private moveStartTo(offset: number): Promise<void> {
+    return this.exclusive(() => this.deleteBefore(offset));
+  }
+
+  private async deleteBefore(offset: number): Promise<void> {
+    this.startOffset = Math.max(this.startOffset, offset);
     await this.persistStartOffset();
     while (this.segments.length > 1 && this.segments[1].baseOffset <= offset) {
       const gone = this.segments.shift()!;
@@ -427,6 +484,71 @@ export class PartitionLog {
     // The caller gets this write's failure; the next write still runs and may succeed.
     this.startWrites = write.catch(() => undefined);
     return write;
+  }
+
+  /**
+   * One compaction pass (cleanup.policy=compact): maps each key of the dirty part (what earlier
+   * passes have not seen) to its newest offset, then rewrites the cleanable segments, a group of
+   * them at a time, keeping only each key's newest record. Only sealed, durable segments whose
+   * records are all older than min.compaction.lag.ms are touched; the active segment never is.
+   * Returns null when there is nothing to do (too little dirty data for min.cleanable.dirty.ratio).
+   */
+  async compact(now: number, config: CompactionConfig): Promise<CompactionStats | null> {
+    if (this.failure) throw this.failure;
+    const cleanable: Segment[] = [];
+    for (const segment of this.segments.slice(0, -1)) {
+      if (segment.nextOffset > this.durableEnd || segment.maxTimestamp > now - config.minCompactionLagMs) break;
+      cleanable.push(segment);
+    }
+    if (cleanable.length === 0) return null;
+    const firstDirty = Math.max((await readOffsetCheckpoint(this.fs, join(this.dir, CLEANER_OFFSET_FILE))) ?? 0, this.startOffset);
+    const dirty = cleanable.filter((s) => s.nextOffset > firstDirty);
+    if (dirty.length === 0) return null;
+    const dirtyBytes = dirty.reduce((n, s) => n + s.size, 0);
+    const totalBytes = cleanable.reduce((n, s) => n + s.size, 0);
+    const overdue = dirty.some((s) => s.maxTimestamp < now - config.maxCompactionLagMs);
+    if (dirtyBytes / totalBytes < config.minCleanableDirtyRatio && !overdue) return null;
+
+    const keys = await buildKeyMap(this.fs, dirty, firstDirty);
+    const toClean = cleanable.filter((s) => s.baseOffset < keys.endOffset);
+    const stats: CompactionStats = { segmentsBefore: toClean.length, segmentsAfter: 0, bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0 };
+    for (const group of groupSegments(toClean, this.config.segmentBytes)) {
+      const replaced = await this.exclusive(() => this.compactGroup(group, keys, now - config.deleteRetentionMs));
+      if (!replaced) break;
+      stats.segmentsAfter++;
+      stats.bytesBefore += replaced.bytesBefore;
+      stats.bytesAfter += replaced.bytesAfter;
+      stats.recordsRemoved += replaced.removed;
+    }
+    await writeCheckpoint(this.fs, join(this.dir, CLEANER_OFFSET_FILE), keys.endOffset);
+    return stats;
+  }
+
+  /**
+   * Replaces `group` with one compacted segment. Crash-safe: the copy is written and synced as
+   * `.cleaned`, renamed to a `.swap` file that names the offsets it replaces (the commit point), the
+   * old files are deleted, and the swap becomes the group's first `.log`; `open` finishes a swap a
+   * crash interrupted and deletes a `.cleaned` one. Null if retention removed part of the group meanwhile.
+   */
+  private async compactGroup(group: Segment[], keys: { latest: Map<string, number>; endOffset: number }, tombstoneHorizon: number) {
+    if (group.some((s) => s.isRemoved) || this.failure) return null;
+    const base = group[0].baseOffset;
+    const end = group[group.length - 1].nextOffset;
+    const cleaned = join(this.dir, segmentFileName(base, '.log') + CLEANED_SUFFIX);
+    const written = await writeCompactedGroup(this.fs, cleaned, group, keys, tombstoneHorizon);
+    const swap = join(this.dir, swapFileName(base, end));
+    await this.fs.rename(cleaned, swap);
+    await this.fs.fsyncDir(this.dir);
+    await replaceWithSwap(this.fs, this.dir, swap, base, group.map((s) => s.baseOffset), async (old) => {
+      const segment = group.find((s) => s.baseOffset === old);
+      await segment?.remove(this.fs);
+    });
+    const { segment } = await Segment.recover(this.fs, this.dir, base, { indexIntervalBytes: this.config.indexIntervalBytes, recoveryPoint: 0, isLast: false, allDurable: true });
+    segment.nextOffset = end;
+    await segment.syncIndexes(this.fs);
+    const at = this.segments.indexOf(group[0]);
+    this.segments.splice(at, group.length, segment);
+    return { bytesBefore: group.reduce((n, s) => n + s.size, 0), bytesAfter: written.bytes, removed: written.removed };
   }
 
   /** Bytes on disk and pending, over every segment (retention.bytes counts this). */
