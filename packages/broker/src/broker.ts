@@ -6,7 +6,7 @@ import type { BrokerState, Handler } from './handler.ts';
 import { buildHandlers } from './handlers/index.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { loadClusterIdentity } from './metadata/cluster-identity.ts';
-import { startRecoveryPointCheckpoints, startRetention } from './log-maintenance.ts';
+import { startLogCleaner, startRecoveryPointCheckpoints, startRetention } from './log-maintenance.ts';
 import { TopicManager } from './topic-manager.ts';
 import { GroupCoordinator } from './group/coordinator.ts';
 import { OffsetStore } from './group/offset-store.ts';
@@ -48,7 +48,7 @@ export class Broker {
     const identity = loadClusterIdentity(options.dataDir, nodeId);
     const topics = await TopicManager.open(options.dataDir, options.config, now, log);
     const setting = (key: string) => Number(options.config.values[key]);
-    const offsets = await OffsetStore.open(topics, setting('offsets.topic.num.partitions'));
+    const offsets = await OffsetStore.open(topics, setting('offsets.topic.num.partitions'), setting('offsets.topic.segment.bytes'));
     const groups = new GroupCoordinator(offsets, {
       offsetsRetentionMs: setting('offsets.retention.minutes') * 60_000,
       minSessionTimeoutMs: setting('group.min.session.timeout.ms'),
@@ -84,6 +84,7 @@ export class Broker {
       startRetention(state, setting('log.retention.check.interval.ms')),
       startRecoveryPointCheckpoints(state, setting('log.flush.offset.checkpoint.interval.ms')),
     ];
+    if (options.config.values['log.cleaner.enable'] === 'true') broker.stopMaintenance.push(startLogCleaner(state, setting('log.cleaner.backoff.ms')));
     return broker;
   }
 

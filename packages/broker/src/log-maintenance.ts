@@ -54,6 +54,27 @@ export function startRecoveryPointCheckpoints(state: BrokerState, intervalMs: nu
   return everyPartition(state, 'recovery point checkpoint', intervalMs, (_topic, partition) => partition.log.checkpointRecoveryPoint());
 }
 
+/**
+ * The log cleaner: compacts topics whose cleanup.policy includes "compact", a partition at a time,
+ * every log.cleaner.backoff.ms. Each pass works in bounded steps (see compaction.ts), so produce and
+ * fetch are served while it runs.
+ */
+export function startLogCleaner(state: BrokerState, intervalMs: number): () => void {
+  return everyPartition(state, 'compaction', intervalMs, async (topic, partition) => {
+    if (!cleanupPolicies(state, topic).includes('compact')) return;
+    const setting = (key: string) => Number(state.topics.topicConfig(topic.record, key));
+    const stats = await partition.log.compact(state.now(), {
+      minCompactionLagMs: setting('min.compaction.lag.ms'),
+      maxCompactionLagMs: setting('max.compaction.lag.ms'),
+      deleteRetentionMs: setting('delete.retention.ms'),
+      minCleanableDirtyRatio: setting('min.cleanable.dirty.ratio'),
+    });
+    if (stats) {
+      state.log.info(`compacted ${topic.record.name}-${partition.index}: ${stats.segmentsBefore} segment(s) of ${stats.bytesBefore} bytes into ${stats.segmentsAfter} of ${stats.bytesAfter}, ${stats.recordsRemoved} record(s) removed`);
+    }
+  });
+}
+
 export function cleanupPolicies(state: BrokerState, topic: Topic): string[] {
   return state.topics.topicConfig(topic.record, 'cleanup.policy').split(',').map((p) => p.trim());
 }

@@ -7,9 +7,8 @@ import {
   createFetchRequest, createFetchRequestFetchPartition, createFetchRequestFetchTopic, createListOffsetsRequest,
   createListOffsetsRequestListOffsetsPartition, createListOffsetsRequestListOffsetsTopic, createProduceRequest,
   createProduceRequestPartitionProduceData, createProduceRequestTopicProduceData, type CreateTopicsResponse, ErrorCode,
-  type FetchResponse, type ListOffsetsResponse, type ProduceResponse,
+  type FetchResponse, type ListOffsetsResponse, type ProduceResponse, encodeRecordBatch,
 } from '@millrace/protocol';
-import { testBatch } from '../../storage/src/test-batches.ts';
 import { startTestBroker, type TestBroker } from './test-support/test-broker.ts';
 import { WireClient } from './test-support/wire-client.ts';
 import { waitFor as waitUntil } from './test-support/wait-for.ts';
@@ -43,7 +42,7 @@ async function createTopic(name: string, configs: Record<string, string>): Promi
 async function produce(topic: string, maxTimestamp: number): Promise<void> {
   const response = await client.request<ProduceResponse>(ApiKey.Produce, 7, createProduceRequest({
     acks: -1, timeoutMs: 1000,
-    topicData: [createProduceRequestTopicProduceData({ name: topic, partitionData: [createProduceRequestPartitionProduceData({ index: 0, records: testBatch({ records: 1, payloadBytes: 200, maxTimestamp }) })] })],
+    topicData: [createProduceRequestTopicProduceData({ name: topic, partitionData: [createProduceRequestPartitionProduceData({ index: 0, records: encodeRecordBatch({ records: [{ key: Buffer.from('k'), value: Buffer.alloc(200, 1), timestamp: maxTimestamp }] }) })] })],
   }));
   assert.equal(response.responses[0].partitionResponses[0].errorCode, 0);
 }

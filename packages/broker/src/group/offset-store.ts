@@ -31,14 +31,17 @@ export class OffsetStore {
   private readonly partitionCount: number;
   private creating: Promise<unknown> | null = null;
 
-  private constructor(topics: TopicManager, partitionCount: number) {
+  private readonly segmentBytes: number;
+
+  private constructor(topics: TopicManager, partitionCount: number, segmentBytes: number) {
     this.topics = topics;
     this.partitionCount = partitionCount;
+    this.segmentBytes = segmentBytes;
   }
 
   /** Loads the commits kept in `__consumer_offsets`; the topic itself is made on the first commit, as in Kafka. */
-  static async open(topics: TopicManager, partitionCount: number): Promise<OffsetStore> {
-    const store = new OffsetStore(topics, partitionCount);
+  static async open(topics: TopicManager, partitionCount: number, segmentBytes: number): Promise<OffsetStore> {
+    const store = new OffsetStore(topics, partitionCount, segmentBytes);
     // An offline partition (its log is corrupt) is skipped: its groups start without their commits, and writes to it fail.
     for (const partition of topics.get(OFFSETS_TOPIC)?.partitions ?? []) if (!partition.log.offlineReason) await store.load(partition);
     return store;
@@ -46,7 +49,7 @@ export class OffsetStore {
 
   private async partitionFor(group: string): Promise<Partition> {
     if (!this.topics.get(OFFSETS_TOPIC)) {
-      this.creating ??= this.topics.createTopic(OFFSETS_TOPIC, this.partitionCount, { 'cleanup.policy': 'compact' });
+      this.creating ??= this.topics.createTopic(OFFSETS_TOPIC, this.partitionCount, { 'cleanup.policy': 'compact', 'segment.bytes': String(this.segmentBytes) });
       await this.creating;
     }
     const partitions = this.topics.get(OFFSETS_TOPIC)!.partitions;

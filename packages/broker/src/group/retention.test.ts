@@ -18,7 +18,7 @@ test("offsets expire offsets.retention.minutes after a group's last member left,
   const timers = new ManualTimers();
   const topics = await TopicManager.open(dir, buildBrokerConfig({}), () => timers.now());
   await topics.createTopic('t', 1, {});
-  const offsets = await OffsetStore.open(topics, 2);
+  const offsets = await OffsetStore.open(topics, 2, 1 << 20);
   const coordinator = new GroupCoordinator(offsets, { offsetsRetentionMs: RETENTION, minSessionTimeoutMs: 1, maxSessionTimeoutMs: 1e9, initialRebalanceDelayMs: 0, maxMetadataBytes: 4096 }, timers);
   const commit = (group: string) => offsets.commit(group, [{ topic: 't', partition: 0, offset: { offset: 1, leaderEpoch: -1, metadata: '', commitTimestamp: timers.now() } }]);
 
@@ -43,7 +43,7 @@ test("offsets expire offsets.retention.minutes after a group's last member left,
   await topics.close();
 
   const reopened = await TopicManager.open(dir, buildBrokerConfig({}), () => timers.now());
-  const reloaded = await OffsetStore.open(reopened, 2);
+  const reloaded = await OffsetStore.open(reopened, 2, 1 << 20);
   assert.deepEqual(reloaded.groupIds(), [], 'the expiry is durable');
   await reopened.close();
 });

@@ -1,5 +1,5 @@
 import {
-  ApiKey, createProduceResponse, createProduceResponsePartitionProduceResponse, createProduceResponseTopicProduceResponse,
+  ApiKey, CompressionError, createProduceResponseBatchIndexAndErrorMessage, decodeRecordBatch, ProtocolError, createProduceResponse, createProduceResponsePartitionProduceResponse, createProduceResponseTopicProduceResponse,
   ErrorCode, errorName, type ProduceRequest, type ProduceResponse, type ProduceResponsePartitionProduceResponse,
   validateProducedBatches,
 } from '@millrace/protocol';
@@ -24,6 +24,13 @@ async function appendPartition(ctx: RequestContext, partition: Partition, index:
   if (!validation.ok) {
     ctx.broker.log.warn(`produce to ${partition.topic}-${index} refused: ${validation.message}`);
     return failed(index, validation.errorCode, validation.message);
+  }
+  if (topics.topicConfig(record, 'cleanup.policy').includes('compact')) {
+    const keyless = keylessRecordError(records!, partition, index);
+    if (keyless) {
+      ctx.broker.log.warn(`produce to ${partition.topic}-${index} refused: ${keyless.errorMessage}`);
+      return keyless;
+    }
   }
   const now = ctx.broker.now();
   const logAppendTime = topics.topicConfig(record, 'message.timestamp.type') === 'LogAppendTime' ? now : null;
@@ -55,6 +62,25 @@ async function appendPartition(ctx: RequestContext, partition: Partition, index:
   }
   partition.notifyNewData();
   return result;
+}
+
+/**
+ * Compaction keeps the newest record per key, so a record without a key has no place in a
+ * compacted topic: Kafka refuses the batch with INVALID_RECORD and names the record. This is the
+ * one produce check that decompresses and decodes the records.
+ */
+function keylessRecordError(records: Buffer, partition: Partition, index: number): PartitionResult | null {
+  let decoded;
+  try {
+    decoded = decodeRecordBatch(records);
+  } catch (err) {
+    if (err instanceof ProtocolError || err instanceof CompressionError) return failed(index, ErrorCode.CORRUPT_MESSAGE, `records cannot be decoded: ${err.message}`);
+    throw err;
+  }
+  const at = decoded.findIndex((r) => r.key === null);
+  if (at < 0) return null;
+  const message = `Compacted topic cannot accept message without key in topic partition ${partition.topic}-${index}.`;
+  return { ...failed(index, ErrorCode.INVALID_RECORD, message), recordErrors: [createProduceResponseBatchIndexAndErrorMessage({ batchIndex: at, batchIndexErrorMessage: message })] };
 }
 
 export const produceHandler: Handler<ProduceRequest, ProduceResponse> = {
