@@ -113,6 +113,8 @@ export class PartitionLog {
   private unreadable = false;
   /** Serializes what removes or replaces segments (retention, DeleteRecords, compaction). */
   private segmentChanges: Promise<unknown> = Promise.resolve();
+  /** Set by close and delete: compaction stops at its next group. */
+  private closing = false;
 
   private constructor(options: LogOptions, segments: Segment[], startOffset: number, recoveryPoint: number) {
     this.dir = options.dir;
@@ -514,7 +516,8 @@ export class PartitionLog {
     const stats: CompactionStats = { segmentsBefore: toClean.length, segmentsAfter: 0, bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0 };
     for (const group of groupSegments(toClean, this.config.segmentBytes)) {
       const replaced = await this.exclusive(() => this.compactGroup(group, keys, now - config.deleteRetentionMs));
-      if (!replaced) break;
+      // Retention took part of the group meanwhile: the next pass starts over from the same dirty offset.
+      if (!replaced) return stats;
       stats.segmentsAfter++;
       stats.bytesBefore += replaced.bytesBefore;
       stats.bytesAfter += replaced.bytesAfter;
@@ -531,7 +534,7 @@ export class PartitionLog {
    * crash interrupted and deletes a `.cleaned` one. Null if retention removed part of the group meanwhile.
    */
   private async compactGroup(group: Segment[], keys: { latest: Map<string, number>; endOffset: number }, tombstoneHorizon: number) {
-    if (group.some((s) => s.isRemoved) || this.failure) return null;
+    if (group.some((s) => s.isRemoved) || this.failure || this.closing) return null;
     const base = group[0].baseOffset;
     const end = group[group.length - 1].nextOffset;
     const cleaned = join(this.dir, segmentFileName(base, '.log') + CLEANED_SUFFIX);
@@ -562,6 +565,9 @@ export class PartitionLog {
    * false if the log was offline or failed to close cleanly: the broker must not call that clean.
    */
   async close(): Promise<boolean> {
+    this.closing = true;
+    // A segment replacement under way finishes first.
+    await this.exclusive(async () => {});
     let clean = this.failure === null;
     try {
       if (clean) {
@@ -579,7 +585,9 @@ export class PartitionLog {
 
   /** Closes and removes the partition's directory (DeleteTopics). */
   async delete(): Promise<void> {
+    this.closing = true;
     this.failure ??= new StorageError(`log ${this.dir} was deleted`);
+    await this.exclusive(async () => {});
     for (const w of this.waiters.splice(0)) w.reject(this.failure);
     for (const segment of this.segments) await segment.remove(this.fs);
     await this.fs.rmrf(this.dir);
