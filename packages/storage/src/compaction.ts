@@ -34,11 +34,14 @@ export interface KeyMap {
 /** Bounds one pass's memory: the map stops growing after the segment that reaches this many keys. */
 export const MAX_KEYS_PER_PASS = 2_000_000;
 
-/** Bytes of batches handled between two awaits: bounds how long the cleaner holds the event loop. */
-const STEP_BYTES = 1 << 20;
+/**
+ * How long the cleaner works between two turns of the event loop. Bytes are no measure of it: a
+ * compressed batch may decode to a hundred times its size.
+ */
+const STEP_MS = 5;
 
 /**
- * Visits the batches of a segment (pinned for the walk) in steps of about STEP_BYTES, awaiting
+ * Visits the batches of a segment (pinned for the walk) in steps of about STEP_MS, awaiting
  * `afterStep` between steps, so that produce and fetch get their turns while the cleaner works.
  */
 async function eachBatch(fs: Fs, segment: Segment, visit: (batch: Buffer) => void, afterStep: () => Promise<void> = yieldTurn): Promise<void> {
@@ -46,11 +49,10 @@ async function eachBatch(fs: Fs, segment: Segment, visit: (batch: Buffer) => voi
   try {
     let from = 0;
     while (from < segment.written && segment.fd >= 0) {
-      let bytes = 0;
+      const stepStarted = performance.now();
       const end = await scanBatches(fs, segment.fd, from, segment.written, (buf, at, _position, size) => {
         visit(buf.subarray(at, at + size));
-        bytes += size;
-        return bytes < STEP_BYTES;
+        return performance.now() - stepStarted < STEP_MS;
       });
       await afterStep();
       if (end.reason === 'torn') throw new StorageError(`${segment.dir}: incomplete batch at byte ${end.position} of sealed segment ${segment.baseOffset}`);
@@ -153,7 +155,7 @@ export async function writeCompactedGroup(fs: Fs, path: string, group: Segment[]
     let removed = 0;
     let out: Buffer[] = [];
     const writeOut = async () => {
-      if (out.length === 0) return;
+      if (out.length === 0) return yieldTurn();
       const buffers = out;
       out = [];
       await fs.writev(fd, buffers, position);
