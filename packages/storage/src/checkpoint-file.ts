@@ -12,8 +12,13 @@ const FORMAT = /^(v1 ([^ \n]+)) (\d+)\n$/;
 
 export async function writeCheckpoint(fs: Fs, path: string, value: string | number): Promise<void> {
   const text = `v1 ${value}`;
+  await writeFileDurably(fs, path, Buffer.from(`${text} ${crc32c(Buffer.from(text))}\n`));
+}
+
+/** Replaces `path` with `data` so that a crash leaves the old or the new contents: temp file, fsync, rename, fsync of the directory. */
+export async function writeFileDurably(fs: Fs, path: string, data: Buffer): Promise<void> {
   const tmp = `${path}.tmp`;
-  await fs.writeFile(tmp, Buffer.from(`${text} ${crc32c(Buffer.from(text))}\n`));
+  await fs.writeFile(tmp, data);
   const fd = await fs.openReadWrite(tmp);
   try {
     await fs.fdatasync(fd);

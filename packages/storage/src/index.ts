@@ -3,3 +3,5 @@ export { NodeFs, type Fs } from './fs.ts';
 export { StorageError, OffsetOutOfRangeError, CorruptLogError } from './storage-error.ts';
 export { readCheckpoint, writeCheckpoint, removeCheckpoint, readOffsetCheckpoint } from './checkpoint-file.ts';
 export { FaultInjectingFs, type CrashMode } from './fault-injecting-fs.ts';
+export { ProducerSequenceError } from './producer-state.ts';
+export type { CompactionConfig, CompactionStats } from './compaction.ts';

@@ -1,10 +1,12 @@
 import { join } from 'node:path';
-import { BatchField, completeBatchSize, patchBatchForAppend } from '@millrace/protocol';
+import { BATCH_HEADER_SIZE, BatchField, completeBatchSize, patchBatchForAppend, readBatchHeader } from '@millrace/protocol';
 import { scanBatches } from './batch-scan.ts';
 import type { Fs } from './fs.ts';
 import { readFromSegment } from './log-reader.ts';
 import { readOffsetCheckpoint, writeCheckpoint } from './checkpoint-file.ts';
 import { buildKeyMap, type CompactionConfig, type CompactionStats, groupSegments, writeCompactedGroup } from './compaction.ts';
+import { readProducerSnapshot, writeProducerSnapshot } from './producer-snapshots.ts';
+import { ProducerState } from './producer-state.ts';
 import { Segment, segmentFileName } from './segment.ts';
 import { CorruptLogError, OffsetOutOfRangeError, StorageError } from './storage-error.ts';
 
@@ -46,6 +48,8 @@ export interface LogOptions {
 export interface AppendResult {
   baseOffset: number;
   lastOffset: number;
+  /** The batch was a retry of one already appended: these are that batch's offsets, and nothing was written. */
+  duplicate?: boolean;
 }
 
 interface FlushWaiter {
@@ -115,8 +119,11 @@ export class PartitionLog {
   private segmentChanges: Promise<unknown> = Promise.resolve();
   /** Set by close and delete: compaction stops at its next group. */
   private closing = false;
+  /** Sequence numbers of idempotent producers, to refuse gaps and answer retries. */
+  private readonly producers: ProducerState;
 
-  private constructor(options: LogOptions, segments: Segment[], startOffset: number, recoveryPoint: number) {
+  private constructor(options: LogOptions, segments: Segment[], startOffset: number, recoveryPoint: number, producers = new ProducerState()) {
+    this.producers = producers;
     this.dir = options.dir;
     this.fs = options.fs;
     this.config = options.config;
@@ -155,6 +162,14 @@ export class PartitionLog {
       .sort((a, b) => a - b);
     const recoveryPoint = (await readOffsetCheckpoint(fs, join(dir, RECOVERY_POINT_FILE))) ?? 0;
     const clean = options.cleanShutdown === true;
+    // Producer state: the newest snapshot, then every idempotent batch after it, in log order.
+    const snapshot = await readProducerSnapshot(fs, dir);
+    const producers = snapshot?.state ?? new ProducerState();
+    const replayFrom = snapshot?.offset ?? 0;
+    const replay = (buf: Buffer, at: number) => {
+      const header = readBatchHeader(buf, at);
+      if (header.producerId >= 0n && header.baseOffset >= replayFrom) producers.update(header, header.baseOffset);
+    };
     const segments: Segment[] = [];
     for (let i = 0; i < bases.length; i++) {
       const isLast = i === bases.length - 1;
@@ -162,10 +177,11 @@ export class PartitionLog {
       const trusted = clean || (next !== null && next <= recoveryPoint);
       const loaded = trusted ? await Segment.load(fs, dir, bases[i], next) : null;
       if (loaded) {
+        if (loaded.nextOffset > replayFrom) await scanBatches(fs, loaded.fd, loaded.positionAtOrBefore(replayFrom), loaded.written, (buf, at) => (replay(buf, at), true));
         segments.push(loaded);
         continue;
       }
-      const rules = { indexIntervalBytes: options.config.indexIntervalBytes, recoveryPoint, isLast, allDurable: clean };
+      const rules = { indexIntervalBytes: options.config.indexIntervalBytes, recoveryPoint, isLast, allDurable: clean, onBatch: replay };
       const { segment, truncatedBytes } = await Segment.recover(fs, dir, bases[i], rules);
       if (truncatedBytes > 0) options.onRecovery?.(`${join(dir, segmentFileName(bases[i], '.log'))}: cut ${truncatedBytes} bytes of torn tail`);
       segments.push(segment);
@@ -173,9 +189,10 @@ export class PartitionLog {
     if (segments.length === 0) segments.push(Segment.fresh(dir, 0));
     const end = segments[segments.length - 1].nextOffset;
     if (bases.length === 0 && recoveryPoint > 0) throw new CorruptLogError(`${dir}: no segment files, but offsets below ${recoveryPoint} were durable (recovery point): data is missing`);
+    if (replayFrom > end) throw new CorruptLogError(`${dir}: the producer state snapshot is at offset ${replayFrom}, past the log end ${end}: data is missing`);
     const storedStart = await readOffsetCheckpoint(fs, join(dir, LOG_START_OFFSET_FILE));
     const startOffset = Math.max(storedStart ?? 0, segments[0].baseOffset);
-    return new PartitionLog(options, segments, Math.min(startOffset, end), Math.min(recoveryPoint, end));
+    return new PartitionLog(options, segments, Math.min(startOffset, end), Math.min(recoveryPoint, end), producers);
   }
 
   private get active(): Segment {
@@ -210,18 +227,39 @@ export class PartitionLog {
    */
   append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): AppendResult {
     if (this.failure) throw this.failure;
+    const idempotent = batches.length >= BATCH_HEADER_SIZE && batches.readBigInt64BE(BatchField.PRODUCER_ID) >= 0n;
+    if (idempotent) return this.appendIdempotent(batches, leaderEpoch, logAppendTime);
     const baseOffset = this.logEndOffset;
     let at = 0;
     while (at < batches.length) {
       const size = completeBatchSize(batches, at);
       if (size < 0) throw new RangeError(`append of an incomplete batch at byte ${at}`);
-      this.maybeRoll(size);
-      const offset = this.logEndOffset;
-      patchBatchForAppend(batches, at, size, offset, leaderEpoch, logAppendTime);
-      this.active.append(batches, at, size, this.config.indexIntervalBytes, this.now());
+      this.appendBatch(batches, at, size, leaderEpoch, logAppendTime);
       at += size;
     }
     return { baseOffset, lastOffset: this.logEndOffset - 1 };
+  }
+
+  /**
+   * A batch of an idempotent producer (one per append, as Produce carries): a retry of one of its
+   * last batches gets that batch's offsets back and is not written again; a sequence gap or an old
+   * epoch throws ProducerSequenceError.
+   */
+  private appendIdempotent(batch: Buffer, leaderEpoch: number, logAppendTime: number | null): AppendResult {
+    if (completeBatchSize(batch, 0) !== batch.length) throw new RangeError('an idempotent producer batch must be appended alone');
+    const header = readBatchHeader(batch, 0);
+    const check = this.producers.check(header);
+    if (check.duplicate) return { baseOffset: check.baseOffset, lastOffset: check.lastOffset, duplicate: true };
+    const baseOffset = this.logEndOffset;
+    this.appendBatch(batch, 0, batch.length, leaderEpoch, logAppendTime);
+    this.producers.update(header, baseOffset);
+    return { baseOffset, lastOffset: this.logEndOffset - 1 };
+  }
+
+  private appendBatch(batches: Buffer, at: number, size: number, leaderEpoch: number, logAppendTime: number | null): void {
+    this.maybeRoll(size);
+    patchBatchForAppend(batches, at, size, this.logEndOffset, leaderEpoch, logAppendTime);
+    this.active.append(batches, at, size, this.config.indexIntervalBytes, this.now());
   }
 
   private maybeRoll(nextBatchSize: number): void {
@@ -307,10 +345,27 @@ export class PartitionLog {
       }
       await writeCheckpoint(this.fs, join(this.dir, RECOVERY_POINT_FILE), target);
       this.recoveryPoint = target;
+      await this.snapshotProducers();
     } catch (err) {
       this.failure ??= new StorageError(`log ${this.dir} is offline after a failed recovery point checkpoint: ${(err as Error).message}`, { cause: err });
       throw this.failure;
     }
+  }
+
+  /**
+   * Writes the producer state as of the log end, once that end is durable: recovery then rebuilds
+   * the state from this snapshot and the batches after it, not from the whole log.
+   */
+  private async snapshotProducers(): Promise<void> {
+    const offset = this.logEndOffset;
+    const data = this.producers.encode(offset);
+    await this.flush();
+    await writeProducerSnapshot(this.fs, this.dir, offset, data);
+  }
+
+  /** Forgets idempotent producers silent for longer than producer.id.expiration.ms. */
+  expireProducers(now: number, expirationMs: number): number {
+    return this.producers.expire(now, expirationMs);
   }
 
   /** Why the log is offline (a failed write or fsync, or corruption found when it opened), or null. */
@@ -575,6 +630,7 @@ export class PartitionLog {
         await this.recoveryPointWrite;
         for (const segment of this.segments) await segment.syncIndexes(this.fs);
         if (this.durableEnd > this.recoveryPoint) await writeCheckpoint(this.fs, join(this.dir, RECOVERY_POINT_FILE), this.durableEnd);
+        await this.snapshotProducers();
       }
     } catch {
       clean = false;

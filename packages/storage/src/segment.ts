@@ -25,6 +25,8 @@ export interface RecoveryRules {
   isLast: boolean;
   /** After a clean shutdown every byte was durable: any invalid batch is corruption. */
   allDurable: boolean;
+  /** Told of every valid batch the walk passes, in order (recovery rebuilds the producer state from them). */
+  onBatch?: (buf: Buffer, at: number) => void;
 }
 
 export interface BatchInfo {
@@ -119,6 +121,7 @@ export class Segment {
           return false;
         }
         segment.track(buf, at, position, size, rules.indexIntervalBytes);
+        rules.onBatch?.(buf, at);
         return true;
       });
       if (end.reason === 'torn') {

@@ -7,9 +7,13 @@ export interface TestBatch {
   payloadBytes?: number;
   maxTimestamp?: number;
   fill?: number;
+  /** An idempotent producer's fields; -1 (none) by default. */
+  producerId?: number;
+  producerEpoch?: number;
+  baseSequence?: number;
 }
 
-export function testBatch({ records, payloadBytes = 32, maxTimestamp = 1_700_000_000_000, fill = 0x61 }: TestBatch): Buffer {
+export function testBatch({ records, payloadBytes = 32, maxTimestamp = 1_700_000_000_000, fill = 0x61, producerId = -1, producerEpoch = -1, baseSequence = -1 }: TestBatch): Buffer {
   const buf = Buffer.alloc(BATCH_HEADER_SIZE + payloadBytes, fill);
   buf.writeBigInt64BE(0n, BatchField.BASE_OFFSET);
   buf.writeInt32BE(buf.length - LOG_OVERHEAD, BatchField.BATCH_LENGTH);
@@ -19,9 +23,9 @@ export function testBatch({ records, payloadBytes = 32, maxTimestamp = 1_700_000
   buf.writeInt32BE(records - 1, BatchField.LAST_OFFSET_DELTA);
   buf.writeBigInt64BE(BigInt(maxTimestamp), BatchField.BASE_TIMESTAMP);
   buf.writeBigInt64BE(BigInt(maxTimestamp), BatchField.MAX_TIMESTAMP);
-  buf.writeBigInt64BE(-1n, BatchField.PRODUCER_ID);
-  buf.writeInt16BE(-1, BatchField.PRODUCER_EPOCH);
-  buf.writeInt32BE(-1, BatchField.BASE_SEQUENCE);
+  buf.writeBigInt64BE(BigInt(producerId), BatchField.PRODUCER_ID);
+  buf.writeInt16BE(producerEpoch, BatchField.PRODUCER_EPOCH);
+  buf.writeInt32BE(baseSequence, BatchField.BASE_SEQUENCE);
   buf.writeInt32BE(records, BatchField.RECORDS_COUNT);
   buf.writeUInt32BE(crc32c(buf.subarray(BatchField.ATTRIBUTES)), BatchField.CRC);
   return buf;
