@@ -6,8 +6,9 @@ import type { BrokerState, Handler } from './handler.ts';
 import { buildHandlers } from './handlers/index.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { loadClusterIdentity } from './metadata/cluster-identity.ts';
-import { startLogCleaner, startRecoveryPointCheckpoints, startRetention } from './log-maintenance.ts';
+import { startLogCleaner, startProducerExpiration, startRecoveryPointCheckpoints, startRetention } from './log-maintenance.ts';
 import { TopicManager } from './topic-manager.ts';
+import { ProducerIdManager } from './producer-ids.ts';
 import { GroupCoordinator } from './group/coordinator.ts';
 import { OffsetStore } from './group/offset-store.ts';
 import { realTimers } from './group/timers.ts';
@@ -62,6 +63,7 @@ export class Broker {
       identity,
       topics,
       groups,
+      producerIds: await ProducerIdManager.open(options.dataDir),
       advertised: { host: options.host, port: options.port },
       handlers: new Map<number, Handler>(),
       now,
@@ -83,6 +85,7 @@ export class Broker {
     broker.stopMaintenance = [
       startRetention(state, setting('log.retention.check.interval.ms')),
       startRecoveryPointCheckpoints(state, setting('log.flush.offset.checkpoint.interval.ms')),
+      startProducerExpiration(state, setting('producer.id.expiration.check.interval.ms'), setting('producer.id.expiration.ms')),
     ];
     if (options.config.values['log.cleaner.enable'] === 'true') broker.stopMaintenance.push(startLogCleaner(state, setting('log.cleaner.backoff.ms')));
     return broker;

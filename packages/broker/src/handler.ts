@@ -3,6 +3,7 @@ import type { ClusterIdentity } from './metadata/cluster-identity.ts';
 import type { TopicManager } from './topic-manager.ts';
 import type { GroupCoordinator } from './group/coordinator.ts';
 import type { Logger } from './logger.ts';
+import type { ProducerIdManager } from './producer-ids.ts';
 
 /** What every handler may use: the broker's state, owned by the one event loop. */
 export interface BrokerState {
@@ -10,6 +11,7 @@ export interface BrokerState {
   identity: ClusterIdentity;
   topics: TopicManager;
   groups: GroupCoordinator;
+  producerIds: ProducerIdManager;
   /** The host and port clients are told to connect to. */
   advertised: { host: string; port: number };
   /** Filled once at start-up (ApiVersions reads the table it belongs to). */

@@ -75,6 +75,13 @@ export function startLogCleaner(state: BrokerState, intervalMs: number): () => v
   });
 }
 
+/** Forgets idempotent producers silent for producer.id.expiration.ms, checked every producer.id.expiration.check.interval.ms. */
+export function startProducerExpiration(state: BrokerState, intervalMs: number, expirationMs: number): () => void {
+  return everyPartition(state, 'producer expiration', intervalMs, async (_topic, partition) => {
+    partition.log.expireProducers(state.now(), expirationMs);
+  });
+}
+
 export function cleanupPolicies(state: BrokerState, topic: Topic): string[] {
   return state.topics.topicConfig(topic.record, 'cleanup.policy').split(',').map((p) => p.trim());
 }

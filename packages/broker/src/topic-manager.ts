@@ -64,8 +64,9 @@ export class TopicManager {
         return false;
       },
     );
-    if (!cleanShutdown) log.info('no clean-shutdown marker: recovering logs past their recovery points');
-    for (const record of loadTopicRecords(dataDir)) {
+    const records = loadTopicRecords(dataDir);
+    if (!cleanShutdown && records.length > 0) log.info('no clean-shutdown marker: recovering logs past their recovery points');
+    for (const record of records) {
       const partitions: Partition[] = [];
       for (let p = 0; p < record.partitionCount; p++) partitions.push(await manager.openPartition(record, p, cleanShutdown));
       manager.add({ record, partitions });

@@ -22,6 +22,8 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'log.cleaner.enable': 'true',
   'log.cleaner.backoff.ms': '15000',
   'offsets.topic.segment.bytes': String(100 * 1024 * 1024),
+  'producer.id.expiration.ms': '86400000',
+  'producer.id.expiration.check.interval.ms': '600000',
   'group.initial.rebalance.delay.ms': '3000',
   'group.min.session.timeout.ms': '6000',
   'group.max.session.timeout.ms': '1800000',

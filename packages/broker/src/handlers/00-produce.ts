@@ -3,6 +3,7 @@ import {
   ErrorCode, errorName, type ProduceRequest, type ProduceResponse, type ProduceResponsePartitionProduceResponse,
   validateProducedBatches,
 } from '@millrace/protocol';
+import { ProducerSequenceError } from '@millrace/storage';
 import { CloseConnection, type Handler, type RequestContext } from '../handler.ts';
 import type { Partition } from '../partition.ts';
 import { storageErrorCode } from '../storage-errors.ts';
@@ -47,6 +48,7 @@ async function appendPartition(ctx: RequestContext, partition: Partition, index:
   try {
     appended = partition.log.append(records!, partition.leaderEpoch, logAppendTime);
   } catch (err) {
+    if (err instanceof ProducerSequenceError) return failed(index, ErrorCode[err.code], err.message);
     return failed(index, storageErrorCode(err, ctx.broker.log), (err as Error).message);
   }
   const result = createProduceResponsePartitionProduceResponse({
