@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { NodeFs } from '@millrace/storage';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { BrokerConfig } from './config/broker-config.ts';
 import { Connection } from './connection.ts';
@@ -46,7 +47,7 @@ export class Broker {
     const now = options.now ?? Date.now;
     const nodeId = Number(options.config.values['node.id']);
     mkdirSync(options.dataDir, { recursive: true });
-    const identity = loadClusterIdentity(options.dataDir, nodeId);
+    const identity = await loadClusterIdentity(new NodeFs(), options.dataDir, nodeId);
     const topics = await TopicManager.open(options.dataDir, options.config, now, log);
     const setting = (key: string) => Number(options.config.values[key]);
     const offsets = await OffsetStore.open(topics, setting('offsets.topic.num.partitions'), setting('offsets.topic.segment.bytes'));

@@ -41,6 +41,7 @@ export class TopicManager {
   readonly config: BrokerConfig;
   readonly now: () => number;
   private readonly log: Logger;
+  private topicWrites: Promise<void> = Promise.resolve();
 
   private constructor(dataDir: string, config: BrokerConfig, now: () => number, log: Logger) {
     this.dataDir = dataDir;
@@ -64,7 +65,7 @@ export class TopicManager {
         return false;
       },
     );
-    const records = loadTopicRecords(dataDir);
+    const records = await loadTopicRecords(fs, dataDir);
     if (!cleanShutdown && records.length > 0) log.info('no clean-shutdown marker: recovering logs past their recovery points');
     for (const record of records) {
       const partitions: Partition[] = [];
@@ -123,7 +124,7 @@ export class TopicManager {
     for (let p = 0; p < partitionCount; p++) partitions.push(await this.openPartition(record, p));
     const topic = { record, partitions };
     this.add(topic);
-    this.persist();
+    await this.persist();
     return topic;
   }
 
@@ -132,7 +133,7 @@ export class TopicManager {
     if (!topic) return;
     this.topics.delete(name);
     this.byId.delete(topic.record.id);
-    this.persist();
+    await this.persist();
     for (const partition of topic.partitions) await partition.log.delete();
   }
 
@@ -140,13 +141,13 @@ export class TopicManager {
     const topic = this.topics.get(name)!;
     for (let p = topic.partitions.length; p < newCount; p++) topic.partitions.push(await this.openPartition(topic.record, p));
     topic.record.partitionCount = newCount;
-    this.persist();
+    await this.persist();
   }
 
-  setTopicConfigs(name: string, configs: Record<string, string>): void {
+  async setTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
     const topic = this.topics.get(name)!;
     topic.record.configs = configs;
-    this.persist();
+    await this.persist();
     // Segment settings apply from the next append on, as in Kafka.
     for (const partition of topic.partitions) partition.log.updateConfig(this.logConfig(topic.record));
   }
@@ -174,8 +175,14 @@ export class TopicManager {
     this.byId.set(topic.record.id, topic);
   }
 
-  private persist(): void {
-    saveTopicRecords(this.dataDir, this.list().map((t) => t.record));
+  /**
+   * Writes topics.json with every topic as it is when this write's turn comes. Writes are chained:
+   * they never share the temp file, and the last one holds the newest state.
+   */
+  private persist(): Promise<void> {
+    const write = this.topicWrites.then(() => saveTopicRecords(fs, this.dataDir, this.list().map((t) => t.record)));
+    this.topicWrites = write.catch(() => undefined);
+    return write;
   }
 
   private async openPartition(record: TopicRecord, index: number, cleanShutdown = false): Promise<Partition> {

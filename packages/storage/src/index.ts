@@ -1,7 +1,7 @@
 export { PartitionLog, type LogConfig, type LogOptions, type AppendResult } from './partition-log.ts';
 export { NodeFs, type Fs } from './fs.ts';
 export { StorageError, OffsetOutOfRangeError, CorruptLogError } from './storage-error.ts';
-export { readCheckpoint, writeCheckpoint, removeCheckpoint, readOffsetCheckpoint } from './checkpoint-file.ts';
+export { readCheckpoint, writeCheckpoint, removeCheckpoint, readOffsetCheckpoint, writeFileDurably } from './checkpoint-file.ts';
 export { FaultInjectingFs, type CrashMode } from './fault-injecting-fs.ts';
 export { ProducerSequenceError } from './producer-state.ts';
 export type { CompactionConfig, CompactionStats } from './compaction.ts';

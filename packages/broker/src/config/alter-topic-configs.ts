@@ -4,13 +4,13 @@ import { isFailure, type KafkaFailure, validateTopicConfigs } from '../topic-man
 import { ResourceType } from './resource-types.ts';
 
 /** Validates and (unless validate-only) stores a topic's complete new set of config overrides. */
-export function replaceTopicConfigs(
+export async function replaceTopicConfigs(
   state: BrokerState,
   resourceType: number,
   topicName: string,
   next: (current: Record<string, string>) => Record<string, string> | KafkaFailure,
   validateOnly: boolean,
-): KafkaFailure | null {
+): Promise<KafkaFailure | null> {
   if (resourceType === ResourceType.BROKER) {
     return { errorCode: ErrorCode.INVALID_REQUEST, message: 'broker settings are read at start-up: change them in the config file or with --set' };
   }
@@ -22,7 +22,7 @@ export function replaceTopicConfigs(
   const failure = validateTopicConfigs(configs);
   if (failure) return failure;
   if (!validateOnly) {
-    state.topics.setTopicConfigs(topicName, configs);
+    await state.topics.setTopicConfigs(topicName, configs);
     state.log.info(`topic ${topicName} configs now ${JSON.stringify(configs)}`);
   }
   return null;

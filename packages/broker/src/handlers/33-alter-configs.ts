@@ -9,10 +9,10 @@ import type { Handler } from '../handler.ts';
 export const alterConfigsHandler: Handler<AlterConfigsRequest, AlterConfigsResponse> = {
   apiKey: ApiKey.AlterConfigs,
   versions: { min: 0, max: 2 },
-  handle(ctx, request) {
+  async handle(ctx, request) {
     return createAlterConfigsResponse({
-      responses: request.resources.map((res) => {
-        const failure = replaceTopicConfigs(ctx.broker, res.resourceType, res.resourceName, () => {
+      responses: await Promise.all(request.resources.map(async (res) => {
+        const failure = await replaceTopicConfigs(ctx.broker, res.resourceType, res.resourceName, () => {
           const configs: Record<string, string> = {};
           for (const c of res.configs) if (c.value !== null) configs[c.name] = c.value.trim();
           return configs;
@@ -23,7 +23,7 @@ export const alterConfigsHandler: Handler<AlterConfigsRequest, AlterConfigsRespo
           errorCode: failure?.errorCode ?? 0,
           errorMessage: failure?.message ?? null,
         });
-      }),
+      })),
     });
   },
 };

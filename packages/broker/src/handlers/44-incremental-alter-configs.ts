@@ -39,12 +39,12 @@ function applyOps(current: Record<string, string>, ops: IncrementalAlterConfigsR
 export const incrementalAlterConfigsHandler: Handler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> = {
   apiKey: ApiKey.IncrementalAlterConfigs,
   versions: { min: 0, max: 1 },
-  handle(ctx, request) {
+  async handle(ctx, request) {
     const state = ctx.broker;
     return createIncrementalAlterConfigsResponse({
-      responses: request.resources.map((res) => {
+      responses: await Promise.all(request.resources.map(async (res) => {
         const topic = state.topics.get(res.resourceName);
-        const failure = replaceTopicConfigs(state, res.resourceType, res.resourceName, (current) =>
+        const failure = await replaceTopicConfigs(state, res.resourceType, res.resourceName, (current) =>
           applyOps(current, res.configs, (key) => state.topics.topicConfig(topic!.record, key)), request.validateOnly);
         return createIncrementalAlterConfigsResponseAlterConfigsResourceResponse({
           resourceType: res.resourceType,
@@ -52,7 +52,7 @@ export const incrementalAlterConfigsHandler: Handler<IncrementalAlterConfigsRequ
           errorCode: failure?.errorCode ?? 0,
           errorMessage: failure?.message ?? null,
         });
-      }),
+      })),
     });
   },
 };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseProperties } from '../config/broker-config.ts';
-import { readFileIfExists, writeFileDurably } from './durable-file.ts';
+import { type Fs, writeFileDurably } from '@millrace/storage';
 
 export interface ClusterIdentity {
   clusterId: string;
@@ -13,11 +13,11 @@ export interface ClusterIdentity {
  * (Kafka's file and format), so clients see the same cluster across restarts. A data directory
  * that belongs to another node id is refused rather than silently adopted.
  */
-export function loadClusterIdentity(dataDir: string, nodeId: number): ClusterIdentity {
+export async function loadClusterIdentity(fs: Fs, dataDir: string, nodeId: number): Promise<ClusterIdentity> {
   const path = join(dataDir, 'meta.properties');
-  const text = readFileIfExists(path);
-  if (text !== null) {
-    const props = parseProperties(text);
+  const data = await fs.readFileIfExists(path);
+  if (data !== null) {
+    const props = parseProperties(data.toString('utf8'));
     const storedNode = Number(props['node.id']);
     if (storedNode !== nodeId) {
       throw new Error(`${path} belongs to node.id ${props['node.id']}, but this broker is node.id ${nodeId}`);
@@ -26,6 +26,6 @@ export function loadClusterIdentity(dataDir: string, nodeId: number): ClusterIde
     return { clusterId: props['cluster.id'], nodeId };
   }
   const clusterId = randomBytes(16).toString('base64url');
-  writeFileDurably(path, `# Written by Millrace when this data directory was first used.\nversion=1\ncluster.id=${clusterId}\nnode.id=${nodeId}\n`);
+  await writeFileDurably(fs, path, Buffer.from(`# Written by Millrace when this data directory was first used.\nversion=1\ncluster.id=${clusterId}\nnode.id=${nodeId}\n`));
   return { clusterId, nodeId };
 }
