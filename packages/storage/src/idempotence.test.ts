@@ -79,11 +79,11 @@ test('the producer state survives a clean restart and a crash, from its snapshot
 
 test('snapshots round-trip; a damaged one is refused', () => {
   const state = new ProducerState();
-  state.update({ producerId: 5n, producerEpoch: 2, baseSequence: 10, lastOffsetDelta: 4, maxTimestamp: 99 } as never, 100);
+  state.update({ producerId: 5n, producerEpoch: 2, baseSequence: 10, lastOffsetDelta: 4, maxTimestamp: 99, attributes: 0 } as never, 100);
   const bytes = state.encode(105);
   const decoded = ProducerState.decode(bytes)!;
   assert.equal(decoded.offset, 105);
-  assert.deepEqual(decoded.state.entry(5), { producerId: 5, epoch: 2, lastTimestamp: 99, batches: [{ firstSeq: 10, lastSeq: 14, baseOffset: 100, lastOffset: 104 }] });
+  assert.deepEqual(decoded.state.entry(5), { producerId: 5, epoch: 2, lastTimestamp: 99, txnFirstOffset: -1, batches: [{ firstSeq: 10, lastSeq: 14, baseOffset: 100, lastOffset: 104 }] });
   bytes[20] ^= 1;
   assert.equal(ProducerState.decode(bytes), null);
 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BATCH_HEADER_SIZE, BatchField, completeBatchSize, patchBatchForAppend, readBatchHeader } from '@millrace/protocol';
+import { Attribute, BATCH_HEADER_SIZE, BatchField, completeBatchSize, patchBatchForAppend, readBatchHeader } from '@millrace/protocol';
 import { scanBatches } from './batch-scan.ts';
 import type { Fs } from './fs.ts';
 import { readFromSegment } from './log-reader.ts';
@@ -7,6 +7,7 @@ import { readOffsetCheckpoint, writeCheckpoint } from './checkpoint-file.ts';
 import { buildKeyMap, type CompactionConfig, type CompactionStats, groupSegments, writeCompactedGroup } from './compaction.ts';
 import { readProducerSnapshot, writeProducerSnapshot } from './producer-snapshots.ts';
 import { ProducerState } from './producer-state.ts';
+import { decodeTxnMarker, encodeTxnMarker } from './txn-marker.ts';
 import { Segment, segmentFileName } from './segment.ts';
 import { CorruptLogError, OffsetOutOfRangeError, StorageError } from './storage-error.ts';
 
@@ -168,7 +169,10 @@ export class PartitionLog {
     const replayFrom = snapshot?.offset ?? 0;
     const replay = (buf: Buffer, at: number) => {
       const header = readBatchHeader(buf, at);
-      if (header.producerId >= 0n && header.baseOffset >= replayFrom) producers.update(header, header.baseOffset);
+      if (header.producerId < 0n || header.baseOffset < replayFrom) return;
+      const marker = (header.attributes & Attribute.CONTROL) !== 0 ? decodeTxnMarker(buf.subarray(at, at + header.size)) : null;
+      if (marker) producers.endTransaction(Number(header.producerId), header.producerEpoch, header.baseOffset, marker.committed, header.maxTimestamp);
+      else producers.update(header, header.baseOffset);
     };
     const segments: Segment[] = [];
     for (let i = 0; i < bases.length; i++) {
@@ -254,6 +258,35 @@ export class PartitionLog {
     this.appendBatch(batch, 0, batch.length, leaderEpoch, logAppendTime);
     this.producers.update(header, baseOffset);
     return { baseOffset, lastOffset: this.logEndOffset - 1 };
+  }
+
+  /**
+   * Writes a transaction marker (a control batch) for a producer: a commit or an abort of its open
+   * transaction here. Only the transaction coordinator calls it; READ_COMMITTED consumers see the
+   * transaction's batches once the commit marker is durable, and never those of an abort.
+   */
+  appendTxnMarker(producerId: number, producerEpoch: number, committed: boolean, coordinatorEpoch: number): AppendResult {
+    if (this.failure) throw this.failure;
+    this.producers.checkMarker(producerId, producerEpoch);
+    const marker = encodeTxnMarker(producerId, producerEpoch, committed, coordinatorEpoch, this.now());
+    const offset = this.logEndOffset;
+    this.appendBatch(marker, 0, marker.length, 0, null);
+    this.producers.endTransaction(producerId, producerEpoch, offset, committed, this.now());
+    return { baseOffset: offset, lastOffset: offset };
+  }
+
+  /**
+   * The last stable offset: below it every transaction is decided. The high watermark, or the first
+   * offset of the oldest open transaction if that is lower.
+   */
+  get lastStableOffset(): number {
+    const unstable = this.producers.firstUnstableOffset();
+    return unstable === null ? this.durableEnd : Math.min(unstable, this.durableEnd);
+  }
+
+  /** Aborted transactions with batches in [from, to), for a READ_COMMITTED fetch of that range. */
+  abortedTransactions(from: number, to: number): { producerId: number; firstOffset: number }[] {
+    return this.producers.abortedBetween(from, to).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
   }
 
   private appendBatch(batches: Buffer, at: number, size: number, leaderEpoch: number, logAppendTime: number | null): void {
@@ -522,6 +555,7 @@ export class PartitionLog {
 
   private async deleteBefore(offset: number): Promise<void> {
     this.startOffset = Math.max(this.startOffset, offset);
+    this.producers.pruneAborted(this.startOffset);
     await this.persistStartOffset();
     while (this.segments.length > 1 && this.segments[1].baseOffset <= offset) {
       const gone = this.segments.shift()!;

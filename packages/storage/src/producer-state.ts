@@ -1,4 +1,4 @@
-import { type BatchHeader, crc32c } from '@millrace/protocol';
+import { Attribute, type BatchHeader, crc32c } from '@millrace/protocol';
 
 /** Batches remembered per producer: Kafka's clients keep at most 5 requests in flight per partition. */
 const REMEMBERED_BATCHES = 5;
@@ -19,6 +19,16 @@ export interface ProducerEntry {
   batches: ProducedBatch[];
   /** The largest timestamp of its newest batch: producer.id.expiration.ms counts from it. */
   lastTimestamp: number;
+  /** The first offset of its open transaction in this partition, or -1: the last stable offset cannot pass it. */
+  txnFirstOffset: number;
+}
+
+/** An aborted transaction's range in this partition: READ_COMMITTED consumers skip its batches. */
+export interface AbortedTransaction {
+  producerId: number;
+  firstOffset: number;
+  /** The offset of its abort marker. */
+  lastOffset: number;
 }
 
 /** Why a batch of an idempotent producer cannot be appended; `code` is the Kafka error name. */
@@ -51,6 +61,8 @@ function nextSequence(seq: number): number {
  */
 export class ProducerState {
   private readonly producers = new Map<number, ProducerEntry>();
+  /** Aborted transactions, by the offset of their markers. */
+  private aborted: AbortedTransaction[] = [];
 
   get size(): number {
     return this.producers.size;
@@ -92,19 +104,63 @@ export class ProducerState {
     const producerId = Number(header.producerId);
     let entry = this.producers.get(producerId);
     if (!entry || header.producerEpoch > entry.epoch) {
-      entry = { producerId, epoch: header.producerEpoch, batches: [], lastTimestamp: -1 };
+      entry = { producerId, epoch: header.producerEpoch, batches: [], lastTimestamp: -1, txnFirstOffset: entry?.txnFirstOffset ?? -1 };
       this.producers.set(producerId, entry);
     }
     entry.batches.push({ firstSeq: header.baseSequence, lastSeq: lastSequence(header), baseOffset, lastOffset: baseOffset + header.lastOffsetDelta });
     if (entry.batches.length > REMEMBERED_BATCHES) entry.batches.shift();
     entry.lastTimestamp = Math.max(entry.lastTimestamp, header.maxTimestamp);
+    if ((header.attributes & Attribute.TRANSACTIONAL) !== 0 && entry.txnFirstOffset < 0) entry.txnFirstOffset = baseOffset;
+  }
+
+  /**
+   * Throws unless a transaction marker of `epoch` may be written for the producer: the coordinator
+   * writes them with the producer's current epoch, never an older one.
+   */
+  checkMarker(producerId: number, epoch: number): void {
+    const entry = this.producers.get(producerId);
+    if (entry && epoch < entry.epoch) throw new ProducerSequenceError('INVALID_PRODUCER_EPOCH', `transaction marker for producer ${producerId} has epoch ${epoch}, older than ${entry.epoch}`);
+  }
+
+  /** Records a commit or abort marker written at `markerOffset`: the producer's open transaction here ends. */
+  endTransaction(producerId: number, epoch: number, markerOffset: number, committed: boolean, timestamp: number): void {
+    let entry = this.producers.get(producerId);
+    if (!entry) {
+      entry = { producerId, epoch, batches: [], lastTimestamp: timestamp, txnFirstOffset: -1 };
+      this.producers.set(producerId, entry);
+    }
+    if (epoch > entry.epoch) {
+      // A bumped epoch (the transaction timed out, or a new producer took the transactional id): the old sequences are over.
+      entry.epoch = epoch;
+      entry.batches = [];
+    }
+    if (!committed && entry.txnFirstOffset >= 0) this.aborted.push({ producerId, firstOffset: entry.txnFirstOffset, lastOffset: markerOffset });
+    entry.txnFirstOffset = -1;
+    entry.lastTimestamp = Math.max(entry.lastTimestamp, timestamp);
+  }
+
+  /** The smallest first offset of an open transaction, or null when none is open. */
+  firstUnstableOffset(): number | null {
+    let first: number | null = null;
+    for (const entry of this.producers.values()) if (entry.txnFirstOffset >= 0 && (first === null || entry.txnFirstOffset < first)) first = entry.txnFirstOffset;
+    return first;
+  }
+
+  /** Aborted transactions with data in [from, to): what a READ_COMMITTED fetch of that range must skip. */
+  abortedBetween(from: number, to: number): AbortedTransaction[] {
+    return this.aborted.filter((a) => a.lastOffset >= from && a.firstOffset < to);
+  }
+
+  /** Forgets aborted transactions wholly below the log start offset. */
+  pruneAborted(logStartOffset: number): void {
+    this.aborted = this.aborted.filter((a) => a.lastOffset >= logStartOffset);
   }
 
   /** Forgets producers silent for longer than producer.id.expiration.ms; returns how many. */
   expire(now: number, expirationMs: number): number {
     let removed = 0;
     for (const [id, entry] of this.producers) {
-      if (entry.lastTimestamp < now - expirationMs) {
+      if (entry.lastTimestamp < now - expirationMs && entry.txnFirstOffset < 0) {
         this.producers.delete(id);
         removed++;
       }
@@ -113,21 +169,22 @@ export class ProducerState {
   }
 
   /**
-   * The state as a snapshot file: "MRPS", version 1, the offset it is valid at, the entries, and a
-   * CRC-32C of everything before it.
+   * The state as a snapshot file: "MRPS", version 2, the offset it is valid at, the producers, the
+   * aborted transactions, and a CRC-32C of everything before it.
    */
   encode(offset: number): Buffer {
     const entries = [...this.producers.values()];
-    const size = 4 + 2 + 8 + 4 + entries.reduce((n, e) => n + 8 + 2 + 8 + 1 + e.batches.length * 24, 0) + 4;
+    const size = 4 + 2 + 8 + 4 + entries.reduce((n, e) => n + 8 + 2 + 8 + 8 + 1 + e.batches.length * 24, 0) + 4 + this.aborted.length * 24 + 4;
     const buf = Buffer.alloc(size);
     let at = buf.write('MRPS', 0, 'latin1');
-    at = buf.writeInt16BE(1, at);
+    at = buf.writeInt16BE(2, at);
     at = buf.writeBigInt64BE(BigInt(offset), at);
     at = buf.writeInt32BE(entries.length, at);
     for (const e of entries) {
       at = buf.writeBigInt64BE(BigInt(e.producerId), at);
       at = buf.writeInt16BE(e.epoch, at);
       at = buf.writeBigInt64BE(BigInt(e.lastTimestamp), at);
+      at = buf.writeBigInt64BE(BigInt(e.txnFirstOffset), at);
       at = buf.writeInt8(e.batches.length, at);
       for (const b of e.batches) {
         at = buf.writeInt32BE(b.firstSeq, at);
@@ -136,14 +193,20 @@ export class ProducerState {
         at = buf.writeBigInt64BE(BigInt(b.lastOffset), at);
       }
     }
+    at = buf.writeInt32BE(this.aborted.length, at);
+    for (const a of this.aborted) {
+      at = buf.writeBigInt64BE(BigInt(a.producerId), at);
+      at = buf.writeBigInt64BE(BigInt(a.firstOffset), at);
+      at = buf.writeBigInt64BE(BigInt(a.lastOffset), at);
+    }
     buf.writeUInt32BE(crc32c(buf.subarray(0, at)), at);
     return buf;
   }
 
-  /** Reads a snapshot; null if it is damaged or of an unknown version (the caller rebuilds from the log). */
+  /** Reads a snapshot; null if it is damaged or of another version (the caller rebuilds from the log). */
   static decode(buf: Buffer): { state: ProducerState; offset: number } | null {
     try {
-      if (buf.length < 22 || buf.toString('latin1', 0, 4) !== 'MRPS' || buf.readInt16BE(4) !== 1) return null;
+      if (buf.length < 26 || buf.toString('latin1', 0, 4) !== 'MRPS' || buf.readInt16BE(4) !== 2) return null;
       if (crc32c(buf.subarray(0, buf.length - 4)) !== buf.readUInt32BE(buf.length - 4)) return null;
       const offset = Number(buf.readBigInt64BE(6));
       const count = buf.readInt32BE(14);
@@ -153,13 +216,19 @@ export class ProducerState {
         const producerId = Number(buf.readBigInt64BE(at));
         const epoch = buf.readInt16BE(at + 8);
         const lastTimestamp = Number(buf.readBigInt64BE(at + 10));
-        const n = buf.readInt8(at + 18);
-        at += 19;
+        const txnFirstOffset = Number(buf.readBigInt64BE(at + 18));
+        const n = buf.readInt8(at + 26);
+        at += 27;
         const batches: ProducedBatch[] = [];
         for (let j = 0; j < n; j++, at += 24) {
           batches.push({ firstSeq: buf.readInt32BE(at), lastSeq: buf.readInt32BE(at + 4), baseOffset: Number(buf.readBigInt64BE(at + 8)), lastOffset: Number(buf.readBigInt64BE(at + 16)) });
         }
-        state.producers.set(producerId, { producerId, epoch, batches, lastTimestamp });
+        state.producers.set(producerId, { producerId, epoch, batches, lastTimestamp, txnFirstOffset });
+      }
+      const aborted = buf.readInt32BE(at);
+      at += 4;
+      for (let i = 0; i < aborted; i++, at += 24) {
+        state.aborted.push({ producerId: Number(buf.readBigInt64BE(at)), firstOffset: Number(buf.readBigInt64BE(at + 8)), lastOffset: Number(buf.readBigInt64BE(at + 16)) });
       }
       return at === buf.length - 4 ? { state, offset } : null;
     } catch {

@@ -1,6 +1,6 @@
 // Test input for the log: RecordBatch v2 headers with a correct CRC over opaque payload bytes. The
 // log never looks inside records, so the payload need not be real records.
-import { BATCH_HEADER_SIZE, BatchField, crc32c, CURRENT_MAGIC, LOG_OVERHEAD } from '@millrace/protocol';
+import { Attribute, BATCH_HEADER_SIZE, BatchField, crc32c, CURRENT_MAGIC, LOG_OVERHEAD } from '@millrace/protocol';
 
 export interface TestBatch {
   records: number;
@@ -11,15 +11,17 @@ export interface TestBatch {
   producerId?: number;
   producerEpoch?: number;
   baseSequence?: number;
+  /** Sets the transactional attribute (a batch of a transactional producer). */
+  transactional?: boolean;
 }
 
-export function testBatch({ records, payloadBytes = 32, maxTimestamp = 1_700_000_000_000, fill = 0x61, producerId = -1, producerEpoch = -1, baseSequence = -1 }: TestBatch): Buffer {
+export function testBatch({ records, payloadBytes = 32, maxTimestamp = 1_700_000_000_000, fill = 0x61, producerId = -1, producerEpoch = -1, baseSequence = -1, transactional = false }: TestBatch): Buffer {
   const buf = Buffer.alloc(BATCH_HEADER_SIZE + payloadBytes, fill);
   buf.writeBigInt64BE(0n, BatchField.BASE_OFFSET);
   buf.writeInt32BE(buf.length - LOG_OVERHEAD, BatchField.BATCH_LENGTH);
   buf.writeInt32BE(-1, BatchField.PARTITION_LEADER_EPOCH);
   buf.writeInt8(CURRENT_MAGIC, BatchField.MAGIC);
-  buf.writeInt16BE(0, BatchField.ATTRIBUTES);
+  buf.writeInt16BE(transactional ? Attribute.TRANSACTIONAL : 0, BatchField.ATTRIBUTES);
   buf.writeInt32BE(records - 1, BatchField.LAST_OFFSET_DELTA);
   buf.writeBigInt64BE(BigInt(maxTimestamp), BatchField.BASE_TIMESTAMP);
   buf.writeBigInt64BE(BigInt(maxTimestamp), BatchField.MAX_TIMESTAMP);
