@@ -152,3 +152,31 @@ test('a crash at any step of replacing segments leaves either the old records or
     assert.ok(!names.some((n) => n.endsWith('.swap') || n.endsWith('.cleaned')), `no leftovers: ${names.join(' ')}`);
   }
 });
+
+test('records of aborted transactions are dropped, never kept as a key\'s newest; open transactions are not compacted', async () => {
+  const fs = new FaultInjectingFs();
+  const log = await open(fs);
+  const txn = (producerId: number, seq: number, entries: [string, string][]) =>
+    encodeRecordBatch({
+      attributes: Attribute.TRANSACTIONAL, producerId: BigInt(producerId), producerEpoch: 0, baseSequence: seq,
+      records: entries.map(([key, value]) => ({ key: Buffer.from(key), value: Buffer.from(value), timestamp: T0 })),
+    });
+  await put(log, [['offset', 'committed-10']]);
+  log.append(txn(1, 0, [['offset', 'aborted-20']]), 0, null);
+  log.appendTxnMarker(1, 0, false, 0);
+  log.append(txn(2, 0, [['other', 'committed-by-txn']]), 0, null);
+  log.appendTxnMarker(2, 0, true, 0);
+  await log.flush();
+  for (let i = 0; i < 12; i++) await put(log, [[`filler-${i}`, 'x'.repeat(200)]]);
+  // An open transaction from here on holds the last stable offset.
+  log.append(txn(3, 0, [['offset', 'open-30']]), 0, null);
+  for (let i = 0; i < 12; i++) await put(log, [[`later-${i}`, 'y'.repeat(200)]]);
+  const lso = log.lastStableOffset;
+  await log.compact(T0, { ...COMPACT, minCleanableDirtyRatio: 0 });
+  const after = await readRecords(log);
+  assert.ok(!after.some((r) => r.value === 'aborted-20'), 'the aborted record is gone');
+  assert.ok(after.some((r) => r.value === 'committed-10'), 'the committed value survives the newer aborted one');
+  assert.ok(after.some((r) => r.value === 'committed-by-txn'));
+  assert.ok(after.some((r) => r.value === 'open-30'), 'the open transaction is untouched');
+  assert.ok(after.filter((r) => r.offset >= lso).length >= 13, 'nothing at or past the last stable offset was compacted');
+});

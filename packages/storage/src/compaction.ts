@@ -27,6 +27,8 @@ export interface CompactionStats {
 /** The newest offset of each key in the dirty part of the log, and where that part ends. */
 export interface KeyMap {
   latest: Map<string, number>;
+  /** Batches of aborted transactions: never mapped, and dropped whole by compaction. */
+  isAborted: (batch: Buffer) => boolean;
   /** Offsets from here on were not mapped: their records are kept as they are. */
   endOffset: number;
 }
@@ -73,13 +75,13 @@ function isControl(batch: Buffer): boolean {
 }
 
 /** Maps every key of the records from `fromOffset` on, segment by segment, to its newest offset. */
-export async function buildKeyMap(fs: Fs, segments: Segment[], fromOffset: number, maxKeys = MAX_KEYS_PER_PASS): Promise<KeyMap> {
+export async function buildKeyMap(fs: Fs, segments: Segment[], fromOffset: number, isAborted: (batch: Buffer) => boolean, maxKeys = MAX_KEYS_PER_PASS): Promise<KeyMap> {
   const latest = new Map<string, number>();
   let endOffset = fromOffset;
   for (const segment of segments) {
     if (segment.nextOffset <= fromOffset) continue;
     await eachBatch(fs, segment, (batch) => {
-      if (isControl(batch)) return;
+      if (isControl(batch) || isAborted(batch)) return;
       for (const record of decodeRecordBatchWithHeader(batch).records) {
         if (record.key !== null && record.offset >= fromOffset) latest.set(record.key.toString('latin1'), record.offset);
       }
@@ -87,7 +89,7 @@ export async function buildKeyMap(fs: Fs, segments: Segment[], fromOffset: numbe
     endOffset = segment.nextOffset;
     if (latest.size >= maxKeys) break;
   }
-  return { latest, endOffset };
+  return { latest, endOffset, isAborted };
 }
 
 /**
@@ -99,6 +101,7 @@ export async function buildKeyMap(fs: Fs, segments: Segment[], fromOffset: numbe
  */
 export function compactBatch(batch: Buffer, keys: KeyMap, dropTombstones: boolean): { kept: 'all' | Buffer | null; removed: number } {
   if (isControl(batch)) return { kept: 'all', removed: 0 };
+  if (keys.isAborted(batch)) return { kept: null, removed: batch.readInt32BE(BatchField.RECORDS_COUNT) };
   const decoded = decodeRecordBatchWithHeader(batch);
   const kept = decoded.records.filter((r) => {
     if (r.key === null) return false;

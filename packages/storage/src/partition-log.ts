@@ -4,7 +4,7 @@ import { scanBatches } from './batch-scan.ts';
 import type { Fs } from './fs.ts';
 import { readFromSegment } from './log-reader.ts';
 import { readOffsetCheckpoint, writeCheckpoint } from './checkpoint-file.ts';
-import { buildKeyMap, type CompactionConfig, type CompactionStats, groupSegments, writeCompactedGroup } from './compaction.ts';
+import { buildKeyMap, type CompactionConfig, type CompactionStats, groupSegments, type KeyMap, writeCompactedGroup } from './compaction.ts';
 import { readProducerSnapshot, writeProducerSnapshot } from './producer-snapshots.ts';
 import { ProducerState } from './producer-state.ts';
 import { decodeTxnMarker, encodeTxnMarker } from './txn-marker.ts';
@@ -588,7 +588,8 @@ export class PartitionLog {
     if (this.failure) throw this.failure;
     const cleanable: Segment[] = [];
     for (const segment of this.segments.slice(0, -1)) {
-      if (segment.nextOffset > this.durableEnd || segment.maxTimestamp > now - config.minCompactionLagMs) break;
+      // Below the last stable offset only: an open transaction may still be aborted.
+      if (segment.nextOffset > this.lastStableOffset || segment.maxTimestamp > now - config.minCompactionLagMs) break;
       cleanable.push(segment);
     }
     if (cleanable.length === 0) return null;
@@ -600,7 +601,10 @@ export class PartitionLog {
     const overdue = dirty.some((s) => s.maxTimestamp < now - config.maxCompactionLagMs);
     if (dirtyBytes / totalBytes < config.minCleanableDirtyRatio && !overdue) return null;
 
-    const keys = await buildKeyMap(this.fs, dirty, firstDirty);
+    const isAborted = (batch: Buffer) =>
+      (batch.readInt16BE(BatchField.ATTRIBUTES) & Attribute.TRANSACTIONAL) !== 0 &&
+      this.producers.isAborted(Number(batch.readBigInt64BE(BatchField.PRODUCER_ID)), Number(batch.readBigInt64BE(BatchField.BASE_OFFSET)));
+    const keys = await buildKeyMap(this.fs, dirty, firstDirty, isAborted);
     const toClean = cleanable.filter((s) => s.baseOffset < keys.endOffset);
     const stats: CompactionStats = { segmentsBefore: toClean.length, segmentsAfter: 0, bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0 };
     for (const group of groupSegments(toClean, this.config.segmentBytes)) {
@@ -622,7 +626,7 @@ export class PartitionLog {
    * old files are deleted, and the swap becomes the group's first `.log`; `open` finishes a swap a
    * crash interrupted and deletes a `.cleaned` one. Null if retention removed part of the group meanwhile.
    */
-  private async compactGroup(group: Segment[], keys: { latest: Map<string, number>; endOffset: number }, tombstoneHorizon: number) {
+  private async compactGroup(group: Segment[], keys: KeyMap, tombstoneHorizon: number) {
     if (group.some((s) => s.isRemoved) || this.failure || this.closing) return null;
     const base = group[0].baseOffset;
     const end = group[group.length - 1].nextOffset;

@@ -3,6 +3,7 @@ import { Attribute, type BatchHeader, crc32c } from '@millrace/protocol';
 /** Batches remembered per producer: Kafka's clients keep at most 5 requests in flight per partition. */
 const REMEMBERED_BATCHES = 5;
 const INT32_MAX = 0x7fffffff;
+const NO_SEQUENCE = -1;
 
 /** One batch a producer wrote: its sequence range and the offsets it got. */
 export interface ProducedBatch {
@@ -77,6 +78,11 @@ export class ProducerState {
     const producerId = Number(header.producerId);
     const entry = this.producers.get(producerId);
     const firstSeq = header.baseSequence;
+    if (firstSeq === NO_SEQUENCE) {
+      // The broker's own transactional writes (TxnOffsetCommit) carry no sequence: only the epoch is checked.
+      if (entry && header.producerEpoch < entry.epoch) throw new ProducerSequenceError('INVALID_PRODUCER_EPOCH', `producer ${producerId} epoch ${header.producerEpoch} is older than its current epoch ${entry.epoch}`);
+      return { duplicate: false };
+    }
     if (!entry) {
       if (firstSeq !== 0) throw new ProducerSequenceError('UNKNOWN_PRODUCER_ID', `producer ${producerId} is unknown here and its batch starts at sequence ${firstSeq}, not 0`);
       return { duplicate: false };
@@ -107,8 +113,10 @@ export class ProducerState {
       entry = { producerId, epoch: header.producerEpoch, batches: [], lastTimestamp: -1, txnFirstOffset: entry?.txnFirstOffset ?? -1 };
       this.producers.set(producerId, entry);
     }
-    entry.batches.push({ firstSeq: header.baseSequence, lastSeq: lastSequence(header), baseOffset, lastOffset: baseOffset + header.lastOffsetDelta });
-    if (entry.batches.length > REMEMBERED_BATCHES) entry.batches.shift();
+    if (header.baseSequence !== NO_SEQUENCE) {
+      entry.batches.push({ firstSeq: header.baseSequence, lastSeq: lastSequence(header), baseOffset, lastOffset: baseOffset + header.lastOffsetDelta });
+      if (entry.batches.length > REMEMBERED_BATCHES) entry.batches.shift();
+    }
     entry.lastTimestamp = Math.max(entry.lastTimestamp, header.maxTimestamp);
     if ((header.attributes & Attribute.TRANSACTIONAL) !== 0 && entry.txnFirstOffset < 0) entry.txnFirstOffset = baseOffset;
   }
@@ -149,6 +157,11 @@ export class ProducerState {
   /** Aborted transactions with data in [from, to): what a READ_COMMITTED fetch of that range must skip. */
   abortedBetween(from: number, to: number): AbortedTransaction[] {
     return this.aborted.filter((a) => a.lastOffset >= from && a.firstOffset < to);
+  }
+
+  /** The batch at `offset` of a producer belongs to a transaction that was aborted. */
+  isAborted(producerId: number, offset: number): boolean {
+    return this.aborted.some((a) => a.producerId === producerId && a.firstOffset <= offset && offset < a.lastOffset);
   }
 
   /** Forgets aborted transactions wholly below the log start offset. */

@@ -1,17 +1,11 @@
 import { BatchField, decodeRecordBatch, encodeRecordBatch, LOG_OVERHEAD } from '@millrace/protocol';
 import type { Partition } from '../partition.ts';
 import type { TopicManager } from '../topic-manager.ts';
+import { internalPartitionIndex } from '../metadata/internal-topics.ts';
 import { decodeGroupKey, decodeGroupValue, encodeGroupKey, encodeGroupValue, type GroupSnapshot } from './group-records.ts';
 import { type CommittedOffset, decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue } from './offset-records.ts';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
-
-/** Java's String.hashCode, so a group lands on the same `__consumer_offsets` partition as in Kafka. */
-function javaHashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
-  return h;
-}
 
 export interface OffsetCommit {
   topic: string;
@@ -53,7 +47,7 @@ export class OffsetStore {
       await this.creating;
     }
     const partitions = this.topics.get(OFFSETS_TOPIC)!.partitions;
-    return partitions[(javaHashCode(group) & 0x7fffffff) % partitions.length];
+    return partitions[internalPartitionIndex(group, partitions.length)];
   }
 
   private async load(partition: Partition): Promise<void> {
