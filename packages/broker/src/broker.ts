@@ -7,9 +7,10 @@ import type { BrokerState, Handler } from './handler.ts';
 import { buildHandlers } from './handlers/index.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { loadClusterIdentity } from './metadata/cluster-identity.ts';
-import { startLogCleaner, startProducerExpiration, startRecoveryPointCheckpoints, startRetention } from './log-maintenance.ts';
+import { every, startLogCleaner, startProducerExpiration, startRecoveryPointCheckpoints, startRetention } from './log-maintenance.ts';
 import { TopicManager } from './topic-manager.ts';
 import { ProducerIdManager } from './producer-ids.ts';
+import { TransactionCoordinator } from './txn/txn-coordinator.ts';
 import { GroupCoordinator } from './group/coordinator.ts';
 import { OffsetStore } from './group/offset-store.ts';
 import { realTimers } from './group/timers.ts';
@@ -58,13 +59,22 @@ export class Broker {
       initialRebalanceDelayMs: setting('group.initial.rebalance.delay.ms'),
       maxMetadataBytes: setting('offset.metadata.max.bytes'),
     }, realTimers, (err) => log.error(`storing group metadata failed: ${err.message}`));
+    const producerIds = await ProducerIdManager.open(options.dataDir);
+    const transactions = await TransactionCoordinator.open(topics, offsets, producerIds, {
+      partitionCount: setting('transaction.state.log.num.partitions'),
+      segmentBytes: setting('transaction.state.log.segment.bytes'),
+      maxTimeoutMs: setting('transaction.max.timeout.ms'),
+      now,
+      log,
+    });
     const stopController = new AbortController();
     const state: BrokerState = {
       config: options.config,
       identity,
       topics,
       groups,
-      producerIds: await ProducerIdManager.open(options.dataDir),
+      producerIds,
+      transactions,
       advertised: { host: options.host, port: options.port },
       handlers: new Map<number, Handler>(),
       now,
@@ -87,6 +97,8 @@ export class Broker {
       startRetention(state, setting('log.retention.check.interval.ms')),
       startRecoveryPointCheckpoints(state, setting('log.flush.offset.checkpoint.interval.ms')),
       startProducerExpiration(state, setting('producer.id.expiration.check.interval.ms'), setting('producer.id.expiration.ms')),
+      every(setting('transaction.abort.timed.out.transaction.cleanup.interval.ms'), () => transactions.abortTimedOut(), (err) => log.error(`aborting timed-out transactions failed: ${err.message}`)),
+      every(setting('transaction.remove.expired.transaction.cleanup.interval.ms'), () => transactions.expireTransactionalIds(setting('transactional.id.expiration.ms')), (err) => log.error(`expiring transactional ids failed: ${err.message}`)),
     ];
     if (options.config.values['log.cleaner.enable'] === 'true') broker.stopMaintenance.push(startLogCleaner(state, setting('log.cleaner.backoff.ms')));
     return broker;

@@ -4,6 +4,7 @@ import type { TopicManager } from './topic-manager.ts';
 import type { GroupCoordinator } from './group/coordinator.ts';
 import type { Logger } from './logger.ts';
 import type { ProducerIdManager } from './producer-ids.ts';
+import type { TransactionCoordinator } from './txn/txn-coordinator.ts';
 
 /** What every handler may use: the broker's state, owned by the one event loop. */
 export interface BrokerState {
@@ -12,6 +13,7 @@ export interface BrokerState {
   topics: TopicManager;
   groups: GroupCoordinator;
   producerIds: ProducerIdManager;
+  transactions: TransactionCoordinator;
   /** The host and port clients are told to connect to. */
   advertised: { host: string; port: number };
   /** Filled once at start-up (ApiVersions reads the table it belongs to). */

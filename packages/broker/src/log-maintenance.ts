@@ -8,7 +8,6 @@ import type { Topic } from './topic-manager.ts';
  * maintenance of the others. Returns a function that stops it.
  */
 export function everyPartition(state: BrokerState, name: string, intervalMs: number, task: (topic: Topic, partition: Partition) => Promise<void>): () => void {
-  let timer: NodeJS.Timeout;
   let stopped = false;
   const pass = async () => {
     for (const topic of state.topics.list()) {
@@ -23,8 +22,23 @@ export function everyPartition(state: BrokerState, name: string, intervalMs: num
       }
     }
   };
+  const stop = every(intervalMs, pass, (err) => state.log.error(`${name} failed: ${err.message}`));
+  return () => {
+    stopped = true;
+    stop();
+  };
+}
+
+/** Runs `task` every `intervalMs` (each run after the previous one ended); returns a function that stops it. */
+export function every(intervalMs: number, task: () => Promise<unknown>, onError: (err: Error) => void): () => void {
+  let timer: NodeJS.Timeout;
+  let stopped = false;
   const schedule = () => {
-    timer = setTimeout(() => void pass().then(schedule), intervalMs);
+    timer = setTimeout(() => {
+      void task().catch(onError).then(() => {
+        if (!stopped) schedule();
+      });
+    }, intervalMs);
     timer.unref();
   };
   schedule();

@@ -4,4 +4,5 @@ export { StorageError, OffsetOutOfRangeError, CorruptLogError } from './storage-
 export { readCheckpoint, writeCheckpoint, removeCheckpoint, readOffsetCheckpoint, writeFileDurably } from './checkpoint-file.ts';
 export { FaultInjectingFs, type CrashMode } from './fault-injecting-fs.ts';
 export { ProducerSequenceError } from './producer-state.ts';
+export { decodeTxnMarker } from './txn-marker.ts';
 export type { CompactionConfig, CompactionStats } from './compaction.ts';

@@ -433,17 +433,18 @@ export class PartitionLog {
    * never past the high watermark. Empty at the high watermark; OffsetOutOfRangeError outside the log.
    * Each segment read is pinned, so retention cannot close its file under it.
    */
-  async read(offset: number, maxBytes: number, minOneBatch = true): Promise<Buffer> {
+  async read(offset: number, maxBytes: number, minOneBatch = true, upTo = this.durableEnd): Promise<Buffer> {
     if (this.unreadable) throw this.failure!;
     if (offset < this.startOffset || offset > this.durableEnd) throw new OffsetOutOfRangeError(offset, this.startOffset, this.durableEnd);
+    const end = Math.min(upTo, this.durableEnd);
     const chunks: Buffer[] = [];
     let total = 0;
     let segment: Segment | undefined = this.segments[this.segmentFor(offset)];
     // Compaction can leave a segment empty, or with offsets missing at its end: the walk goes on to the next one.
-    while (segment && segment.baseOffset < this.durableEnd) {
+    while (segment && segment.baseOffset < end) {
       const first = minOneBatch && total === 0;
       if (total >= maxBytes && !first) break;
-      const request = { offset, budget: maxBytes - total, minOneBatch: first, durableEnd: this.durableEnd, slack: 2 * this.config.indexIntervalBytes };
+      const request = { offset, budget: maxBytes - total, minOneBatch: first, durableEnd: end, slack: 2 * this.config.indexIntervalBytes };
       segment.pin();
       let part;
       try {

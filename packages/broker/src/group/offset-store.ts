@@ -1,4 +1,5 @@
-import { BatchField, decodeRecordBatch, encodeRecordBatch, LOG_OVERHEAD } from '@millrace/protocol';
+import { Attribute, BatchField, decodeRecordBatch, encodeRecordBatch, LOG_OVERHEAD } from '@millrace/protocol';
+import { decodeTxnMarker } from '@millrace/storage';
 import type { Partition } from '../partition.ts';
 import type { TopicManager } from '../topic-manager.ts';
 import { internalPartitionIndex } from '../metadata/internal-topics.ts';
@@ -6,6 +7,14 @@ import { decodeGroupKey, decodeGroupValue, encodeGroupKey, encodeGroupValue, typ
 import { type CommittedOffset, decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue } from './offset-records.ts';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
+
+/** An offset committed inside a transaction that is not decided yet. */
+interface PendingCommit {
+  group: string;
+  topic: string;
+  partition: number;
+  offset: CommittedOffset | null;
+}
 
 export interface OffsetCommit {
   topic: string;
@@ -24,6 +33,8 @@ export class OffsetStore {
   private readonly topics: TopicManager;
   private readonly partitionCount: number;
   private creating: Promise<unknown> | null = null;
+  /** Transactional commits by producer id, until their transaction ends. */
+  private readonly pending = new Map<number, PendingCommit[]>();
 
   private readonly segmentBytes: number;
 
@@ -39,6 +50,11 @@ export class OffsetStore {
     // An offline partition (its log is corrupt) is skipped: its groups start without their commits, and writes to it fail.
     for (const partition of topics.get(OFFSETS_TOPIC)?.partitions ?? []) if (!partition.log.offlineReason) await store.load(partition);
     return store;
+  }
+
+  /** The index of the `__consumer_offsets` partition that holds a group (the topic is made if needed). */
+  async partitionIndexFor(group: string): Promise<number> {
+    return (await this.partitionFor(group)).index;
   }
 
   private async partitionFor(group: string): Promise<Partition> {
@@ -59,9 +75,20 @@ export class OffsetStore {
         const size = bytes.readInt32BE(at + BatchField.BATCH_LENGTH) + LOG_OVERHEAD;
         // The batch's own last offset, not its last record's: compaction may have removed records at its end.
         offset = Number(bytes.readBigInt64BE(at)) + bytes.readInt32BE(at + BatchField.LAST_OFFSET_DELTA) + 1;
-        for (const record of decodeRecordBatch(bytes.subarray(at, at + size))) {
+        const batch = bytes.subarray(at, at + size);
+        const attributes = batch.readInt16BE(BatchField.ATTRIBUTES);
+        const producerId = Number(batch.readBigInt64BE(BatchField.PRODUCER_ID));
+        if (attributes & Attribute.CONTROL) {
+          const marker = decodeTxnMarker(batch);
+          if (marker) this.completeTransaction(producerId, marker.committed);
+          at += size;
+          continue;
+        }
+        const transactional = (attributes & Attribute.TRANSACTIONAL) !== 0;
+        for (const record of decodeRecordBatch(batch)) {
           const key = record.key && decodeOffsetKey(record.key);
-          if (key) this.apply(key.group, key.topic, key.partition, record.value && decodeOffsetValue(record.value));
+          if (key && transactional) this.addPending(producerId, { group: key.group, topic: key.topic, partition: key.partition, offset: record.value && decodeOffsetValue(record.value) });
+          else if (key) this.apply(key.group, key.topic, key.partition, record.value && decodeOffsetValue(record.value));
           const group = record.key && !key ? decodeGroupKey(record.key) : null;
           if (group !== null) {
             if (record.value) this.loadedGroups.set(group, decodeGroupValue(record.value));
@@ -107,6 +134,44 @@ export class OffsetStore {
     await partition.log.flush();
     partition.notifyNewData();
     for (const e of entries) this.apply(group, e.topic, e.partition, e.offset);
+  }
+
+  /**
+   * TxnOffsetCommit: writes the commits as a transactional batch of the producer, durably, and holds
+   * them aside until the transaction's marker: a commit makes them visible, an abort drops them.
+   * A producer whose epoch is older than the partition knows gets INVALID_PRODUCER_EPOCH (thrown).
+   */
+  async commitTransactional(group: string, producerId: number, producerEpoch: number, commits: OffsetCommit[]): Promise<void> {
+    if (commits.length === 0) return;
+    const partition = await this.partitionFor(group);
+    const batch = encodeRecordBatch({
+      attributes: Attribute.TRANSACTIONAL,
+      producerId: BigInt(producerId),
+      producerEpoch,
+      baseSequence: -1,
+      records: commits.map((c) => ({ key: encodeOffsetKey({ group, topic: c.topic, partition: c.partition }), value: encodeOffsetValue(c.offset), timestamp: c.offset.commitTimestamp })),
+    });
+    partition.log.append(batch, partition.leaderEpoch, null);
+    await partition.log.flush();
+    for (const c of commits) this.addPending(producerId, { group, topic: c.topic, partition: c.partition, offset: c.offset });
+  }
+
+  private addPending(producerId: number, commit: PendingCommit): void {
+    if (!this.pending.has(producerId)) this.pending.set(producerId, []);
+    this.pending.get(producerId)!.push(commit);
+  }
+
+  /** A transaction marker for `producerId` reached `__consumer_offsets`: its pending commits apply, or are dropped. */
+  completeTransaction(producerId: number, committed: boolean): void {
+    const commits = this.pending.get(producerId) ?? [];
+    this.pending.delete(producerId);
+    if (committed) for (const c of commits) this.apply(c.group, c.topic, c.partition, c.offset);
+  }
+
+  /** A transaction that is not decided yet holds a commit for this partition (OffsetFetch with require_stable waits for it). */
+  hasPendingCommit(group: string, topic: string, partition: number): boolean {
+    for (const commits of this.pending.values()) if (commits.some((c) => c.group === group && c.topic === topic && c.partition === partition)) return true;
+    return false;
   }
 
   /** Writes a group's membership and generation (null: the group is deleted), durably. */

@@ -1,5 +1,5 @@
 import {
-  ApiKey, createFetchResponse, createFetchResponseFetchableTopicResponse, createFetchResponsePartitionData, EMPTY,
+  ApiKey, BatchField, createFetchResponse, createFetchResponseAbortedTransaction, createFetchResponseFetchableTopicResponse, createFetchResponsePartitionData, EMPTY, LOG_OVERHEAD,
   ErrorCode, type FetchRequest, type FetchResponse, type FetchResponsePartitionData,
 } from '@millrace/protocol';
 import type { BrokerState, Handler } from '../handler.ts';
@@ -25,19 +25,28 @@ interface Round {
   error: boolean;
 }
 
-function partitionResult(index: number, errorCode: number, p: Partition | undefined, readCommitted: boolean, records: Buffer = EMPTY) {
+function partitionResult(index: number, errorCode: number, p: Partition | undefined, readCommitted: boolean, records: Buffer = EMPTY, aborted: { producerId: number; firstOffset: number }[] = []) {
   const hw = p ? BigInt(p.log.highWatermark) : -1n;
   return createFetchResponsePartitionData({
     partitionIndex: index,
     errorCode,
     highWatermark: hw,
-    // No transactions yet: everything below the high watermark is stable.
-    lastStableOffset: hw,
+    lastStableOffset: p ? BigInt(p.log.lastStableOffset) : -1n,
     logStartOffset: p ? BigInt(p.log.logStartOffset) : -1n,
-    abortedTransactions: readCommitted ? [] : null,
+    // READ_COMMITTED consumers drop the batches of these producers from these offsets on, up to their abort markers.
+    abortedTransactions: readCommitted ? aborted.map((a) => createFetchResponseAbortedTransaction({ producerId: BigInt(a.producerId), firstOffset: BigInt(a.firstOffset) })) : null,
     // Empty record sets are empty bytes, never null: librdkafka reads null as an error.
     records,
   });
+}
+
+/** The last offset of the last batch in `records` (whole batches). */
+function lastOffsetIn(records: Buffer): number {
+  let last = -1;
+  for (let at = 0; at < records.length; at += records.readInt32BE(at + BatchField.BATCH_LENGTH) + LOG_OVERHEAD) {
+    last = Number(records.readBigInt64BE(at)) + records.readInt32BE(at + BatchField.LAST_OFFSET_DELTA);
+  }
+  return last;
 }
 
 /** One pass over the requested partitions, reading whatever is there now within the byte limits. */
@@ -65,16 +74,19 @@ async function readRound(state: BrokerState, wanted: { name: string; topicId: st
         continue;
       }
       const budget = Math.min(w.partitionMaxBytes, maxBytes - round.bytes);
-      if (w.fetchOffset === log.highWatermark || budget <= 0) {
+      // READ_COMMITTED reads stop at the last stable offset: past it, transactions are not decided yet.
+      const end = readCommitted ? log.lastStableOffset : log.highWatermark;
+      if (w.fetchOffset >= end || budget <= 0) {
         partitions.push(partitionResult(w.index, ErrorCode.NONE, p, readCommitted));
         continue;
       }
       try {
         // The first batch of the first partition with data is returned whole even over the limits, so a
         // batch larger than max.partition.fetch.bytes can never block a consumer.
-        const records = await log.read(w.fetchOffset, Math.max(budget, 0), round.bytes === 0);
+        const records = await log.read(w.fetchOffset, Math.max(budget, 0), round.bytes === 0, end);
         round.bytes += records.length;
-        partitions.push(partitionResult(w.index, ErrorCode.NONE, p, readCommitted, records));
+        const aborted = readCommitted && records.length > 0 ? log.abortedTransactions(w.fetchOffset, lastOffsetIn(records) + 1) : [];
+        partitions.push(partitionResult(w.index, ErrorCode.NONE, p, readCommitted, records, aborted));
       } catch (err) {
         partitions.push(partitionResult(w.index, storageErrorCode(err, state.log), p, readCommitted));
         round.error = true;

@@ -18,24 +18,24 @@ interface Found {
 }
 
 /** Offset for one ListOffsets query, or null when no record has a timestamp at or after the one asked. */
-async function lookup(p: Partition, timestamp: bigint): Promise<Found | null> {
+async function lookup(p: Partition, timestamp: bigint, readCommitted: boolean): Promise<Found | null> {
   const log = p.log;
   // Single broker, no tiered storage: the earliest local offset is the earliest offset.
   if (timestamp === EARLIEST || timestamp === EARLIEST_LOCAL) return { offset: log.logStartOffset, timestamp: -1 };
-  // Consumers see only durable data, so "latest" is the high watermark (which is also the last stable offset).
-  if (timestamp === LATEST) return { offset: log.highWatermark, timestamp: -1 };
+  // Consumers see only durable data, so "latest" is the high watermark; for READ_COMMITTED, the last stable offset.
+  if (timestamp === LATEST) return { offset: readCommitted ? log.lastStableOffset : log.highWatermark, timestamp: -1 };
   if (timestamp === MAX_TIMESTAMP) return log.maxTimestampOffset();
   return log.offsetForTimestamp(Number(timestamp));
 }
 
-async function answer(ctx: RequestContext, topic: string, q: ListOffsetsRequestListOffsetsPartition): Promise<ListOffsetsResponseListOffsetsPartitionResponse> {
+async function answer(ctx: RequestContext, topic: string, q: ListOffsetsRequestListOffsetsPartition, readCommitted: boolean): Promise<ListOffsetsResponseListOffsetsPartitionResponse> {
   const p = ctx.broker.topics.partition(topic, q.partitionIndex);
   const respond = (init: Partial<ListOffsetsResponseListOffsetsPartitionResponse>) =>
     createListOffsetsResponseListOffsetsPartitionResponse({ partitionIndex: q.partitionIndex, timestamp: -1n, offset: -1n, leaderEpoch: -1, ...init });
   if (!p) return respond({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
   if (q.timestamp < EARLIEST_LOCAL) return respond({ errorCode: ErrorCode.UNSUPPORTED_VERSION });
   if (p.log.offlineReason) return respond({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
-  const found = await lookup(p, q.timestamp);
+  const found = await lookup(p, q.timestamp, readCommitted);
   if (ctx.apiVersion === 0) {
     // v0 answers with a list of offsets; the one found is what clients use.
     return respond({ oldStyleOffsets: found && q.maxNumOffsets > 0 ? [BigInt(found.offset)] : [] });
@@ -52,7 +52,7 @@ export const listOffsetsHandler: Handler<ListOffsetsRequest, ListOffsetsResponse
     const topics = [];
     for (const t of request.topics) {
       const partitions = [];
-      for (const q of t.partitions) partitions.push(await answer(ctx, t.name, q));
+      for (const q of t.partitions) partitions.push(await answer(ctx, t.name, q, ctx.apiVersion >= 2 && request.isolationLevel === 1));
       topics.push(createListOffsetsResponseListOffsetsTopicResponse({ name: t.name, partitions }));
     }
     return createListOffsetsResponse({ topics });

@@ -1,0 +1,14 @@
+import { type AddOffsetsToTxnRequest, type AddOffsetsToTxnResponse, ApiKey, createAddOffsetsToTxnResponse, ErrorCode } from '@millrace/protocol';
+import type { Handler } from '../handler.ts';
+
+/** Adds a consumer group's offsets partition to the transaction, before TxnOffsetCommit (send_offsets_to_transaction). */
+export const addOffsetsToTxnHandler: Handler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> = {
+  apiKey: ApiKey.AddOffsetsToTxn,
+  // v4 belongs to KIP-890.
+  versions: { min: 0, max: 3 },
+  async handle(ctx, request) {
+    const fenced = ctx.apiVersion >= 2 ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
+    const errorCode = await ctx.broker.transactions.addOffsets(request.transactionalId, Number(request.producerId), request.producerEpoch, request.groupId, fenced);
+    return createAddOffsetsToTxnResponse({ errorCode });
+  },
+};
