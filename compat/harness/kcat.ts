@@ -17,3 +17,9 @@ export async function consumeAllWithKcat(bootstrap: string, topic: string): Prom
   const { stdout } = await runTool('kcat', ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-J', '-q'], { timeoutMs: 120_000 });
   return stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as KcatRecord);
 }
+
+/** The values of `topic`, sorted, read by kcat from the beginning to the end at an isolation level. */
+export async function readValuesWithKcat(bootstrap: string, topic: string, isolation: 'read_committed' | 'read_uncommitted'): Promise<string[]> {
+  const { stdout } = await runTool('kcat', ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-X', `isolation.level=${isolation}`, '-f', '%s\\n'], { timeoutMs: 60_000 });
+  return stdout.split('\n').filter(Boolean).sort();
+}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { startBroker, type RunningBroker } from '../harness/broker-process.ts';
-import { consumeAllWithKcat, type KcatRecord } from '../harness/kcat.ts';
+import { consumeAllWithKcat, type KcatRecord, readValuesWithKcat } from '../harness/kcat.ts';
 
 const PARTITIONS = 3;
 const BATCHES = 10;
@@ -88,3 +88,21 @@ for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
     }
   });
 }
+
+test('transactional producer: a committed transaction is read by READ_COMMITTED, an aborted one is not', { timeout: 60_000 }, async () => {
+  const topic = 'plt-txn';
+  const client = new Producer({ clientId: 'millrace-compat', bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, idempotent: true, transactionalId: 'plt-tx', autocreateTopics: true });
+  try {
+    const kept = await client.beginTransaction();
+    await kept.send({ messages: Array.from({ length: 30 }, (_, i) => ({ topic, key: `k${i}`, value: `kept-${i}` })) });
+    await kept.commit();
+    const dropped = await client.beginTransaction();
+    await dropped.send({ messages: Array.from({ length: 20 }, (_, i) => ({ topic, key: `k${i}`, value: `dropped-${i}` })) });
+    await dropped.abort();
+  } finally {
+    await client.close();
+  }
+  const read = (isolation: 'read_committed' | 'read_uncommitted') => readValuesWithKcat(broker.bootstrap, topic, isolation);
+  assert.deepEqual(await read('read_committed'), Array.from({ length: 30 }, (_, i) => `kept-${i}`).sort());
+  assert.equal((await read('read_uncommitted')).length, 50);
+});

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import kafkajs from 'kafkajs';
 import { startBroker, type RunningBroker } from '../harness/broker-process.ts';
+import { readValuesWithKcat } from '../harness/kcat.ts';
 import { runTool } from '../harness/run-tool.ts';
 import { waitFor } from '../../packages/broker/src/test-support/wait-for.ts';
 
@@ -22,10 +23,8 @@ after(async () => {
   await broker?.dispose();
 });
 
-/** Values of a topic read by kcat at the given isolation level, from the beginning to the end. */
-async function readValues(topic: string, isolation: 'read_committed' | 'read_uncommitted'): Promise<string[]> {
-  const { stdout } = await runTool('kcat', ['-b', broker.bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-X', `isolation.level=${isolation}`, '-f', '%s\\n'], { timeoutMs: 60_000 });
-  return stdout.split('\n').filter(Boolean).sort();
+function readValues(topic: string, isolation: 'read_committed' | 'read_uncommitted'): Promise<string[]> {
+  return readValuesWithKcat(broker.bootstrap, topic, isolation);
 }
 
 function python(script: string, args: string[]) {
