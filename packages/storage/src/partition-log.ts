@@ -284,6 +284,17 @@ export class PartitionLog {
     return unstable === null ? this.durableEnd : Math.min(unstable, this.durableEnd);
   }
 
+  /** The producers this partition knows (DescribeProducers): epoch, last sequence and time, open transaction. */
+  activeProducers(): { producerId: number; producerEpoch: number; lastSequence: number; lastTimestamp: number; currentTxnStartOffset: number }[] {
+    return this.producers.entries().map((e) => ({
+      producerId: e.producerId,
+      producerEpoch: e.epoch,
+      lastSequence: e.batches.at(-1)?.lastSeq ?? -1,
+      lastTimestamp: e.lastTimestamp,
+      currentTxnStartOffset: e.txnFirstOffset,
+    }));
+  }
+
   /** Aborted transactions with batches in [from, to), for a READ_COMMITTED fetch of that range. */
   abortedTransactions(from: number, to: number): { producerId: number; firstOffset: number }[] {
     return this.producers.abortedBetween(from, to).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));

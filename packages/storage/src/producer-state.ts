@@ -73,6 +73,10 @@ export class ProducerState {
     return this.producers.get(producerId);
   }
 
+  entries(): ProducerEntry[] {
+    return [...this.producers.values()];
+  }
+
   /** Checks a batch of an idempotent producer (producerId >= 0) before it is appended. */
   check(header: BatchHeader): SequenceCheck {
     const producerId = Number(header.producerId);

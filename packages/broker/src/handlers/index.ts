@@ -29,6 +29,9 @@ import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.t
 import { deleteGroupsHandler } from './42-delete-groups.ts';
 import { offsetDeleteHandler } from './47-offset-delete.ts';
 import { describeClusterHandler } from './60-describe-cluster.ts';
+import { describeProducersHandler } from './61-describe-producers.ts';
+import { describeTransactionsHandler } from './65-describe-transactions.ts';
+import { listTransactionsHandler } from './66-list-transactions.ts';
 
 /** Every API this broker serves, by key. ApiVersions advertises exactly this table. */
 export function buildHandlers(state: BrokerState): Map<number, Handler> {
@@ -63,6 +66,9 @@ export function buildHandlers(state: BrokerState): Map<number, Handler> {
     deleteGroupsHandler,
     offsetDeleteHandler,
     describeClusterHandler,
+    describeProducersHandler,
+    describeTransactionsHandler,
+    listTransactionsHandler,
   ];
   return new Map(handlers.map((h) => [h.apiKey, h]));
 }
