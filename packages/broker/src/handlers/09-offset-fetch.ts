@@ -11,8 +11,13 @@ interface Answer {
   partitions: { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; metadata: string; errorCode: number }[];
 }
 
-/** The committed offsets of one group: of the partitions asked, or of every partition with a commit when `topics` is null. */
-function lookup(ctx: RequestContext, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): Answer[] {
+/**
+ * The committed offsets of one group: of the partitions asked, or of every partition with a commit
+ * when `topics` is null. With `requireStable` (v7+, READ_COMMITTED consumers), a partition whose
+ * offset a transaction has committed but not yet ended answers UNSTABLE_OFFSET_COMMIT, and the
+ * client asks again.
+ */
+function lookup(ctx: RequestContext, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean): Answer[] {
   const offsets = ctx.broker.groups.offsets;
   const wanted = topics ?? groupByTopic(offsets.committed(groupId).map((c) => ({ topic: c.topic, partition: c.partition })));
   return wanted.map((t) => ({
@@ -25,7 +30,7 @@ function lookup(ctx: RequestContext, groupId: string, topics: { name: string; pa
         committedOffset: BigInt(committed?.offset ?? -1),
         committedLeaderEpoch: committed?.leaderEpoch ?? -1,
         metadata: committed?.metadata ?? '',
-        errorCode: ErrorCode.NONE,
+        errorCode: requireStable && offsets.hasPendingCommit(groupId, t.name, partitionIndex) ? ErrorCode.UNSTABLE_OFFSET_COMMIT : ErrorCode.NONE,
       };
     }),
   }));
@@ -47,7 +52,7 @@ export const offsetFetchHandler: Handler<OffsetFetchRequest, OffsetFetchResponse
         groups: request.groups.map((g) =>
           createOffsetFetchResponseOffsetFetchResponseGroup({
             groupId: g.groupId,
-            topics: lookup(ctx, g.groupId, g.topics).map((t) =>
+            topics: lookup(ctx, g.groupId, g.topics, request.requireStable).map((t) =>
               createOffsetFetchResponseOffsetFetchResponseTopics({ name: t.name, partitions: t.partitions.map((p) => createOffsetFetchResponseOffsetFetchResponsePartitions(p)) }),
             ),
           }),
@@ -56,7 +61,7 @@ export const offsetFetchHandler: Handler<OffsetFetchRequest, OffsetFetchResponse
     }
     if (request.groupId === '') return createOffsetFetchResponse({ errorCode: ErrorCode.INVALID_GROUP_ID });
     return createOffsetFetchResponse({
-      topics: lookup(ctx, request.groupId, request.topics).map((t) =>
+      topics: lookup(ctx, request.groupId, request.topics, ctx.apiVersion >= 7 && request.requireStable).map((t) =>
         createOffsetFetchResponseOffsetFetchResponseTopic({ name: t.name, partitions: t.partitions.map((p) => createOffsetFetchResponseOffsetFetchResponsePartition(p)) }),
       ),
     });

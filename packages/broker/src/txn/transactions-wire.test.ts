@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  ApiKey, createAddPartitionsToTxnRequest, createAddPartitionsToTxnRequestAddPartitionsToTxnTopic, createCreateTopicsRequest,
+  ApiKey, type AddOffsetsToTxnResponse, createAddOffsetsToTxnRequest, createOffsetFetchRequest, createOffsetFetchRequestOffsetFetchRequestTopic,
+  createTxnOffsetCommitRequest, createTxnOffsetCommitRequestTxnOffsetCommitRequestPartition, createTxnOffsetCommitRequestTxnOffsetCommitRequestTopic,
+  type OffsetFetchResponse, type TxnOffsetCommitResponse, createAddPartitionsToTxnRequest, createAddPartitionsToTxnRequestAddPartitionsToTxnTopic, createCreateTopicsRequest,
   createCreateTopicsRequestCreatableTopic, createDescribeProducersRequest, createDescribeProducersRequestTopicRequest,
   createDescribeTransactionsRequest, createEndTxnRequest, createFetchRequest, createFetchRequestFetchPartition, createFetchRequestFetchTopic,
   createInitProducerIdRequest, createListTransactionsRequest, createProduceRequest, createProduceRequestPartitionProduceData,
@@ -138,5 +140,30 @@ test('a transaction a crash left in PrepareCommit is completed by the next start
       client.client.close();
     }
     return restarted;
+  });
+});
+
+test('offsets committed in a transaction appear when it commits; until then require_stable fetches get UNSTABLE_OFFSET_COMMIT', async () => {
+  await withBroker(async (tb, txn) => {
+    const { producerId: pid, producerEpoch: epoch } = await txn.init('ledger-tx');
+    const added = await txn.client.request<AddOffsetsToTxnResponse>(ApiKey.AddOffsetsToTxn, 3, createAddOffsetsToTxnRequest({ transactionalId: 'ledger-tx', producerId: pid, producerEpoch: epoch, groupId: 'billing' }));
+    assert.equal(added.errorCode, ErrorCode.NONE);
+    const commit = await txn.client.request<TxnOffsetCommitResponse>(ApiKey.TxnOffsetCommit, 3, createTxnOffsetCommitRequest({
+      transactionalId: 'ledger-tx', groupId: 'billing', producerId: pid, producerEpoch: epoch, generationId: -1, memberId: '', groupInstanceId: null,
+      topics: [createTxnOffsetCommitRequestTxnOffsetCommitRequestTopic({ name: 'ledger', partitions: [createTxnOffsetCommitRequestTxnOffsetCommitRequestPartition({ partitionIndex: 0, committedOffset: 42n, committedMetadata: '' })] })],
+    }));
+    assert.equal(commit.topics[0].partitions[0].errorCode, ErrorCode.NONE);
+    const fetchOffset = async (requireStable: boolean) => {
+      const response = await txn.client.request<OffsetFetchResponse>(ApiKey.OffsetFetch, 7, createOffsetFetchRequest({
+        groupId: 'billing', requireStable, topics: [createOffsetFetchRequestOffsetFetchRequestTopic({ name: 'ledger', partitionIndexes: [0] })],
+      }));
+      const p = response.topics[0].partitions[0];
+      return [p.errorCode, p.committedOffset];
+    };
+    assert.deepEqual(await fetchOffset(true), [ErrorCode.UNSTABLE_OFFSET_COMMIT, -1n]);
+    assert.deepEqual(await fetchOffset(false), [ErrorCode.NONE, -1n], 'not visible before the commit');
+    assert.equal(await txn.end('ledger-tx', pid, epoch, true), ErrorCode.NONE);
+    assert.deepEqual(await fetchOffset(true), [ErrorCode.NONE, 42n]);
+    return tb;
   });
 });
