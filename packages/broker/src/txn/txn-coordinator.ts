@@ -250,8 +250,18 @@ export class TransactionCoordinator {
     this.txns.set(m.transactionalId, next);
   }
 
-  /** Aborts transactions open longer than their timeout, bumping the epoch so their producer is fenced. Returns their ids. */
+  /**
+   * Aborts transactions open longer than their timeout, bumping the epoch so their producer is
+   * fenced, and writes again the markers of transactions left prepared by a failed write. Returns
+   * the ids of the aborted ones.
+   */
   async abortTimedOut(): Promise<string[]> {
+    for (const m of [...this.txns.values()].filter((t) => t.status === TxnStatus.PREPARE_COMMIT || t.status === TxnStatus.PREPARE_ABORT)) {
+      await this.exclusive(m.transactionalId, async () => {
+        const current = this.txns.get(m.transactionalId);
+        if (current && (current.status === TxnStatus.PREPARE_COMMIT || current.status === TxnStatus.PREPARE_ABORT)) await this.complete(current);
+      });
+    }
     const now = this.options.now();
     const expired = [...this.txns.values()].filter((m) => m.status === TxnStatus.ONGOING && m.startMs + m.timeoutMs < now);
     for (const m of expired) {
