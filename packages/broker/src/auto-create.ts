@@ -2,6 +2,7 @@ import { ErrorCode } from '@millrace/protocol';
 import type { BrokerState } from './handler.ts';
 import type { KafkaFailure, Topic } from './topic-manager.ts';
 import { topicNameError } from './metadata/topic-names.ts';
+import { storageErrorCode } from './storage-errors.ts';
 
 /**
  * Creates a topic a client asked for by name (Metadata with auto-creation allowed), with the
@@ -27,7 +28,12 @@ async function create(state: BrokerState, name: string): Promise<Topic | KafkaFa
   const partitions = Number(state.config.values['num.partitions']);
   const failure = state.topics.validateNewTopic(name, partitions, 1, {});
   if (failure) return failure;
-  const topic = await state.topics.createTopic(name, partitions, {});
+  let topic: Topic;
+  try {
+    topic = await state.topics.createTopic(name, partitions, {});
+  } catch (err) {
+    return { errorCode: storageErrorCode(err, state.log), message: `topic '${name}' could not be created: ${(err as Error).message}` };
+  }
   state.log.info(`auto-created topic ${name} with ${partitions} partition(s)`);
   return topic;
 }

@@ -118,38 +118,59 @@ export class TopicManager {
     return validateTopicConfigs(configs);
   }
 
+  /**
+   * Creates a topic: its partition logs first, then topics.json; only once that write is durable
+   * does the topic exist for clients. If it fails (a full disk), the new logs are removed and the
+   * error is thrown: nothing can be acknowledged for a topic a restart would not know.
+   */
   async createTopic(name: string, partitionCount: number, configs: Record<string, string>): Promise<Topic> {
     const record: TopicRecord = { name, id: newTopicId(), partitionCount, configs };
     const partitions: Partition[] = [];
-    for (let p = 0; p < partitionCount; p++) partitions.push(await this.openPartition(record, p));
-    const topic = { record, partitions };
-    this.add(topic);
-    await this.persist();
-    return topic;
+    try {
+      for (let p = 0; p < partitionCount; p++) partitions.push(await this.openPartition(record, p));
+      const topic = { record, partitions };
+      return await this.commitChange((records) => [...records, record], () => {
+        this.add(topic);
+        return topic;
+      });
+    } catch (err) {
+      for (const partition of partitions) await partition.log.delete();
+      throw err;
+    }
   }
 
   async deleteTopic(name: string): Promise<void> {
     const topic = this.topics.get(name);
     if (!topic) return;
-    this.topics.delete(name);
-    this.byId.delete(topic.record.id);
-    await this.persist();
+    await this.commitChange((records) => records.filter((r) => r.name !== name), () => {
+      this.topics.delete(name);
+      this.byId.delete(topic.record.id);
+    });
     for (const partition of topic.partitions) await partition.log.delete();
   }
 
   async addPartitions(name: string, newCount: number): Promise<void> {
     const topic = this.topics.get(name)!;
-    for (let p = topic.partitions.length; p < newCount; p++) topic.partitions.push(await this.openPartition(topic.record, p));
-    topic.record.partitionCount = newCount;
-    await this.persist();
+    const added: Partition[] = [];
+    try {
+      for (let p = topic.partitions.length; p < newCount; p++) added.push(await this.openPartition(topic.record, p));
+      await this.commitChange((records) => records.map((r) => (r.name === name ? { ...r, partitionCount: newCount } : r)), () => {
+        topic.partitions.push(...added);
+        topic.record.partitionCount = newCount;
+      });
+    } catch (err) {
+      for (const partition of added) await partition.log.delete();
+      throw err;
+    }
   }
 
   async setTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
     const topic = this.topics.get(name)!;
-    topic.record.configs = configs;
-    await this.persist();
-    // Segment settings apply from the next append on, as in Kafka.
-    for (const partition of topic.partitions) partition.log.updateConfig(this.logConfig(topic.record));
+    await this.commitChange((records) => records.map((r) => (r.name === name ? { ...r, configs } : r)), () => {
+      topic.record.configs = configs;
+      // Segment settings apply from the next append on, as in Kafka.
+      for (const partition of topic.partitions) partition.log.updateConfig(this.logConfig(topic.record));
+    });
   }
 
   private logConfig(record: TopicRecord): LogConfig {
@@ -176,13 +197,17 @@ export class TopicManager {
   }
 
   /**
-   * Writes topics.json with every topic as it is when this write's turn comes. Writes are chained:
-   * they never share the temp file, and the last one holds the newest state.
+   * Writes topics.json as `next` makes it from the topics now, and only then applies the change in
+   * memory (`apply`): what clients see is never ahead of what a restart will find. Changes are
+   * chained, so each write starts from the one before and they never share the temp file.
    */
-  private persist(): Promise<void> {
-    const write = this.topicWrites.then(() => saveTopicRecords(fs, this.dataDir, this.list().map((t) => t.record)));
-    this.topicWrites = write.catch(() => undefined);
-    return write;
+  private commitChange<T>(next: (records: TopicRecord[]) => TopicRecord[], apply: () => T): Promise<T> {
+    const run = this.topicWrites.then(async () => {
+      await saveTopicRecords(fs, this.dataDir, next(this.list().map((t) => t.record)));
+      return apply();
+    });
+    this.topicWrites = run.then(() => undefined, () => undefined);
+    return run;
   }
 
   private async openPartition(record: TopicRecord, index: number, cleanShutdown = false): Promise<Partition> {

@@ -6,6 +6,7 @@ import {
 import { resolveTopicConfig } from '../config/config-sources.ts';
 import { TOPIC_CONFIGS } from '../config/topic-configs.ts';
 import type { BrokerState, Handler } from '../handler.ts';
+import { storageErrorCode } from '../storage-errors.ts';
 import { isFailure, type KafkaFailure } from '../topic-manager.ts';
 
 interface Plan {
@@ -55,7 +56,13 @@ export const createTopicsHandler: Handler<CreateTopicsRequest, CreateTopicsRespo
         results.push(result(t.name, { errorCode: p.errorCode, errorMessage: p.message }));
         continue;
       }
-      const topic = request.validateOnly ? null : await state.topics.createTopic(t.name, p.partitions, p.configs);
+      let topic = null;
+      try {
+        if (!request.validateOnly) topic = await state.topics.createTopic(t.name, p.partitions, p.configs);
+      } catch (err) {
+        results.push(result(t.name, { errorCode: storageErrorCode(err, state.log), errorMessage: `topic '${t.name}' could not be created: ${(err as Error).message}` }));
+        continue;
+      }
       if (topic) state.log.info(`created topic ${t.name} with ${p.partitions} partition(s)`);
       results.push(
         result(t.name, {
