@@ -102,6 +102,12 @@ export class Connection {
     });
   }
 
+  /** Sends a request the broker does not answer (Produce with acks=0). */
+  send(apiKey: number, version: number, body: object): void {
+    if (this.closed) throw new ConnectionError('MILLRACE_CLOSED', 'the connection is closed');
+    this.socket.write(encodeRequestFrame(apiKey, version, this.nextCorrelationId++, this.clientId, body));
+  }
+
   close(): void {
     this.socket.destroy();
   }

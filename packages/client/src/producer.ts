@@ -1,0 +1,311 @@
+import {
+  ApiKey, Compression, type CompressionCode, createInitProducerIdRequest, createProduceRequest, createProduceRequestPartitionProduceData,
+  createProduceRequestTopicProduceData, ErrorCode, type InitProducerIdResponse, type ProduceResponse,
+} from '@millrace/protocol';
+import { Cluster, type ClusterOptions, isTransient } from './cluster.ts';
+import { ClientError, KafkaError } from './errors.ts';
+import { PartitionQueue, type QueuedRecord } from './partition-queue.ts';
+import { partitionForKey, StickyPartitioner } from './partitioner.ts';
+
+export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+export interface ProducerOptions extends ClusterOptions {
+  /** -1 (all, the default): acknowledged once durable; 1: once the leader has it; 0: no answer at all. */
+  acks?: -1 | 0 | 1;
+  /** Default true: retries never duplicate or reorder records (needs acks -1). */
+  idempotent?: boolean;
+  /** How long a partition's first waiting record waits for more to fill its batch. Default 5 ms. */
+  lingerMs?: number;
+  /** Largest batch per partition. Default 1 MiB. */
+  batchBytes?: number;
+  /** Records waiting to be sent, in bytes, before `send` waits for room. Default 64 MiB. */
+  bufferBytes?: number;
+  compression?: CompressionName;
+  /** How long a record may take from `send` to acknowledgement, retries included. Default 120 s. */
+  deliveryTimeoutMs?: number;
+  /** Pause before a retry, doubled up to 1 s. Default 100 ms. */
+  retryBackoffMs?: number;
+  /** Ask the broker to create topics that do not exist (if it allows). Default true. */
+  autoCreateTopics?: boolean;
+}
+
+export type Bytes = Buffer | string;
+
+export interface Message {
+  key?: Bytes | null;
+  value: Bytes | null;
+  headers?: Record<string, Bytes>;
+  /** Where to send it; by default the key's murmur2 hash, or the sticky partition for keyless records. */
+  partition?: number;
+  /** Milliseconds since the epoch; default now. */
+  timestamp?: number;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** -1 with acks=0, which gets no answer. */
+  offset: number;
+}
+
+const CODECS: Record<CompressionName, CompressionCode> = { none: Compression.NONE, gzip: Compression.GZIP, snappy: Compression.SNAPPY, lz4: Compression.LZ4, zstd: Compression.ZSTD };
+/** Produce v3 is the first with RecordBatch v2; v11 the newest before KIP-890's v12. */
+const PRODUCE_VERSIONS = [3, 11] as const;
+const INIT_PRODUCER_ID_VERSIONS = [0, 4] as const;
+/** Per-record overhead beyond key, value and headers, for sizing batches. */
+const RECORD_OVERHEAD = 24;
+
+function toBuffer(value: Bytes | null | undefined): Buffer | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? Buffer.from(value) : value;
+}
+
+/**
+ * A Kafka producer: records are batched per partition (lingerMs, batchBytes), compressed, and sent
+ * to each partition's leader, one batch in flight per partition so that retries keep order. With
+ * idempotence (the default) the broker recognises a retried batch and never writes it twice.
+ * `send` resolves with each record's offset once the broker acknowledged it.
+ */
+export class Producer {
+  private readonly cluster: Cluster;
+  private readonly acks: -1 | 0 | 1;
+  private readonly idempotent: boolean;
+  private readonly lingerMs: number;
+  private readonly batchBytes: number;
+  private readonly bufferBytes: number;
+  private readonly codec: CompressionCode;
+  private readonly deliveryTimeoutMs: number;
+  private readonly retryBackoffMs: number;
+  private readonly autoCreate: boolean;
+  private readonly queues = new Map<string, PartitionQueue>();
+  private readonly sticky = new StickyPartitioner();
+  private buffered = 0;
+  private roomWaiters: (() => void)[] = [];
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private draining = false;
+  /** A drain was asked for while one ran: run once more when it ends. */
+  private drainAgain = false;
+  private flushing = 0;
+  private idle: (() => void)[] = [];
+  private producerId: Promise<{ id: bigint; epoch: number }> | null = null;
+  /** The enqueue step of the last `send`: each waits for the one before, which keeps the call order. */
+  private enqueueing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(options: ProducerOptions) {
+    this.cluster = new Cluster(options);
+    this.acks = options.acks ?? -1;
+    this.idempotent = options.idempotent ?? this.acks === -1;
+    if (this.idempotent && this.acks !== -1) throw new ClientError('MILLRACE_INVALID_ARGUMENT', 'an idempotent producer needs acks -1 (all)');
+    this.lingerMs = options.lingerMs ?? 5;
+    this.batchBytes = options.batchBytes ?? 1 << 20;
+    this.bufferBytes = options.bufferBytes ?? 64 << 20;
+    this.codec = CODECS[options.compression ?? 'none'];
+    if (this.codec === undefined) throw new ClientError('MILLRACE_INVALID_ARGUMENT', `unknown compression "${options.compression}"`);
+    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 120_000;
+    this.retryBackoffMs = options.retryBackoffMs ?? 100;
+    this.autoCreate = options.autoCreateTopics ?? true;
+  }
+
+  /**
+   * Sends records to `topic`; resolves with where each one was written. Records of one partition
+   * are written in the order of the `send` calls, even while earlier calls still wait for metadata.
+   */
+  send(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
+    if (this.closed) return Promise.reject(new ClientError('MILLRACE_CLIENT_CLOSED', 'the producer is closed'));
+    const enqueued = this.enqueueing.then(() => this.enqueue(topic, messages));
+    this.enqueueing = enqueued.then(() => undefined, () => undefined);
+    return enqueued.then((results) => Promise.all(results));
+  }
+
+  /** Puts the records in their partitions' queues; returns a promise per record. */
+  private async enqueue(topic: string, messages: Message[]): Promise<Promise<RecordMetadata>[]> {
+    const partitions = await this.cluster.topicPartitions(topic, this.autoCreate);
+    if (this.idempotent) await this.ensureProducerId();
+    const now = Date.now();
+    const results: Promise<RecordMetadata>[] = [];
+    for (const message of messages) {
+      const key = toBuffer(message.key);
+      const value = toBuffer(message.value);
+      const headers = Object.entries(message.headers ?? {}).map(([k, v]) => ({ key: k, value: toBuffer(v) }));
+      const size = (key?.length ?? 0) + (value?.length ?? 0) + headers.reduce((n, h) => n + h.key.length + (h.value?.length ?? 0), 0) + RECORD_OVERHEAD;
+      while (this.buffered + size > this.bufferBytes && this.buffered > 0) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+      const partition = message.partition ?? (key ? partitionForKey(key, partitions.length) : this.sticky.partition(topic, partitions.length));
+      if (partition < 0 || partition >= partitions.length) throw new ClientError('MILLRACE_INVALID_ARGUMENT', `${topic} has ${partitions.length} partitions; there is no partition ${partition}`);
+      const queue = this.queue(topic, partition);
+      results.push(
+        new Promise<number>((resolve, reject) => {
+          queue.push({ key, value, headers, timestamp: message.timestamp ?? now, size, resolve, reject }, now);
+        }).then((offset) => ({ topic, partition, offset })),
+      );
+      this.buffered += size;
+      if (queue.bytes >= this.batchBytes) this.scheduleDrain(0);
+    }
+    this.scheduleDrain(this.lingerMs);
+    return results;
+  }
+
+  /** Sends everything waiting now, and resolves once every record sent so far is acknowledged or failed. */
+  async flush(): Promise<void> {
+    this.flushing++;
+    try {
+      this.scheduleDrain(0);
+      while (this.busy()) await new Promise<void>((resolve) => this.idle.push(resolve));
+    } finally {
+      this.flushing--;
+    }
+  }
+
+  /** Flushes, then closes the connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    this.cluster.close();
+  }
+
+  private busy(): boolean {
+    for (const q of this.queues.values()) if (q.waiting > 0 || q.inFlight) return true;
+    return false;
+  }
+
+  private queue(topic: string, partition: number): PartitionQueue {
+    const key = `${topic}\u0000${partition}`;
+    let queue = this.queues.get(key);
+    if (!queue) {
+      queue = new PartitionQueue(topic, partition);
+      this.queues.set(key, queue);
+    }
+    return queue;
+  }
+
+  private ensureProducerId(): Promise<{ id: bigint; epoch: number }> {
+    this.producerId ??= this.cluster.retrying(async () => {
+      const { response } = await this.cluster.send<InitProducerIdResponse>(null, ApiKey.InitProducerId, INIT_PRODUCER_ID_VERSIONS, () => createInitProducerIdRequest({ transactionalId: null, transactionTimeoutMs: 60_000 }));
+      if (response.errorCode !== ErrorCode.NONE) throw new KafkaError(response.errorCode, { api: 'InitProducerId' });
+      return { id: response.producerId, epoch: response.producerEpoch };
+    });
+    this.producerId.catch(() => (this.producerId = null));
+    return this.producerId;
+  }
+
+  private scheduleDrain(delayMs: number): void {
+    if (delayMs === 0) {
+      if (this.lingerTimer) clearTimeout(this.lingerTimer);
+      this.lingerTimer = null;
+      queueMicrotask(() => void this.drain());
+      return;
+    }
+    this.lingerTimer ??= setTimeout(() => {
+      this.lingerTimer = null;
+      void this.drain();
+    }, delayMs);
+  }
+
+  /** Sends one batch from every partition that is ready (full, lingered long enough, or flushing) and has none in flight. */
+  private async drain(): Promise<void> {
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    this.draining = true;
+    this.drainAgain = false;
+    try {
+      const now = Date.now();
+      const producer = this.idempotent ? await this.ensureProducerId() : null;
+      const byLeader = new Map<number, PartitionQueue[]>();
+      let lingering = false;
+      for (const queue of this.queues.values()) {
+        if (queue.inFlight || queue.waiting === 0) continue;
+        const ready = this.flushing > 0 || queue.bytes >= this.batchBytes || now - queue.oldestAt >= this.lingerMs;
+        if (!ready) {
+          lingering = true;
+          continue;
+        }
+        const partitions = await this.cluster.topicPartitions(queue.topic, this.autoCreate).catch(() => null);
+        const leader = partitions?.[queue.partition]?.leader ?? -1;
+        queue.inFlight = queue.takeBatch(this.batchBytes, this.codec, producer, false, now);
+        this.sticky.batchSent(queue.topic, queue.partition, partitions?.length ?? 1);
+        byLeader.set(leader, [...(byLeader.get(leader) ?? []), queue]);
+      }
+      for (const [leader, queues] of byLeader) void this.sendTo(leader, queues);
+      if (lingering) this.scheduleDrain(this.lingerMs);
+    } catch (err) {
+      for (const queue of this.queues.values()) this.release(queue.failWaiting(err as Error));
+    } finally {
+      this.draining = false;
+      if (this.drainAgain) queueMicrotask(() => void this.drain());
+    }
+  }
+
+  /** One Produce request with the in-flight batch of each queue, all led by `leader`. */
+  private async sendTo(leader: number, queues: PartitionQueue[]): Promise<void> {
+    const byTopic = new Map<string, PartitionQueue[]>();
+    for (const q of queues) {
+      q.inFlight!.attempts++;
+      byTopic.set(q.topic, [...(byTopic.get(q.topic) ?? []), q]);
+    }
+    const body = () =>
+      createProduceRequest({
+        acks: this.acks,
+        timeoutMs: this.cluster.requestTimeoutMs,
+        topicData: [...byTopic].map(([name, qs]) =>
+          createProduceRequestTopicProduceData({ name, partitionData: qs.map((q) => createProduceRequestPartitionProduceData({ index: q.partition, records: q.inFlight!.bytes })) }),
+        ),
+      });
+    try {
+      if (leader < 0) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, { api: 'Produce', topic: queues[0].topic, partition: queues[0].partition });
+      if (this.acks === 0) {
+        await this.cluster.send(leader, ApiKey.Produce, PRODUCE_VERSIONS, body, { expectResponse: false });
+        for (const q of queues) this.complete(q, -1);
+        return;
+      }
+      const { response } = await this.cluster.send<ProduceResponse>(leader, ApiKey.Produce, PRODUCE_VERSIONS, body);
+      for (const t of response.responses) {
+        for (const p of t.partitionResponses) {
+          const queue = this.queues.get(`${t.name}\u0000${p.index}`);
+          if (!queue?.inFlight) continue;
+          if (p.errorCode === ErrorCode.NONE || p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.complete(queue, Number(p.baseOffset));
+          else this.retryOrFail(queue, new KafkaError(p.errorCode, { api: 'Produce', topic: t.name, partition: p.index, message: p.errorMessage }));
+        }
+      }
+    } catch (err) {
+      for (const q of queues) if (q.inFlight) this.retryOrFail(q, err as Error);
+    }
+  }
+
+  private complete(queue: PartitionQueue, baseOffset: number): void {
+    const batch = queue.inFlight!;
+    queue.inFlight = null;
+    batch.records.forEach((r, i) => r.resolve(baseOffset < 0 ? -1 : baseOffset + i));
+    this.release(batch.records);
+    this.scheduleDrain(queue.waiting > 0 ? this.lingerMs : 0);
+  }
+
+  /** A transient failure is retried with the same bytes (and sequence) until the delivery timeout; others fail the batch. */
+  private retryOrFail(queue: PartitionQueue, err: Error): void {
+    const batch = queue.inFlight!;
+    if (isTransient(err) && Date.now() - batch.firstSentAt < this.deliveryTimeoutMs && !this.closed) {
+      this.cluster.invalidate(queue.topic);
+      const backoff = Math.min(1000, this.retryBackoffMs * 2 ** Math.min(batch.attempts - 1, 10));
+      setTimeout(() => {
+        void this.cluster
+          .topicPartitions(queue.topic, this.autoCreate)
+          .then((partitions) => partitions[queue.partition]?.leader ?? -1, () => -1)
+          .then((leader) => this.sendTo(leader, [queue]));
+      }, backoff);
+      return;
+    }
+    queue.inFlight = null;
+    for (const r of batch.records) r.reject(err);
+    this.release(batch.records);
+    this.scheduleDrain(0);
+  }
+
+  /** Frees the buffer space of records that are done, and wakes whoever waits for room or for idleness. */
+  private release(records: QueuedRecord[]): void {
+    for (const r of records) this.buffered -= r.size;
+    for (const wake of this.roomWaiters.splice(0)) wake();
+    if (!this.busy()) for (const wake of this.idle.splice(0)) wake();
+  }
+}
