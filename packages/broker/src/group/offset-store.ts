@@ -1,4 +1,5 @@
-import { Attribute, BatchField, decodeRecordBatch, encodeRecordBatch, LOG_OVERHEAD } from '@millrace/protocol';
+import { Attribute, BatchField, decodeRecordBatch, encodeRecordBatch } from '@millrace/protocol';
+import { forEachBatch } from '../log-replay.ts';
 import { decodeTxnMarker } from '@millrace/storage';
 import type { Partition } from '../partition.ts';
 import type { TopicManager } from '../topic-manager.ts';
@@ -66,39 +67,29 @@ export class OffsetStore {
     return partitions[internalPartitionIndex(group, partitions.length)];
   }
 
-  private async load(partition: Partition): Promise<void> {
-    const log = partition.log;
-    let offset = log.logStartOffset;
-    while (offset < log.highWatermark) {
-      const bytes = await log.read(offset, 1 << 20, true);
-      for (let at = 0; at < bytes.length; ) {
-        const size = bytes.readInt32BE(at + BatchField.BATCH_LENGTH) + LOG_OVERHEAD;
-        // The batch's own last offset, not its last record's: compaction may have removed records at its end.
-        offset = Number(bytes.readBigInt64BE(at)) + bytes.readInt32BE(at + BatchField.LAST_OFFSET_DELTA) + 1;
-        const batch = bytes.subarray(at, at + size);
-        const attributes = batch.readInt16BE(BatchField.ATTRIBUTES);
-        const producerId = Number(batch.readBigInt64BE(BatchField.PRODUCER_ID));
-        if (attributes & Attribute.CONTROL) {
-          const marker = decodeTxnMarker(batch);
-          if (marker) this.completeTransaction(producerId, marker.committed);
-          at += size;
-          continue;
-        }
-        const transactional = (attributes & Attribute.TRANSACTIONAL) !== 0;
-        for (const record of decodeRecordBatch(batch)) {
-          const key = record.key && decodeOffsetKey(record.key);
-          if (key && transactional) this.addPending(producerId, { group: key.group, topic: key.topic, partition: key.partition, offset: record.value && decodeOffsetValue(record.value) });
-          else if (key) this.apply(key.group, key.topic, key.partition, record.value && decodeOffsetValue(record.value));
-          const group = record.key && !key ? decodeGroupKey(record.key) : null;
-          if (group !== null) {
-            if (record.value) this.loadedGroups.set(group, decodeGroupValue(record.value));
-            else this.loadedGroups.delete(group);
-          }
-        }
-        at += size;
+  private load(partition: Partition): Promise<void> {
+    return forEachBatch(partition.log, (batch) => {
+      const attributes = batch.readInt16BE(BatchField.ATTRIBUTES);
+      const producerId = Number(batch.readBigInt64BE(BatchField.PRODUCER_ID));
+      if (attributes & Attribute.CONTROL) {
+        const marker = decodeTxnMarker(batch);
+        if (marker) this.completeTransaction(producerId, marker.committed);
+        return;
       }
-    }
+      const transactional = (attributes & Attribute.TRANSACTIONAL) !== 0;
+      for (const record of decodeRecordBatch(batch)) {
+        const key = record.key && decodeOffsetKey(record.key);
+        if (key && transactional) this.addPending(producerId, { group: key.group, topic: key.topic, partition: key.partition, offset: record.value && decodeOffsetValue(record.value) });
+        else if (key) this.apply(key.group, key.topic, key.partition, record.value && decodeOffsetValue(record.value));
+        const group = record.key && !key ? decodeGroupKey(record.key) : null;
+        if (group !== null) {
+          if (record.value) this.loadedGroups.set(group, decodeGroupValue(record.value));
+          else this.loadedGroups.delete(group);
+        }
+      }
+    });
   }
+
 
   private apply(group: string, topic: string, partition: number, value: CommittedOffset | null): void {
     const key = `${topic}\u0000${partition}`;

@@ -1,4 +1,5 @@
-import { BatchField, decodeRecordBatch, encodeRecordBatch, ErrorCode, LOG_OVERHEAD } from '@millrace/protocol';
+import { decodeRecordBatch, encodeRecordBatch, ErrorCode } from '@millrace/protocol';
+import { forEachBatch } from '../log-replay.ts';
 import { OFFSETS_TOPIC, type OffsetStore } from '../group/offset-store.ts';
 import type { Logger } from '../logger.ts';
 import { internalPartitionIndex } from '../metadata/internal-topics.ts';
@@ -73,23 +74,15 @@ export class TransactionCoordinator {
     return coordinator;
   }
 
-  private async load(partition: Partition): Promise<void> {
-    const log = partition.log;
-    let offset = log.logStartOffset;
-    while (offset < log.highWatermark) {
-      const bytes = await log.read(offset, 1 << 20, true);
-      for (let at = 0; at < bytes.length; ) {
-        const size = bytes.readInt32BE(at + BatchField.BATCH_LENGTH) + LOG_OVERHEAD;
-        for (const record of decodeRecordBatch(bytes.subarray(at, at + size))) {
-          const id = record.key && decodeTxnKey(record.key);
-          if (!id) continue;
-          if (record.value) this.txns.set(id, decodeTxnValue(id, record.value));
-          else this.txns.delete(id);
-        }
-        offset = Number(bytes.readBigInt64BE(at)) + bytes.readInt32BE(at + BatchField.LAST_OFFSET_DELTA) + 1;
-        at += size;
+  private load(partition: Partition): Promise<void> {
+    return forEachBatch(partition.log, (batch) => {
+      for (const record of decodeRecordBatch(batch)) {
+        const id = record.key && decodeTxnKey(record.key);
+        if (!id) continue;
+        if (record.value) this.txns.set(id, decodeTxnValue(id, record.value));
+        else this.txns.delete(id);
       }
-    }
+    });
   }
 
   /** Runs `work` after every earlier call for the same transactional id has finished. */
