@@ -1,4 +1,6 @@
-import { ApiKey, createMetadataRequest, createMetadataRequestMetadataRequestTopic, ErrorCode, type MetadataResponse } from '@millrace/protocol';
+import {
+  API_TABLE, ApiKey, createFindCoordinatorRequest, createMetadataRequest, createMetadataRequestMetadataRequestTopic, ErrorCode, type FindCoordinatorResponse, isRetriable, type MetadataResponse,
+} from '@millrace/protocol';
 import { type BrokerVersions, negotiateVersions, pickVersion } from './api-versions.ts';
 import { Connection, ConnectionError } from './connection.ts';
 import { ClientError, KafkaError } from './errors.ts';
@@ -17,6 +19,13 @@ export interface PartitionInfo {
   errorCode: number;
 }
 
+export interface SendOptions {
+  /** false for requests the broker does not answer (Produce with acks=0). */
+  expectResponse?: boolean;
+  /** How long to wait for the answer, when a request may rightly take longer than requestTimeoutMs (JoinGroup, Fetch). */
+  timeoutMs?: number;
+}
+
 interface BrokerLink {
   connection: Connection;
   versions: BrokerVersions;
@@ -25,6 +34,11 @@ interface BrokerLink {
 const SOFTWARE = { name: 'millrace-client', version: '0.1.0' };
 /** Metadata versions this client reads (v1 has the controller and rack; v9+ is flexible). */
 const METADATA_VERSIONS = [1, 12] as const;
+/** v4+ batches keys; v1 is the first with a key type (transactional ids). */
+const FIND_COORDINATOR_VERSIONS = [1, 5] as const;
+
+/** Which kind of coordinator to look for (FindCoordinator's key type). */
+export const CoordinatorType = { GROUP: 0, TRANSACTION: 1 } as const;
 
 function parseAddress(address: string): { host: string; port: number } {
   const at = address.lastIndexOf(':');
@@ -46,6 +60,8 @@ export class Cluster {
   private readonly partitions = new Map<string, PartitionInfo[]>();
   /** Why the last refresh found no partitions for a topic. */
   private readonly topicErrors = new Map<string, number>();
+  /** Coordinator node per "<type>:<key>", learned from FindCoordinator. */
+  private readonly coordinators = new Map<string, number>();
   private bootstrapLink: Promise<BrokerLink> | undefined;
   private closed = false;
 
@@ -124,14 +140,14 @@ export class Cluster {
    * Sends a request to broker `nodeId` (or any broker when null) at the highest version both speak
    * within `versions`; `body` builds the request for that version.
    */
-  async send<T>(nodeId: number | null, apiKey: number, versions: readonly [number, number], body: (version: number) => object, options: { expectResponse?: boolean } = {}): Promise<{ response: T; version: number }> {
+  async send<T>(nodeId: number | null, apiKey: number, versions: readonly [number, number], body: (version: number) => object, options: SendOptions = {}): Promise<{ response: T; version: number }> {
     const link = nodeId === null ? await this.anyLink() : await this.link(nodeId);
     const version = pickVersion(link.versions, apiKey, versions[0], versions[1]);
     if (options.expectResponse === false) {
       link.connection.send(apiKey, version, body(version));
       return { response: undefined as T, version };
     }
-    return { response: await link.connection.request<T>(apiKey, version, body(version), this.requestTimeoutMs), version };
+    return { response: await link.connection.request<T>(apiKey, version, body(version), options.timeoutMs ?? this.requestTimeoutMs), version };
   }
 
   /** Refreshes the metadata of `topics` (creating them when the broker allows and `autoCreate`). */
@@ -160,6 +176,48 @@ export class Cluster {
     }
     if (!known) throw new KafkaError(this.topicErrors.get(topic) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, { api: 'Metadata', topic });
     return known;
+  }
+
+  /**
+   * The node coordinating group (or transactional id) `key`: cached, else asked of any broker with
+   * FindCoordinator, retried while the coordinator is still loading or not available.
+   */
+  async coordinator(key: string, type: number = CoordinatorType.GROUP): Promise<number> {
+    const cacheKey = `${type}:${key}`;
+    const known = this.coordinators.get(cacheKey);
+    if (known !== undefined) return known;
+    const node = await this.retrying(async () => {
+      const { response, version } = await this.send<FindCoordinatorResponse>(null, ApiKey.FindCoordinator, FIND_COORDINATOR_VERSIONS, (v) =>
+        createFindCoordinatorRequest(v >= 4 ? { keyType: type, coordinatorKeys: [key] } : { key, keyType: type }));
+      const found = version >= 4 ? response.coordinators[0] : response;
+      if (!found) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, { api: 'FindCoordinator', message: `no coordinator for ${key}` });
+      if (found.errorCode !== ErrorCode.NONE) throw new KafkaError(found.errorCode, { api: 'FindCoordinator', message: found.errorMessage });
+      this.brokers.set(found.nodeId, { host: found.host, port: found.port });
+      return found.nodeId;
+    });
+    this.coordinators.set(cacheKey, node);
+    return node;
+  }
+
+  /**
+   * Sends a request to the coordinator of `key` and checks its answer with `errorOf`: on
+   * NOT_COORDINATOR or COORDINATOR_NOT_AVAILABLE (or a lost connection) the coordinator is looked
+   * up again and the request resent; other retriable errors are retried too, until the request timeout.
+   */
+  async sendToCoordinator<T>(key: string, type: number, apiKey: number, versions: readonly [number, number], body: (version: number) => object, errorOf: (response: T) => number = () => ErrorCode.NONE, options: SendOptions = {}): Promise<{ response: T; version: number }> {
+    return this.retrying(async () => {
+      const node = await this.coordinator(key, type);
+      try {
+        const answer = await this.send<T>(node, apiKey, versions, body, options);
+        const code = errorOf(answer.response);
+        if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) this.coordinators.delete(`${type}:${key}`);
+        if (code !== ErrorCode.NONE && isRetriable(code)) throw new KafkaError(code, { api: API_TABLE[apiKey]?.name });
+        return answer;
+      } catch (err) {
+        if (err instanceof ConnectionError) this.coordinators.delete(`${type}:${key}`);
+        throw err;
+      }
+    });
   }
 
   /** Forgets what is cached about `topic`, after a broker said the cache is stale. */

@@ -1,5 +1,10 @@
 export { Connection, ConnectionError } from './connection.ts';
-export { Cluster, type ClusterOptions } from './cluster.ts';
+export { Cluster, CoordinatorType, type ClusterOptions } from './cluster.ts';
 export { KafkaError, ClientError } from './errors.ts';
 export { Producer, type ProducerOptions, type Message, type RecordMetadata, type CompressionName } from './producer.ts';
 export { murmur2, partitionForKey } from './partitioner.ts';
+export { Consumer, type ConsumerOptions, type ConsumedBatch, type ConsumedRecord, type ConsumerGroupMetadata } from './consumer.ts';
+export { type Assignor, type GroupMemberInfo, cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor } from './assignors.ts';
+export type { TopicPartition } from './topic-partitions.ts';
+export type { TopicPartitionOffset } from './offsets.ts';
+export { Admin, type AdminOptions, type AlterConfigResource, type BrokerDescription, type ClusterDescription, type CommittedOffset, type ConfigEntry, type ConfigResource, type ConfigResourceType, type ConfigSource, type CreatedTopic, type CreateTopicsOptions, type GroupDescription, type GroupListing, type GroupMember, type GroupState, type ListOffsetsOptions, type MemberAssignment, type NewTopic, type OffsetSpec, type PartitionDescription, type PartitionLag, type PartitionOffset, type ResetTarget, type ResourceConfigs, type TopicDescription } from './admin.ts';
