@@ -26,7 +26,7 @@ export class KafkaError extends Error {
 
 /** A mistake in how the client was called or configured (never retried). */
 export class ClientError extends Error {
-  readonly code: 'MILLRACE_CLIENT_CLOSED' | 'MILLRACE_INVALID_ARGUMENT' | 'MILLRACE_NO_VERSION' | 'MILLRACE_BUFFER_FULL' | 'MILLRACE_UNSUPPORTED' | 'MILLRACE_NO_OFFSET';
+  readonly code: 'MILLRACE_CLIENT_CLOSED' | 'MILLRACE_INVALID_ARGUMENT' | 'MILLRACE_NO_VERSION' | 'MILLRACE_BUFFER_FULL' | 'MILLRACE_UNSUPPORTED' | 'MILLRACE_NO_OFFSET' | 'MILLRACE_TRANSACTION_STATE';
   constructor(code: ClientError['code'], message: string) {
     super(message);
     this.name = 'ClientError';

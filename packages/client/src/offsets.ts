@@ -5,7 +5,7 @@ import {
 } from '@millrace/protocol';
 import { type Cluster, CoordinatorType } from './cluster.ts';
 import { KafkaError } from './errors.ts';
-import { partitionKey, type TopicPartition } from './topic-partitions.ts';
+import { byTopic, partitionKey, type TopicPartition } from './topic-partitions.ts';
 
 const OFFSET_FETCH_VERSIONS = [1, 7] as const;
 const OFFSET_COMMIT_VERSIONS = [2, 8] as const;
@@ -24,12 +24,6 @@ export interface Committer {
 
 export const EARLIEST = -2;
 export const LATEST = -1;
-
-function byTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const item of items) map.set(item.topic, [...(map.get(item.topic) ?? []), item]);
-  return map;
-}
 
 /** The group's committed offsets of `partitions` (-1 where none): with `requireStable`, waits out undecided transactional commits. */
 export async function fetchCommitted(cluster: Cluster, groupId: string, partitions: readonly TopicPartition[], requireStable: boolean): Promise<Map<string, number>> {

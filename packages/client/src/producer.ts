@@ -3,9 +3,12 @@ import {
   createProduceRequestTopicProduceData, ErrorCode, type InitProducerIdResponse, type ProduceResponse,
 } from '@millrace/protocol';
 import { Cluster, type ClusterOptions, isTransient } from './cluster.ts';
+import type { ConsumerGroupMetadata } from './consumer.ts';
 import { ClientError, KafkaError } from './errors.ts';
+import type { TopicPartitionOffset } from './offsets.ts';
 import { PartitionQueue, type QueuedRecord } from './partition-queue.ts';
 import { partitionForKey, StickyPartitioner } from './partitioner.ts';
+import { type ProducerIdentity, Transactions } from './transactions.ts';
 
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
@@ -27,6 +30,13 @@ export interface ProducerOptions extends ClusterOptions {
   retryBackoffMs?: number;
   /** Ask the broker to create topics that do not exist (if it allows). Default true. */
   autoCreateTopics?: boolean;
+  /**
+   * Makes this a transactional producer: records are sent inside `beginTransaction` ...
+   * `commitTransaction`, and a newer producer with the same id fences this one.
+   */
+  transactionalId?: string;
+  /** How long the broker lets a transaction stay open before aborting it. Default 60 s. */
+  transactionTimeoutMs?: number;
 }
 
 export type Bytes = Buffer | string;
@@ -87,7 +97,8 @@ export class Producer {
   private drainAgain = false;
   private flushing = 0;
   private idle: (() => void)[] = [];
-  private producerId: Promise<{ id: bigint; epoch: number }> | null = null;
+  private producerId: Promise<ProducerIdentity> | null = null;
+  private readonly transactions: Transactions | null;
   /** The enqueue step of the last `send`: each waits for the one before, which keeps the call order. */
   private enqueueing: Promise<void> = Promise.resolve();
   private closed = false;
@@ -97,6 +108,11 @@ export class Producer {
     this.acks = options.acks ?? -1;
     this.idempotent = options.idempotent ?? this.acks === -1;
     if (this.idempotent && this.acks !== -1) throw new ClientError('MILLRACE_INVALID_ARGUMENT', 'an idempotent producer needs acks -1 (all)');
+    this.transactions = null;
+    if (options.transactionalId !== undefined) {
+      if (!this.idempotent) throw new ClientError('MILLRACE_INVALID_ARGUMENT', 'a transactional producer is idempotent: it needs acks -1 and idempotent true');
+      this.transactions = new Transactions(this.cluster, options.transactionalId, options.transactionTimeoutMs ?? 60_000);
+    }
     this.lingerMs = options.lingerMs ?? 5;
     this.batchBytes = options.batchBytes ?? 1 << 20;
     this.bufferBytes = options.bufferBytes ?? 64 << 20;
@@ -113,6 +129,11 @@ export class Producer {
    */
   send(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
     if (this.closed) return Promise.reject(new ClientError('MILLRACE_CLIENT_CLOSED', 'the producer is closed'));
+    try {
+      this.transactions?.checkSendable();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     const enqueued = this.enqueueing.then(() => this.enqueue(topic, messages));
     this.enqueueing = enqueued.then(() => undefined, () => undefined);
     return enqueued.then((results) => Promise.all(results));
@@ -149,6 +170,8 @@ export class Producer {
   async flush(): Promise<void> {
     this.flushing++;
     try {
+      // Records of a `send` still waiting for metadata belong to "sent so far" too.
+      await this.enqueueing;
       this.scheduleDrain(0);
       while (this.busy()) await new Promise<void>((resolve) => this.idle.push(resolve));
     } finally {
@@ -156,12 +179,64 @@ export class Producer {
     }
   }
 
-  /** Flushes, then closes the connections. */
+  /**
+   * Opens a transaction (the first call also fences any older producer with this transactional
+   * id). Records sent until `commitTransaction` become visible to read_committed consumers together,
+   * or, after `abortTransaction`, never.
+   */
+  async beginTransaction(): Promise<void> {
+    this.ensureOpen();
+    await this.requireTransactions().begin();
+  }
+
+  /**
+   * Commits consumed offsets with the open transaction, for consume-transform-produce pipelines:
+   * `offsets` (each the next offset to read) count for the consumer's group only if it commits.
+   */
+  async sendOffsets(offsets: TopicPartitionOffset[], group: ConsumerGroupMetadata): Promise<void> {
+    this.ensureOpen();
+    await this.requireTransactions().sendOffsets(offsets, group);
+  }
+
+  /**
+   * Sends what is waiting, then commits the transaction. If a record of it failed, this throws and
+   * the transaction can only be aborted.
+   */
+  async commitTransaction(): Promise<void> {
+    this.ensureOpen();
+    const transactions = this.requireTransactions();
+    await this.flush();
+    await transactions.end(true);
+  }
+
+  /** Drops the records not sent yet (their `send` fails), waits for those in flight, then aborts the transaction. */
+  async abortTransaction(): Promise<void> {
+    this.ensureOpen();
+    const transactions = this.requireTransactions();
+    if (!transactions.inTransaction) return transactions.end(false);
+    await this.enqueueing;
+    const aborted = new ClientError('MILLRACE_TRANSACTION_STATE', 'the transaction was aborted before this record was sent');
+    for (const queue of this.queues.values()) this.release(queue.failWaiting(aborted));
+    await this.flush();
+    await transactions.end(false);
+  }
+
+  /** Flushes (aborting an open transaction), then closes the connections. */
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.transactions?.inTransaction) await this.abortTransaction().catch(() => undefined);
     await this.flush();
     this.closed = true;
     this.cluster.close();
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new ClientError('MILLRACE_CLIENT_CLOSED', 'the producer is closed');
+  }
+
+  private requireTransactions(): Transactions {
+    if (!this.transactions) throw new ClientError('MILLRACE_INVALID_ARGUMENT', 'transactions need a producer created with a transactionalId');
+    return this.transactions;
   }
 
   private busy(): boolean {
@@ -179,7 +254,8 @@ export class Producer {
     return queue;
   }
 
-  private ensureProducerId(): Promise<{ id: bigint; epoch: number }> {
+  private ensureProducerId(): Promise<ProducerIdentity> {
+    if (this.transactions) return this.transactions.init();
     this.producerId ??= this.cluster.retrying(async () => {
       const { response } = await this.cluster.send<InitProducerIdResponse>(null, ApiKey.InitProducerId, INIT_PRODUCER_ID_VERSIONS, () => createInitProducerIdRequest({ transactionalId: null, transactionTimeoutMs: 60_000 }));
       if (response.errorCode !== ErrorCode.NONE) throw new KafkaError(response.errorCode, { api: 'InitProducerId' });
@@ -215,16 +291,19 @@ export class Producer {
       const producer = this.idempotent ? await this.ensureProducerId() : null;
       const byLeader = new Map<number, PartitionQueue[]>();
       let lingering = false;
+      const ready: PartitionQueue[] = [];
       for (const queue of this.queues.values()) {
         if (queue.inFlight || queue.waiting === 0) continue;
-        const ready = this.flushing > 0 || queue.bytes >= this.batchBytes || now - queue.oldestAt >= this.lingerMs;
-        if (!ready) {
-          lingering = true;
-          continue;
-        }
+        if (this.flushing > 0 || queue.bytes >= this.batchBytes || now - queue.oldestAt >= this.lingerMs) ready.push(queue);
+        else lingering = true;
+      }
+      if (this.transactions && ready.length > 0) await this.addToTransaction(ready);
+      for (const queue of ready) {
+        // Records may have been failed while this drain waited (an aborted transaction).
+        if (queue.inFlight || queue.waiting === 0) continue;
         const partitions = await this.cluster.topicPartitions(queue.topic, this.autoCreate).catch(() => null);
         const leader = partitions?.[queue.partition]?.leader ?? -1;
-        queue.inFlight = queue.takeBatch(this.batchBytes, this.codec, producer, false, now);
+        queue.inFlight = queue.takeBatch(this.batchBytes, this.codec, producer, this.transactions !== null, now);
         this.sticky.batchSent(queue.topic, queue.partition, partitions?.length ?? 1);
         byLeader.set(leader, [...(byLeader.get(leader) ?? []), queue]);
       }
@@ -238,6 +317,15 @@ export class Producer {
     }
   }
 
+  /** A batch may go only to a partition the open transaction has: adds them first; if that fails, their records fail. */
+  private async addToTransaction(queues: PartitionQueue[]): Promise<void> {
+    try {
+      await this.transactions!.addPartitions(queues.map((q) => ({ topic: q.topic, partition: q.partition })));
+    } catch (err) {
+      for (const queue of queues) this.release(queue.failWaiting(err as Error));
+    }
+  }
+
   /** One Produce request with the in-flight batch of each queue, all led by `leader`. */
   private async sendTo(leader: number, queues: PartitionQueue[]): Promise<void> {
     const byTopic = new Map<string, PartitionQueue[]>();
@@ -247,6 +335,7 @@ export class Producer {
     }
     const body = () =>
       createProduceRequest({
+        transactionalId: this.transactions?.transactionalId ?? null,
         acks: this.acks,
         timeoutMs: this.cluster.requestTimeoutMs,
         topicData: [...byTopic].map(([name, qs]) =>
@@ -297,6 +386,7 @@ export class Producer {
       return;
     }
     queue.inFlight = null;
+    this.transactions?.fail(err);
     for (const r of batch.records) r.reject(err);
     this.release(batch.records);
     this.scheduleDrain(0);

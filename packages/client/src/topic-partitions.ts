@@ -28,3 +28,10 @@ export function toList(partitions: TopicPartitions): TopicPartition[] {
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
+
+/** `items` grouped by topic, in the order the topics first appear. */
+export function byTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) map.set(item.topic, [...(map.get(item.topic) ?? []), item]);
+  return map;
+}
