@@ -1,10 +1,10 @@
 import {
   ApiKey, createCreatePartitionsRequest, createCreatePartitionsRequestCreatePartitionsTopic, createCreateTopicsRequest, createCreateTopicsRequestCreatableTopic,
-  createCreateTopicsRequestCreatableTopicConfig, createDeleteTopicsRequest, createDeleteTopicsRequestDeleteTopicState, createMetadataRequest,
-  createMetadataRequestMetadataRequestTopic, type CreatePartitionsResponse, type CreateTopicsResponse, type DeleteTopicsResponse, ErrorCode, type MetadataResponse, ZERO_UUID,
+  createCreateTopicsRequestCreatableTopicConfig, createDeleteTopicsRequest, createDeleteTopicsRequestDeleteTopicState,
+  type CreatePartitionsResponse, type CreateTopicsResponse, type DeleteTopicsResponse, ErrorCode, type MetadataResponse, ZERO_UUID,
 } from '@millrace/protocol';
 import { throwFailures, requireInt, requireName } from './admin-util.ts';
-import type { Cluster } from './cluster.ts';
+import { type Cluster, metadataRequest } from './cluster.ts';
 import { KafkaError } from './errors.ts';
 
 /** v4+ can say "do not auto-create" (describing a topic must never create it); v10+ has topic ids. */
@@ -59,8 +59,7 @@ export interface TopicDescription {
 
 /** Metadata of `topics` (all topics when null), without creating any. */
 export async function fetchMetadata(cluster: Cluster, topics: string[] | null): Promise<MetadataResponse> {
-  const { response } = await cluster.retrying(() => cluster.send<MetadataResponse>(null, ApiKey.Metadata, METADATA_VERSIONS, () =>
-    createMetadataRequest({ topics: topics && topics.map((name) => createMetadataRequestMetadataRequestTopic({ name })), allowAutoTopicCreation: false })));
+  const { response } = await cluster.retrying(() => cluster.send<MetadataResponse>(null, ApiKey.Metadata, METADATA_VERSIONS, (v) => metadataRequest(topics, false, v)));
   return response;
 }
 

@@ -1,5 +1,5 @@
 import {
-  API_TABLE, ApiKey, createFindCoordinatorRequest, createMetadataRequest, createMetadataRequestMetadataRequestTopic, ErrorCode, type FindCoordinatorResponse, isRetriable, type MetadataResponse,
+  API_TABLE, ApiKey, createFindCoordinatorRequest, createMetadataRequest, createMetadataRequestMetadataRequestTopic, ErrorCode, type FindCoordinatorResponse, isRetriable, type MetadataRequest, type MetadataResponse,
 } from '@millrace/protocol';
 import { type BrokerVersions, negotiateVersions, pickVersion } from './api-versions.ts';
 import { Connection, ConnectionError } from './connection.ts';
@@ -39,6 +39,11 @@ const FIND_COORDINATOR_VERSIONS = [1, 5] as const;
 
 /** Which kind of coordinator to look for (FindCoordinator's key type). */
 export const CoordinatorType = { GROUP: 0, TRANSACTION: 1 } as const;
+
+/** Metadata of `topics` (null: every topic); auto-creation can only be asked for from v4 on. */
+export function metadataRequest(topics: readonly string[] | null, autoCreate: boolean, version: number): MetadataRequest {
+  return createMetadataRequest({ topics: topics && topics.map((name) => createMetadataRequestMetadataRequestTopic({ name })), allowAutoTopicCreation: autoCreate && version >= 4 });
+}
 
 function parseAddress(address: string): { host: string; port: number } {
   const at = address.lastIndexOf(':');
@@ -152,8 +157,7 @@ export class Cluster {
 
   /** Refreshes the metadata of `topics` (creating them when the broker allows and `autoCreate`). */
   async refresh(topics: string[], autoCreate = false): Promise<void> {
-    const { response } = await this.retrying(() => this.send<MetadataResponse>(null, ApiKey.Metadata, METADATA_VERSIONS, (v) =>
-      createMetadataRequest({ topics: topics.map((name) => createMetadataRequestMetadataRequestTopic({ name })), allowAutoTopicCreation: autoCreate && v >= 4 })));
+    const { response } = await this.retrying(() => this.send<MetadataResponse>(null, ApiKey.Metadata, METADATA_VERSIONS, (v) => metadataRequest(topics, autoCreate, v)));
     for (const b of response.brokers) this.brokers.set(b.nodeId, { host: b.host, port: b.port });
     for (const t of response.topics) {
       if (t.name === null) continue;

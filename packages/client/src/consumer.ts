@@ -3,7 +3,7 @@ import { type Assignor, cooperativeStickyAssignor, rangeAssignor } from './assig
 import { Cluster, type ClusterOptions } from './cluster.ts';
 import type { TopicPartitions } from './consumer-protocol.ts';
 import { ClientError, KafkaError } from './errors.ts';
-import { type Chunk, Fetcher, newPartitionState, type PartitionState } from './fetcher.ts';
+import { type Chunk, Fetcher, type FetcherOptions, newPartitionState, type PartitionState } from './fetcher.ts';
 import { GroupMember } from './group-member.ts';
 import { commitOffsets, EARLIEST, fetchCommitted, LATEST, listOffsets, type TopicPartitionOffset } from './offsets.ts';
 import { partitionKey, type TopicPartition, toList } from './topic-partitions.ts';
@@ -48,6 +48,19 @@ export interface ConsumerOptions extends ClusterOptions {
   onPartitionsRevoked?: (partitions: TopicPartition[]) => void | Promise<void>;
   /** Called when partitions were taken away without a rebalance (the session expired): their offsets can no longer be committed. Default: onPartitionsRevoked. */
   onPartitionsLost?: (partitions: TopicPartition[]) => void | Promise<void>;
+}
+
+/** The fetch settings of a consumer: the defaults are librdkafka's (and the Java client's). */
+export function fetcherOptions(options: Partial<ConsumerOptions>): FetcherOptions {
+  return {
+    maxWaitMs: options.maxWaitMs ?? 500,
+    minBytes: options.minBytes ?? 1,
+    maxBytes: options.maxBytes ?? 50 << 20,
+    maxPartitionBytes: options.maxPartitionBytes ?? 1 << 20,
+    maxBufferedBytes: options.maxBufferedBytes ?? 64 << 20,
+    readCommitted: options.isolation === 'read_committed',
+    retryBackoffMs: options.retryBackoffMs ?? 100,
+  };
 }
 
 /** The records of one partition, as one fetch brought them. */
@@ -111,15 +124,7 @@ export class Consumer {
     if (!['earliest', 'latest', 'none', undefined].includes(options.autoOffsetReset)) {
       throw new ClientError('MILLRACE_INVALID_ARGUMENT', `autoOffsetReset must be 'earliest', 'latest' or 'none', not "${options.autoOffsetReset}"`);
     }
-    this.fetcher = new Fetcher(this.cluster, {
-      maxWaitMs: options.maxWaitMs ?? 500,
-      minBytes: options.minBytes ?? 1,
-      maxBytes: options.maxBytes ?? 50 << 20,
-      maxPartitionBytes: options.maxPartitionBytes ?? 1 << 20,
-      maxBufferedBytes: options.maxBufferedBytes ?? 64 << 20,
-      readCommitted: this.readCommitted,
-      retryBackoffMs: options.retryBackoffMs ?? 100,
-    }, (states) => this.resolvePositions(states));
+    this.fetcher = new Fetcher(this.cluster, fetcherOptions(options), (states) => this.resolvePositions(states));
     if (options.autoCommit ?? true) {
       this.autoCommitTimer = setInterval(() => void this.commitProcessed().catch(() => undefined), options.autoCommitIntervalMs ?? 5000);
       this.autoCommitTimer.unref();

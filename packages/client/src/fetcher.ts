@@ -1,8 +1,8 @@
-import { ApiKey, createFetchRequest, createFetchRequestFetchPartition, createFetchRequestFetchTopic, ErrorCode, type FetchResponse, isRetriable, type KafkaRecord } from '@millrace/protocol';
+import { ApiKey, createFetchRequest, createFetchRequestFetchPartition, createFetchRequestFetchTopic, ErrorCode, type FetchRequest, type FetchResponse, isRetriable, type KafkaRecord } from '@millrace/protocol';
 import { type Cluster, isTransient } from './cluster.ts';
 import { KafkaError } from './errors.ts';
 import { readFetchedRecords } from './fetched-records.ts';
-import { partitionKey } from './topic-partitions.ts';
+import { byTopic, partitionKey, type TopicPartition } from './topic-partitions.ts';
 
 /** v4 is the first with isolation levels and aborted transactions; v13 names topics by id only. */
 const FETCH_VERSIONS = [4, 12] as const;
@@ -61,6 +61,18 @@ export function newPartitionState(topic: string, partition: number, offset: numb
     topic, partition, fetchOffset: offset, position: offset, processed: offset, committed: null, resetNeeded: false, paused: false, revoking: false,
     epoch: 0, inFlight: false, chunks: 0, retryAt: 0, failures: 0, highWatermark: -1,
   };
+}
+
+/** A full fetch (no fetch session, as librdkafka sends) of `partitions` from their offsets. */
+export function fetchRequest(options: FetcherOptions, partitions: (TopicPartition & { offset: number })[]): FetchRequest {
+  const { maxWaitMs, minBytes, maxBytes, maxPartitionBytes, readCommitted } = options;
+  return createFetchRequest({
+    replicaId: -1, maxWaitMs, minBytes, maxBytes, isolationLevel: readCommitted ? 1 : 0, sessionId: 0, sessionEpoch: -1,
+    topics: [...byTopic(partitions)].map(([topic, ps]) => createFetchRequestFetchTopic({
+      topic,
+      partitions: ps.map((p) => createFetchRequestFetchPartition({ partition: p.partition, fetchOffset: BigInt(p.offset), partitionMaxBytes: maxPartitionBytes })),
+    })),
+  });
 }
 
 /**
@@ -227,18 +239,9 @@ export class Fetcher {
     this.nodesInFlight.add(leader);
     const sent = states.map((state) => ({ state, epoch: state.epoch, offset: state.fetchOffset! }));
     for (const s of states) s.inFlight = true;
-    const byTopic = new Map<string, typeof sent>();
-    for (const s of sent) byTopic.set(s.state.topic, [...(byTopic.get(s.state.topic) ?? []), s]);
-    const { maxWaitMs, minBytes, maxBytes, maxPartitionBytes, readCommitted } = this.options;
+    const request = fetchRequest(this.options, sent.map((s) => ({ topic: s.state.topic, partition: s.state.partition, offset: s.offset })));
     try {
-      const { response } = await this.cluster.send<FetchResponse>(leader, ApiKey.Fetch, FETCH_VERSIONS, () =>
-        createFetchRequest({
-          replicaId: -1, maxWaitMs, minBytes, maxBytes, isolationLevel: readCommitted ? 1 : 0, sessionId: 0, sessionEpoch: -1,
-          topics: [...byTopic].map(([topic, ps]) => createFetchRequestFetchTopic({
-            topic,
-            partitions: ps.map((p) => createFetchRequestFetchPartition({ partition: p.state.partition, fetchOffset: BigInt(p.offset), partitionMaxBytes: maxPartitionBytes })),
-          })),
-        }), { timeoutMs: this.cluster.requestTimeoutMs + maxWaitMs });
+      const { response } = await this.cluster.send<FetchResponse>(leader, ApiKey.Fetch, FETCH_VERSIONS, () => request, { timeoutMs: this.cluster.requestTimeoutMs + this.options.maxWaitMs });
       if (response.errorCode !== ErrorCode.NONE) throw new KafkaError(response.errorCode, { api: 'Fetch' });
       const sentByKey = new Map(sent.map((s) => [partitionKey(s.state.topic, s.state.partition), s]));
       for (const t of response.responses) {

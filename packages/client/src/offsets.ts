@@ -1,7 +1,7 @@
 import {
   ApiKey, createListOffsetsRequest, createListOffsetsRequestListOffsetsPartition, createListOffsetsRequestListOffsetsTopic, createOffsetCommitRequest,
   createOffsetCommitRequestOffsetCommitRequestPartition, createOffsetCommitRequestOffsetCommitRequestTopic, createOffsetFetchRequest, createOffsetFetchRequestOffsetFetchRequestTopic,
-  ErrorCode, type ListOffsetsResponse, type OffsetCommitResponse, type OffsetFetchResponse,
+  ErrorCode, type ListOffsetsRequest, type ListOffsetsResponse, type OffsetCommitResponse, type OffsetFetchResponse,
 } from '@millrace/protocol';
 import { type Cluster, CoordinatorType } from './cluster.ts';
 import { KafkaError } from './errors.ts';
@@ -67,6 +67,18 @@ export async function commitOffsets(cluster: Cluster, groupId: string, committer
  * Offsets by time for `partitions`, asked of each partition's leader: EARLIEST, LATEST (the last
  * stable offset under read_committed), or the first offset at or after a timestamp (-1 if none).
  */
+/** A consumer's ListOffsets (replica id -1): `timestamp` is EARLIEST, LATEST or milliseconds. */
+export function listOffsetsRequest(partitions: readonly TopicPartition[], timestamp: number, readCommitted: boolean): ListOffsetsRequest {
+  return createListOffsetsRequest({
+    replicaId: -1,
+    isolationLevel: readCommitted ? 1 : 0,
+    topics: [...byTopic(partitions)].map(([name, ps]) => createListOffsetsRequestListOffsetsTopic({
+      name,
+      partitions: ps.map((p) => createListOffsetsRequestListOffsetsPartition({ partitionIndex: p.partition, timestamp: BigInt(timestamp) })),
+    })),
+  });
+}
+
 export async function listOffsets(cluster: Cluster, partitions: readonly TopicPartition[], timestamp: number, readCommitted: boolean): Promise<Map<string, number>> {
   const byLeader = new Map<number, TopicPartition[]>();
   for (const p of partitions) {
@@ -76,15 +88,7 @@ export async function listOffsets(cluster: Cluster, partitions: readonly TopicPa
   }
   const offsets = new Map<string, number>();
   await Promise.all([...byLeader].map(async ([leader, ps]) => {
-    const { response } = await cluster.send<ListOffsetsResponse>(leader, ApiKey.ListOffsets, LIST_OFFSETS_VERSIONS, () =>
-      createListOffsetsRequest({
-        replicaId: -1,
-        isolationLevel: readCommitted ? 1 : 0,
-        topics: [...byTopic(ps)].map(([name, tps]) => createListOffsetsRequestListOffsetsTopic({
-          name,
-          partitions: tps.map((p) => createListOffsetsRequestListOffsetsPartition({ partitionIndex: p.partition, timestamp: BigInt(timestamp) })),
-        })),
-      }));
+    const { response } = await cluster.send<ListOffsetsResponse>(leader, ApiKey.ListOffsets, LIST_OFFSETS_VERSIONS, () => listOffsetsRequest(ps, timestamp, readCommitted));
     for (const t of response.topics) {
       for (const p of t.partitions) {
         if (p.errorCode !== ErrorCode.NONE) {

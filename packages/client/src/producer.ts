@@ -1,6 +1,6 @@
 import {
   ApiKey, Compression, type CompressionCode, createInitProducerIdRequest, createProduceRequest, createProduceRequestPartitionProduceData,
-  createProduceRequestTopicProduceData, ErrorCode, type InitProducerIdResponse, type ProduceResponse,
+  createProduceRequestTopicProduceData, ErrorCode, type InitProducerIdResponse, type ProduceRequest, type ProduceResponse,
 } from '@millrace/protocol';
 import { Cluster, type ClusterOptions, isTransient } from './cluster.ts';
 import type { ConsumerGroupMetadata } from './consumer.ts';
@@ -8,6 +8,7 @@ import { ClientError, KafkaError } from './errors.ts';
 import type { TopicPartitionOffset } from './offsets.ts';
 import { PartitionQueue, type QueuedRecord } from './partition-queue.ts';
 import { partitionForKey, StickyPartitioner } from './partitioner.ts';
+import { byTopic, type TopicPartition } from './topic-partitions.ts';
 import { type ProducerIdentity, Transactions } from './transactions.ts';
 
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -68,6 +69,15 @@ const RECORD_OVERHEAD = 24;
 function toBuffer(value: Bytes | null | undefined): Buffer | null {
   if (value === null || value === undefined) return null;
   return typeof value === 'string' ? Buffer.from(value) : value;
+}
+
+/** One Produce request carrying an encoded batch for each partition. */
+export function produceRequest(transactionalId: string | null, acks: -1 | 0 | 1, timeoutMs: number, batches: (TopicPartition & { records: Buffer })[]): ProduceRequest {
+  return createProduceRequest({
+    transactionalId, acks, timeoutMs,
+    topicData: [...byTopic(batches)].map(([name, bs]) =>
+      createProduceRequestTopicProduceData({ name, partitionData: bs.map((b) => createProduceRequestPartitionProduceData({ index: b.partition, records: b.records })) })),
+  });
 }
 
 /**
@@ -328,20 +338,9 @@ export class Producer {
 
   /** One Produce request with the in-flight batch of each queue, all led by `leader`. */
   private async sendTo(leader: number, queues: PartitionQueue[]): Promise<void> {
-    const byTopic = new Map<string, PartitionQueue[]>();
-    for (const q of queues) {
-      q.inFlight!.attempts++;
-      byTopic.set(q.topic, [...(byTopic.get(q.topic) ?? []), q]);
-    }
-    const body = () =>
-      createProduceRequest({
-        transactionalId: this.transactions?.transactionalId ?? null,
-        acks: this.acks,
-        timeoutMs: this.cluster.requestTimeoutMs,
-        topicData: [...byTopic].map(([name, qs]) =>
-          createProduceRequestTopicProduceData({ name, partitionData: qs.map((q) => createProduceRequestPartitionProduceData({ index: q.partition, records: q.inFlight!.bytes })) }),
-        ),
-      });
+    for (const q of queues) q.inFlight!.attempts++;
+    const request = produceRequest(this.transactions?.transactionalId ?? null, this.acks, this.cluster.requestTimeoutMs, queues.map((q) => ({ topic: q.topic, partition: q.partition, records: q.inFlight!.bytes })));
+    const body = () => request;
     try {
       if (leader < 0) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, { api: 'Produce', topic: queues[0].topic, partition: queues[0].partition });
       if (this.acks === 0) {
