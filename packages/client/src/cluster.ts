@@ -2,7 +2,7 @@ import {
   API_TABLE, ApiKey, createFindCoordinatorRequest, createMetadataRequest, createMetadataRequestMetadataRequestTopic, ErrorCode, type FindCoordinatorResponse, isRetriable, type MetadataRequest, type MetadataResponse,
 } from '@millrace/protocol';
 import { type BrokerVersions, negotiateVersions, pickVersion } from './api-versions.ts';
-import { Connection, ConnectionError } from './connection.ts';
+import { Connection, ConnectionError, DEFAULT_MAX_IN_FLIGHT } from './connection.ts';
 import { ClientError, KafkaError } from './errors.ts';
 
 export interface ClusterOptions {
@@ -11,6 +11,8 @@ export interface ClusterOptions {
   clientId?: string;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Unanswered requests per broker connection; more wait their turn. Default 5. */
+  maxInFlightRequests?: number;
 }
 
 export interface PartitionInfo {
@@ -60,6 +62,7 @@ export class Cluster {
   private readonly bootstrap: { host: string; port: number }[];
   private readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  private readonly maxInFlight: number;
   private readonly brokers = new Map<number, { host: string; port: number }>();
   private readonly links = new Map<number, Promise<BrokerLink>>();
   private readonly partitions = new Map<string, PartitionInfo[]>();
@@ -76,11 +79,13 @@ export class Cluster {
     this.clientId = options.clientId ?? 'millrace';
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.maxInFlight = options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT;
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) throw new ClientError('MILLRACE_INVALID_ARGUMENT', `maxInFlightRequests must be a positive integer, not ${options.maxInFlightRequests}`);
   }
 
   private async open(address: { host: string; port: number }): Promise<BrokerLink> {
     if (this.closed) throw new ClientError('MILLRACE_CLIENT_CLOSED', 'the client is closed');
-    const connection = await Connection.open(address.host, address.port, this.clientId, this.connectTimeoutMs);
+    const connection = await Connection.open(address.host, address.port, this.clientId, this.connectTimeoutMs, this.maxInFlight);
     try {
       return { connection, versions: await negotiateVersions(connection, SOFTWARE) };
     } catch (err) {

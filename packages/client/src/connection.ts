@@ -19,34 +19,45 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** Requests sent and not yet answered, per connection, as the Java client's default. */
+export const DEFAULT_MAX_IN_FLIGHT = 5;
+
 /**
- * One connection to a Kafka broker: typed requests encoded with the generated codec, pipelined,
- * answered in order and matched by correlation id. The start of the client's connection layer.
+ * One connection to a Kafka broker: typed requests encoded with the generated codec, pipelined up
+ * to `maxInFlight` unanswered ones (later ones wait their turn, in order), answered in order and
+ * matched by correlation id.
  */
 export class Connection {
   private readonly socket: Socket;
   private readonly pending = new Map<number, Pending>();
-  private buffered: Buffer = Buffer.alloc(0);
+  /** Requests waiting for an in-flight slot, oldest first. */
+  private readonly queued: { correlationId: number; frame: Buffer; pending: Pending }[] = [];
+  private readonly maxInFlight: number;
+  /** Received bytes not yet framed: kept as chunks, joined once a whole frame has arrived. */
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
   private nextCorrelationId = 1;
   private readonly clientId: string;
   closed = false;
 
-  private constructor(socket: Socket, clientId: string) {
+  private constructor(socket: Socket, clientId: string, maxInFlight: number) {
     this.socket = socket;
     this.clientId = clientId;
+    this.maxInFlight = maxInFlight;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => {});
     socket.on('close', () => {
       this.closed = true;
-      for (const p of this.pending.values()) {
+      for (const p of [...this.pending.values(), ...this.queued.map((q) => q.pending)]) {
         clearTimeout(p.timer);
         p.reject(new ConnectionError('MILLRACE_CLOSED', `the broker closed the connection before answering ${API_TABLE[p.apiKey]?.name} v${p.version}`));
       }
       this.pending.clear();
+      this.queued.length = 0;
     });
   }
 
-  static open(host: string, port: number, clientId = 'millrace', timeoutMs = 10_000): Promise<Connection> {
+  static open(host: string, port: number, clientId = 'millrace', timeoutMs = 10_000, maxInFlight = DEFAULT_MAX_IN_FLIGHT): Promise<Connection> {
     return new Promise((resolve, reject) => {
       const socket = connect(port, host);
       const timer = setTimeout(() => {
@@ -56,7 +67,7 @@ export class Connection {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.setNoDelay(true);
-        resolve(new Connection(socket, clientId));
+        resolve(new Connection(socket, clientId, maxInFlight));
       });
       socket.once('error', (err) => {
         clearTimeout(timer);
@@ -65,12 +76,22 @@ export class Connection {
     });
   }
 
+  /**
+   * Frames the received bytes. A large answer (a fetch) arrives in many chunks: joining them only
+   * when the whole frame is there copies it once, not once per chunk.
+   */
   private onData(chunk: Buffer): void {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    while (this.buffered.length >= 4 && this.buffered.length >= 4 + this.buffered.readInt32BE(0)) {
-      const size = this.buffered.readInt32BE(0);
-      this.onFrame(this.buffered.subarray(4, 4 + size));
-      this.buffered = this.buffered.subarray(4 + size);
+    this.chunks.push(chunk);
+    this.chunkBytes += chunk.length;
+    for (;;) {
+      if (this.chunkBytes < 4) return;
+      if (this.chunks[0].length < 4) this.chunks = [Buffer.concat(this.chunks)];
+      const needed = 4 + this.chunks[0].readInt32BE(0);
+      if (this.chunkBytes < needed) return;
+      const data = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+      this.chunks = data.length > needed ? [data.subarray(needed)] : [];
+      this.chunkBytes = data.length - needed;
+      this.onFrame(data.subarray(4, needed));
     }
   }
 
@@ -80,6 +101,7 @@ export class Connection {
     if (!p) return;
     this.pending.delete(correlationId);
     clearTimeout(p.timer);
+    this.sendQueued();
     try {
       p.resolve(decodeResponseFrame(frame, p.apiKey, p.version).body);
     } catch (err) {
@@ -87,19 +109,35 @@ export class Connection {
     }
   }
 
-  /** Sends one request and resolves with its decoded response. */
+  /** Sends one request (once an in-flight slot is free) and resolves with its decoded response; the timeout counts from now. */
   request<T>(apiKey: number, version: number, body: object, timeoutMs = 30_000): Promise<T> {
     if (this.closed) return Promise.reject(new ConnectionError('MILLRACE_CLOSED', 'the connection is closed'));
     const correlationId = this.nextCorrelationId++;
     const frame = encodeRequestFrame(apiKey, version, correlationId, this.clientId, body);
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(correlationId);
+        const waiting = this.queued.findIndex((q) => q.correlationId === correlationId);
+        if (waiting >= 0) this.queued.splice(waiting, 1);
+        else if (this.pending.delete(correlationId)) this.sendQueued();
         reject(new ConnectionError('MILLRACE_TIMEOUT', `${API_TABLE[apiKey]?.name} v${version} got no answer within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(correlationId, { apiKey, version, resolve: resolve as (r: object) => void, reject, timer });
-      this.socket.write(frame);
+      const pending = { apiKey, version, resolve: resolve as (r: object) => void, reject, timer };
+      if (this.pending.size < this.maxInFlight && this.queued.length === 0) this.write(correlationId, frame, pending);
+      else this.queued.push({ correlationId, frame, pending });
     });
+  }
+
+  private write(correlationId: number, frame: Buffer, pending: Pending): void {
+    this.pending.set(correlationId, pending);
+    this.socket.write(frame);
+  }
+
+  /** Sends waiting requests while slots are free. */
+  private sendQueued(): void {
+    while (this.queued.length > 0 && this.pending.size < this.maxInFlight) {
+      const next = this.queued.shift()!;
+      this.write(next.correlationId, next.frame, next.pending);
+    }
   }
 
   /** Sends a request the broker does not answer (Produce with acks=0). */
