@@ -9,7 +9,7 @@ import type { TopicPartitionOffset } from './offsets.ts';
 import { PartitionQueue, type QueuedRecord } from './partition-queue.ts';
 import { partitionForKey, StickyPartitioner } from './partitioner.ts';
 import { byTopic, type TopicPartition } from './topic-partitions.ts';
-import { type ProducerIdentity, Transactions } from './transactions.ts';
+import { INIT_PRODUCER_ID_VERSIONS, type ProducerIdentity, Transactions } from './transactions.ts';
 
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
@@ -62,7 +62,6 @@ export interface RecordMetadata {
 const CODECS: Record<CompressionName, CompressionCode> = { none: Compression.NONE, gzip: Compression.GZIP, snappy: Compression.SNAPPY, lz4: Compression.LZ4, zstd: Compression.ZSTD };
 /** Produce v3 is the first with RecordBatch v2; v11 the newest before KIP-890's v12. */
 const PRODUCE_VERSIONS = [3, 11] as const;
-const INIT_PRODUCER_ID_VERSIONS = [0, 4] as const;
 /** Per-record overhead beyond key, value and headers, for sizing batches. */
 const RECORD_OVERHEAD = 24;
 

@@ -11,7 +11,7 @@ import type { TopicPartitionOffset } from './offsets.ts';
 import { byTopic, partitionKey, type TopicPartition } from './topic-partitions.ts';
 
 /** v0-3 are what producers send; v4+ (KIP-890) is broker to broker, v5 bumps the epoch at every end. */
-const INIT_PRODUCER_ID_VERSIONS = [0, 4] as const;
+export const INIT_PRODUCER_ID_VERSIONS = [0, 4] as const;
 const ADD_PARTITIONS_VERSIONS = [0, 3] as const;
 const ADD_OFFSETS_VERSIONS = [0, 3] as const;
 const END_TXN_VERSIONS = [0, 3] as const;
