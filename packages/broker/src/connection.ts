@@ -1,14 +1,15 @@
 import type { Socket } from 'node:net';
 import {
   API_TABLE, ApiKey, decodeRequestHeader, ErrorCode, ProtocolError, Reader, requestHeaderVersion,
-  responseHeaderVersion, Writer,
+  REFERENCE_FROM_BYTES, responseHeaderVersion, Writer,
 } from '@millrace/protocol';
 import { type BrokerState, CloseConnection, type Handler } from './handler.ts';
 import { FrameReader } from './frame-reader.ts';
 
 interface Slot {
   ready: boolean;
-  bytes: Buffer | null;
+  /** The answer frame in pieces (records by reference), or null for a request without an answer. */
+  bytes: Buffer[] | null;
 }
 
 export interface ConnectionLimits {
@@ -131,14 +132,15 @@ export class Connection {
   private respond(slot: Slot, correlationId: number, apiKey: number, apiVersion: number, response: object | null): void {
     if (this.closed) return;
     if (response !== null) {
-      const w = new Writer(1024);
+      // Fetched records are written from the buffers they were read into, not copied into the frame.
+      const w = new Writer(1024, REFERENCE_FROM_BYTES);
       w.int32(0);
       w.int32(correlationId);
       if (responseHeaderVersion(apiKey, apiVersion) >= 1) w.uvarint(0);
       API_TABLE[apiKey]!.encodeResponse(w, response, apiVersion);
-      const bytes = w.finish();
-      bytes.writeInt32BE(bytes.length - 4, 0);
-      slot.bytes = bytes;
+      const chunks = w.finishChunks();
+      chunks[0].writeInt32BE(w.length - 4, 0);
+      slot.bytes = chunks;
     }
     slot.ready = true;
     this.flushReady();
@@ -149,7 +151,7 @@ export class Connection {
     this.socket.cork();
     while (this.queue.length > 0 && this.queue[0].ready) {
       const slot = this.queue.shift()!;
-      if (slot.bytes) this.socket.write(slot.bytes);
+      for (const piece of slot.bytes ?? []) this.socket.write(piece);
     }
     this.socket.uncork();
     this.updateFlow();

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { API_TABLE, decodeResponseFrame, encodeRequestFrame } from '@millrace/protocol';
+import { API_TABLE, decodeResponseFrame, encodeRequestFrameChunks } from '@millrace/protocol';
 
 /** An operational failure of a connection, with a stable code. */
 export class ConnectionError extends Error {
@@ -31,7 +31,7 @@ export class Connection {
   private readonly socket: Socket;
   private readonly pending = new Map<number, Pending>();
   /** Requests waiting for an in-flight slot, oldest first. */
-  private readonly queued: { correlationId: number; frame: Buffer; pending: Pending }[] = [];
+  private readonly queued: { correlationId: number; frame: Buffer[]; pending: Pending }[] = [];
   private readonly maxInFlight: number;
   /** Received bytes not yet framed: kept as chunks, joined once a whole frame has arrived. */
   private chunks: Buffer[] = [];
@@ -113,7 +113,7 @@ export class Connection {
   request<T>(apiKey: number, version: number, body: object, timeoutMs = 30_000): Promise<T> {
     if (this.closed) return Promise.reject(new ConnectionError('MILLRACE_CLOSED', 'the connection is closed'));
     const correlationId = this.nextCorrelationId++;
-    const frame = encodeRequestFrame(apiKey, version, correlationId, this.clientId, body);
+    const frame = encodeRequestFrameChunks(apiKey, version, correlationId, this.clientId, body);
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         const waiting = this.queued.findIndex((q) => q.correlationId === correlationId);
@@ -127,9 +127,16 @@ export class Connection {
     });
   }
 
-  private write(correlationId: number, frame: Buffer, pending: Pending): void {
+  private write(correlationId: number, frame: Buffer[], pending: Pending): void {
     this.pending.set(correlationId, pending);
-    this.socket.write(frame);
+    this.writeFrame(frame);
+  }
+
+  /** The pieces of a frame in one writev (record batches are written from where they are, not copied). */
+  private writeFrame(frame: Buffer[]): void {
+    this.socket.cork();
+    for (const piece of frame) this.socket.write(piece);
+    this.socket.uncork();
   }
 
   /** Sends waiting requests while slots are free. */
@@ -143,7 +150,7 @@ export class Connection {
   /** Sends a request the broker does not answer (Produce with acks=0). */
   send(apiKey: number, version: number, body: object): void {
     if (this.closed) throw new ConnectionError('MILLRACE_CLOSED', 'the connection is closed');
-    this.socket.write(encodeRequestFrame(apiKey, version, this.nextCorrelationId++, this.clientId, body));
+    this.writeFrame(encodeRequestFrameChunks(apiKey, version, this.nextCorrelationId++, this.clientId, body));
   }
 
   close(): void {

@@ -19,22 +19,32 @@ export interface InFlightBatch {
   /** When the first attempt was made: the delivery timeout counts from there. */
   firstSentAt: number;
   attempts: number;
+  /** A request carrying it is unanswered. */
+  awaiting: boolean;
+  /** It failed transiently and must be sent again, after every earlier one of its partition. */
+  retry: boolean;
+  /** Its base offset once acknowledged (batches are handed back in sequence order, so it may wait for earlier ones). */
+  acked: number | null;
 }
 
 /**
- * The records of one partition waiting to be sent, and the one batch of it in flight. One batch
- * at a time per partition keeps records in order through retries, as an idempotent producer needs.
+ * The records of one partition waiting to be sent, and its batches in flight, oldest first. With
+ * idempotence several may be in flight: their sequence numbers let the broker keep them in order,
+ * and after a transient failure they are resent one at a time, in order, before anything new.
  */
 export class PartitionQueue {
   readonly topic: string;
   readonly partition: number;
-  private records: QueuedRecord[] = [];
+  private records: { record: QueuedRecord; queuedAt: number }[] = [];
   bytes = 0;
   /** When the oldest waiting record arrived (linger.ms counts from it). */
   oldestAt = 0;
-  inFlight: InFlightBatch | null = null;
-  /** The next base sequence of an idempotent producer. */
-  sequence = 0;
+  readonly inFlight: InFlightBatch[] = [];
+  /** A batch failed transiently: nothing new is sent until the failed ones went through again, in order. */
+  recovering = false;
+  /** The next base sequence, and the producer identity it counts for (a new identity starts at 0). */
+  private sequence = 0;
+  private sequenceOf: { id: bigint; epoch: number } | null = null;
 
   constructor(topic: string, partition: number) {
     this.topic = topic;
@@ -47,20 +57,24 @@ export class PartitionQueue {
 
   push(record: QueuedRecord, now: number): void {
     if (this.records.length === 0) this.oldestAt = now;
-    this.records.push(record);
+    this.records.push({ record, queuedAt: now });
     this.bytes += record.size;
   }
 
-  /** Takes up to `maxBytes` of waiting records (at least one) and encodes them as one batch. */
+  /** Takes up to `maxBytes` of waiting records (at least one), encodes them as one batch and puts it in flight. */
   takeBatch(maxBytes: number, compression: CompressionCode, producer: { id: bigint; epoch: number } | null, transactional: boolean, now: number): InFlightBatch {
     let taken = 0;
     let bytes = 0;
-    while (taken < this.records.length && (taken === 0 || bytes + this.records[taken].size <= maxBytes)) bytes += this.records[taken++].size;
-    const records = this.records.splice(0, taken);
+    while (taken < this.records.length && (taken === 0 || bytes + this.records[taken].record.size <= maxBytes)) bytes += this.records[taken++].record.size;
+    const records = this.records.splice(0, taken).map((r) => r.record);
     this.bytes -= bytes;
-    this.oldestAt = now;
+    this.oldestAt = this.records[0]?.queuedAt ?? now;
+    if (producer && (producer.id !== this.sequenceOf?.id || producer.epoch !== this.sequenceOf.epoch)) {
+      this.sequenceOf = producer;
+      this.sequence = 0;
+    }
     const baseTimestamp = records[0].timestamp;
-    const batch = encodeRecordBatch({
+    const encoded = encodeRecordBatch({
       compression,
       attributes: transactional ? 0x10 : 0,
       baseTimestamp,
@@ -70,12 +84,21 @@ export class PartitionQueue {
       records: records.map((r, i) => ({ key: r.key, value: r.value, headers: r.headers, timestampDelta: r.timestamp - baseTimestamp, offsetDelta: i })),
     });
     if (producer) this.sequence = (this.sequence + records.length) % 0x80000000;
-    return { bytes: batch, records, firstSentAt: now, attempts: 0 };
+    const batch: InFlightBatch = { bytes: encoded, records, firstSentAt: now, attempts: 0, awaiting: false, retry: false, acked: null };
+    this.inFlight.push(batch);
+    return batch;
+  }
+
+  /** Removes and returns the acknowledged batches at the head, in sequence order. */
+  takeAcknowledged(): InFlightBatch[] {
+    let n = 0;
+    while (n < this.inFlight.length && this.inFlight[n].acked !== null) n++;
+    return this.inFlight.splice(0, n);
   }
 
   /** Fails every waiting record (the producer is closing or hit a fatal error). */
   failWaiting(err: Error): QueuedRecord[] {
-    const records = this.records.splice(0);
+    const records = this.records.splice(0).map((r) => r.record);
     this.bytes = 0;
     for (const r of records) r.reject(err);
     return records;

@@ -6,7 +6,7 @@ import { Cluster, type ClusterOptions, isTransient } from './cluster.ts';
 import type { ConsumerGroupMetadata } from './consumer.ts';
 import { ClientError, KafkaError } from './errors.ts';
 import type { TopicPartitionOffset } from './offsets.ts';
-import { PartitionQueue, type QueuedRecord } from './partition-queue.ts';
+import { type InFlightBatch, PartitionQueue, type QueuedRecord } from './partition-queue.ts';
 import { partitionForKey, StickyPartitioner } from './partitioner.ts';
 import { byTopic, type TopicPartition } from './topic-partitions.ts';
 import { INIT_PRODUCER_ID_VERSIONS, type ProducerIdentity, Transactions } from './transactions.ts';
@@ -62,6 +62,8 @@ export interface RecordMetadata {
 const CODECS: Record<CompressionName, CompressionCode> = { none: Compression.NONE, gzip: Compression.GZIP, snappy: Compression.SNAPPY, lz4: Compression.LZ4, zstd: Compression.ZSTD };
 /** Produce v3 is the first with RecordBatch v2; v11 the newest before KIP-890's v12. */
 const PRODUCE_VERSIONS = [3, 11] as const;
+/** Batches in flight per partition for an idempotent producer, as Java's max.in.flight.requests.per.connection. */
+const MAX_IN_FLIGHT_PER_PARTITION = 5;
 /** Per-record overhead beyond key, value and headers, for sizing batches. */
 const RECORD_OVERHEAD = 24;
 
@@ -77,6 +79,12 @@ export function produceRequest(transactionalId: string | null, acks: -1 | 0 | 1,
     topicData: [...byTopic(batches)].map(([name, bs]) =>
       createProduceRequestTopicProduceData({ name, partitionData: bs.map((b) => createProduceRequestPartitionProduceData({ index: b.partition, records: b.records })) })),
   });
+}
+
+/** A batch on its way, and the partition it belongs to. */
+interface Sending {
+  queue: PartitionQueue;
+  batch: InFlightBatch;
 }
 
 /**
@@ -249,7 +257,7 @@ export class Producer {
   }
 
   private busy(): boolean {
-    for (const q of this.queues.values()) if (q.waiting > 0 || q.inFlight) return true;
+    for (const q of this.queues.values()) if (q.waiting > 0 || q.inFlight.length > 0) return true;
     return false;
   }
 
@@ -287,7 +295,10 @@ export class Producer {
     }, delayMs);
   }
 
-  /** Sends one batch from every partition that is ready (full, lingered long enough, or flushing) and has none in flight. */
+  /**
+   * Sends one batch from every partition that is ready (full, lingered long enough, or flushing) and
+   * has room in flight: up to 5 batches with idempotence (sequence numbers keep them in order), else 1.
+   */
   private async drain(): Promise<void> {
     if (this.draining) {
       this.drainAgain = true;
@@ -298,25 +309,25 @@ export class Producer {
     try {
       const now = Date.now();
       const producer = this.idempotent ? await this.ensureProducerId() : null;
-      const byLeader = new Map<number, PartitionQueue[]>();
+      const byLeader = new Map<number, Sending[]>();
       let lingering = false;
       const ready: PartitionQueue[] = [];
       for (const queue of this.queues.values()) {
-        if (queue.inFlight || queue.waiting === 0) continue;
+        if (!this.hasRoom(queue)) continue;
         if (this.flushing > 0 || queue.bytes >= this.batchBytes || now - queue.oldestAt >= this.lingerMs) ready.push(queue);
         else lingering = true;
       }
       if (this.transactions && ready.length > 0) await this.addToTransaction(ready);
       for (const queue of ready) {
         // Records may have been failed while this drain waited (an aborted transaction).
-        if (queue.inFlight || queue.waiting === 0) continue;
+        if (!this.hasRoom(queue)) continue;
         const partitions = await this.cluster.topicPartitions(queue.topic, this.autoCreate).catch(() => null);
         const leader = partitions?.[queue.partition]?.leader ?? -1;
-        queue.inFlight = queue.takeBatch(this.batchBytes, this.codec, producer, this.transactions !== null, now);
+        const batch = queue.takeBatch(this.batchBytes, this.codec, producer, this.transactions !== null, now);
         this.sticky.batchSent(queue.topic, queue.partition, partitions?.length ?? 1);
-        byLeader.set(leader, [...(byLeader.get(leader) ?? []), queue]);
+        byLeader.set(leader, [...(byLeader.get(leader) ?? []), { queue, batch }]);
       }
-      for (const [leader, queues] of byLeader) void this.sendTo(leader, queues);
+      for (const [leader, sending] of byLeader) void this.sendTo(leader, sending);
       if (lingering) this.scheduleDrain(this.lingerMs);
     } catch (err) {
       for (const queue of this.queues.values()) this.release(queue.failWaiting(err as Error));
@@ -324,6 +335,10 @@ export class Producer {
       this.draining = false;
       if (this.drainAgain) queueMicrotask(() => void this.drain());
     }
+  }
+
+  private hasRoom(queue: PartitionQueue): boolean {
+    return queue.waiting > 0 && !queue.recovering && queue.inFlight.length < (this.idempotent ? MAX_IN_FLIGHT_PER_PARTITION : 1);
   }
 
   /** A batch may go only to a partition the open transaction has: adds them first; if that fails, their records fail. */
@@ -335,58 +350,110 @@ export class Producer {
     }
   }
 
-  /** One Produce request with the in-flight batch of each queue, all led by `leader`. */
-  private async sendTo(leader: number, queues: PartitionQueue[]): Promise<void> {
-    for (const q of queues) q.inFlight!.attempts++;
-    const request = produceRequest(this.transactions?.transactionalId ?? null, this.acks, this.cluster.requestTimeoutMs, queues.map((q) => ({ topic: q.topic, partition: q.partition, records: q.inFlight!.bytes })));
+  /** One Produce request with one batch of each partition, all led by `leader`. */
+  private async sendTo(leader: number, sending: Sending[]): Promise<void> {
+    for (const { batch } of sending) {
+      batch.attempts++;
+      batch.awaiting = true;
+    }
+    const request = produceRequest(this.transactions?.transactionalId ?? null, this.acks, this.cluster.requestTimeoutMs, sending.map(({ queue, batch }) => ({ topic: queue.topic, partition: queue.partition, records: batch.bytes })));
     const body = () => request;
+    const answered = (s: Sending, result: number | Error) => {
+      if (!s.batch.awaiting) return;
+      s.batch.awaiting = false;
+      if (typeof result === 'number') this.acknowledged(s.queue, s.batch, result);
+      else this.failed(s.queue, s.batch, result);
+    };
     try {
-      if (leader < 0) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, { api: 'Produce', topic: queues[0].topic, partition: queues[0].partition });
+      if (leader < 0) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, { api: 'Produce', topic: sending[0].queue.topic, partition: sending[0].queue.partition });
       if (this.acks === 0) {
         await this.cluster.send(leader, ApiKey.Produce, PRODUCE_VERSIONS, body, { expectResponse: false });
-        for (const q of queues) this.complete(q, -1);
+        for (const s of sending) answered(s, -1);
         return;
       }
       const { response } = await this.cluster.send<ProduceResponse>(leader, ApiKey.Produce, PRODUCE_VERSIONS, body);
       for (const t of response.responses) {
         for (const p of t.partitionResponses) {
-          const queue = this.queues.get(`${t.name}\u0000${p.index}`);
-          if (!queue?.inFlight) continue;
-          if (p.errorCode === ErrorCode.NONE || p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.complete(queue, Number(p.baseOffset));
-          else this.retryOrFail(queue, new KafkaError(p.errorCode, { api: 'Produce', topic: t.name, partition: p.index, message: p.errorMessage }));
+          const s = sending.find((x) => x.queue.topic === t.name && x.queue.partition === p.index);
+          if (!s) continue;
+          if (p.errorCode === ErrorCode.NONE || p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) answered(s, Number(p.baseOffset));
+          else answered(s, new KafkaError(p.errorCode, { api: 'Produce', topic: t.name, partition: p.index, message: p.errorMessage }));
         }
       }
+      for (const s of sending) {
+        if (s.batch.awaiting) answered(s, new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, { api: 'Produce', topic: s.queue.topic, partition: s.queue.partition, message: 'the answer left this partition out' }));
+      }
     } catch (err) {
-      for (const q of queues) if (q.inFlight) this.retryOrFail(q, err as Error);
+      for (const s of sending) answered(s, err as Error);
     }
   }
 
-  private complete(queue: PartitionQueue, baseOffset: number): void {
-    const batch = queue.inFlight!;
-    queue.inFlight = null;
-    batch.records.forEach((r, i) => r.resolve(baseOffset < 0 ? -1 : baseOffset + i));
-    this.release(batch.records);
-    this.scheduleDrain(queue.waiting > 0 ? this.lingerMs : 0);
+  /** Hands back the partition's acknowledged batches, in sequence order. */
+  private acknowledged(queue: PartitionQueue, batch: InFlightBatch, baseOffset: number): void {
+    batch.acked = baseOffset;
+    for (const done of queue.takeAcknowledged()) {
+      done.records.forEach((r, i) => r.resolve(done.acked! < 0 ? -1 : done.acked! + i));
+      this.release(done.records);
+    }
+    if (queue.recovering) this.recover(queue);
+    else this.scheduleDrain(0);
   }
 
-  /** A transient failure is retried with the same bytes (and sequence) until the delivery timeout; others fail the batch. */
-  private retryOrFail(queue: PartitionQueue, err: Error): void {
-    const batch = queue.inFlight!;
-    if (isTransient(err) && Date.now() - batch.firstSentAt < this.deliveryTimeoutMs && !this.closed) {
+  /**
+   * A transient failure is retried with the same bytes (and sequence) until the delivery timeout;
+   * so is OUT_OF_ORDER_SEQUENCE_NUMBER for a batch behind an unacknowledged one (the broker refused it
+   * only because the earlier one is missing). Other failures fail the batch.
+   */
+  private failed(queue: PartitionQueue, batch: InFlightBatch, err: Error): void {
+    if (!queue.inFlight.includes(batch)) return;
+    const behindAnother = queue.inFlight[0] !== batch && err instanceof KafkaError && err.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER;
+    if ((isTransient(err) || behindAnother) && Date.now() - batch.firstSentAt < this.deliveryTimeoutMs && !this.closed) {
+      batch.retry = true;
+      queue.recovering = true;
       this.cluster.invalidate(queue.topic);
-      const backoff = Math.min(1000, this.retryBackoffMs * 2 ** Math.min(batch.attempts - 1, 10));
-      setTimeout(() => {
-        void this.cluster
-          .topicPartitions(queue.topic, this.autoCreate)
-          .then((partitions) => partitions[queue.partition]?.leader ?? -1, () => -1)
-          .then((leader) => this.sendTo(leader, [queue]));
-      }, backoff);
+      this.recover(queue);
       return;
     }
-    queue.inFlight = null;
+    this.giveUp(queue, batch, err);
+  }
+
+  /** Once every batch of the partition is answered, resends the oldest failed one; when none is left, new batches may go again. */
+  private recover(queue: PartitionQueue): void {
+    if (queue.inFlight.some((b) => b.awaiting)) return;
+    const next = queue.inFlight.find((b) => b.retry);
+    if (!next) {
+      queue.recovering = false;
+      this.scheduleDrain(0);
+      return;
+    }
+    next.retry = false;
+    next.awaiting = true;
+    const backoff = Math.min(1000, this.retryBackoffMs * 2 ** Math.min(next.attempts - 1, 10));
+    setTimeout(() => {
+      next.awaiting = false;
+      void this.cluster
+        .topicPartitions(queue.topic, this.autoCreate)
+        .then((partitions) => partitions[queue.partition]?.leader ?? -1, () => -1)
+        .then((leader) => this.sendTo(leader, [{ queue, batch: next }]));
+    }, backoff);
+  }
+
+  /**
+   * Fails a batch for good. Its partition's later batches in flight follow a gap in the sequence
+   * the broker will never fill, so they fail too, and an idempotent producer starts again with a
+   * new producer id (a transactional one can only abort).
+   */
+  private giveUp(queue: PartitionQueue, batch: InFlightBatch, err: Error): void {
+    const from = queue.inFlight.indexOf(batch);
+    const dropped = this.idempotent ? queue.inFlight.splice(from) : queue.inFlight.splice(from, 1);
     this.transactions?.fail(err);
-    for (const r of batch.records) r.reject(err);
-    this.release(batch.records);
+    if (this.idempotent && !this.transactions && dropped.length > 0) this.producerId = null;
+    for (const b of dropped) {
+      b.awaiting = false;
+      for (const r of b.records) r.reject(err);
+      this.release(b.records);
+    }
+    queue.recovering = false;
     this.scheduleDrain(0);
   }
 

@@ -25,15 +25,26 @@ export function responseHeaderVersion(apiKey: number, apiVersion: number): numbe
 /** Size prefix of every frame on the wire. */
 export const FRAME_SIZE_BYTES = 4;
 
-/** A whole request frame: size prefix, the header for this API version, and the encoded body. */
-export function encodeRequestFrame(apiKey: number, apiVersion: number, correlationId: number, clientId: string | null, body: object): Buffer {
-  const w = new Writer(256);
+/** Raw byte strings at least this long (record batches) are framed by reference, not copied. */
+export const REFERENCE_FROM_BYTES = 16 * 1024;
+
+/**
+ * A whole request frame: size prefix, the header for this API version, and the encoded body, as
+ * pieces to write in order (record batches of `referenceFrom` bytes or more are not copied).
+ */
+export function encodeRequestFrameChunks(apiKey: number, apiVersion: number, correlationId: number, clientId: string | null, body: object, referenceFrom = REFERENCE_FROM_BYTES): Buffer[] {
+  const w = new Writer(256, referenceFrom);
   w.int32(0);
   encodeRequestHeader(w, createRequestHeader({ requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId }), requestHeaderVersion(apiKey, apiVersion));
   API_TABLE[apiKey]!.encodeRequest(w, body, apiVersion);
-  const frame = Buffer.from(w.finish());
-  frame.writeInt32BE(frame.length - FRAME_SIZE_BYTES, 0);
-  return frame;
+  const chunks = w.finishChunks();
+  chunks[0].writeInt32BE(w.length - FRAME_SIZE_BYTES, 0);
+  return chunks;
+}
+
+/** A whole request frame in one buffer. */
+export function encodeRequestFrame(apiKey: number, apiVersion: number, correlationId: number, clientId: string | null, body: object): Buffer {
+  return encodeRequestFrameChunks(apiKey, apiVersion, correlationId, clientId, body, Infinity)[0];
 }
 
 /** The correlation id and decoded body of a response frame (size prefix already removed). Throws ProtocolError when malformed. */

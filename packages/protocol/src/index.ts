@@ -4,7 +4,7 @@ export { Reader, EMPTY, ZERO_UUID } from './reader.ts';
 export { Writer } from './writer.ts';
 export { ProtocolError } from './protocol-error.ts';
 export { ErrorCode, errorName, isRetriable, type ErrorCodeName } from './error-codes.ts';
-export { requestHeaderVersion, responseHeaderVersion, FRAME_SIZE_BYTES, encodeRequestFrame, decodeResponseFrame } from './framing.ts';
+export { requestHeaderVersion, responseHeaderVersion, FRAME_SIZE_BYTES, REFERENCE_FROM_BYTES, encodeRequestFrame, encodeRequestFrameChunks, decodeResponseFrame } from './framing.ts';
 export { NO_TAGS, type UnknownTaggedField } from './tagged-fields.ts';
 export { crc32c } from './crc32c.ts';
 export { BatchField, BATCH_HEADER_SIZE, LOG_OVERHEAD, CURRENT_MAGIC, Attribute, Compression, type CompressionCode } from './records/batch-layout.ts';

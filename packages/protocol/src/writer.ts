@@ -1,26 +1,52 @@
 /**
  * Appends Kafka primitives to a growable buffer (doubling). `finish()` returns a view of the bytes
  * written; the writer must not be reused after that.
+ *
+ * A writer made with `referenceFrom` keeps raw byte strings at least that long by reference instead
+ * of copying them (the records of a Fetch answer or a Produce request): `finishChunks()` hands the
+ * frame out as a list to write with writev, so those bytes are never copied.
  */
 export class Writer {
   buf: Buffer;
   pos = 0;
+  /** Where the bytes not yet handed to `chunks` start in `buf`. */
+  private start = 0;
+  private readonly chunks: Buffer[] = [];
+  private chunkBytes = 0;
+  private readonly referenceFrom: number;
 
-  constructor(initialSize = 256) {
+  constructor(initialSize = 256, referenceFrom = Infinity) {
     this.buf = Buffer.allocUnsafe(initialSize);
+    this.referenceFrom = referenceFrom;
   }
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
+    // Only the bytes since `start` move: earlier ones are already referenced by `chunks`.
+    const used = this.pos - this.start;
+    let size = Math.max(this.buf.length * 2, 256);
+    while (size < used + n) size *= 2;
     const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
+    this.buf.copy(next, 0, this.start, this.pos);
     this.buf = next;
+    this.start = 0;
+    this.pos = used;
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.chunkBytes + this.pos - this.start;
   }
 
   finish(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    if (this.chunks.length === 0) return this.buf.subarray(this.start, this.pos);
+    return Buffer.concat(this.finishChunks(), this.length);
+  }
+
+  /** The bytes written, as the pieces they are held in (large raw byte strings by reference). */
+  finishChunks(): Buffer[] {
+    if (this.pos > this.start) return [...this.chunks, this.buf.subarray(this.start, this.pos)];
+    return [...this.chunks];
   }
 
   int8(v: number): void {
@@ -84,6 +110,13 @@ export class Writer {
   }
 
   raw(bytes: Uint8Array): void {
+    if (bytes.length >= this.referenceFrom) {
+      if (this.pos > this.start) this.chunks.push(this.buf.subarray(this.start, this.pos));
+      this.chunks.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+      this.chunkBytes += this.pos - this.start + bytes.length;
+      this.start = this.pos;
+      return;
+    }
     this.ensure(bytes.length);
     this.buf.set(bytes, this.pos);
     this.pos += bytes.length;

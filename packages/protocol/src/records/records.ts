@@ -66,6 +66,35 @@ export interface DecodedRecordBatch extends BatchHeader {
 /** Default bound on a decompressed records section: far above any sane batch, yet finite. */
 const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 
+/** Deltas up to this size are zigzag-encoded exactly with numbers; larger ones (absurd, but legal) go through bigint. */
+const NUMBER_VARINT_LIMIT = 2 ** 52;
+
+/** Bytes of a zigzag varint, as Writer.varint (or varlong, for huge values) writes it. */
+function varintSize(v: number): number {
+  if (Math.abs(v) >= NUMBER_VARINT_LIMIT) {
+    let z = BigInt.asUintN(64, (BigInt(v) << 1n) ^ (BigInt(v) >> 63n));
+    let n = 1;
+    for (; z >= 0x80n; z >>= 7n) n++;
+    return n;
+  }
+  let z = v >= 0 ? v * 2 : -v * 2 - 1;
+  let n = 1;
+  while (z >= 0x80) {
+    z = Math.floor(z / 128);
+    n++;
+  }
+  return n;
+}
+
+function writeLongVarint(w: Writer, v: number): void {
+  if (Math.abs(v) >= NUMBER_VARINT_LIMIT) w.varlong(BigInt(v));
+  else w.varint(v);
+}
+
+function nullableSize(length: number | undefined): number {
+  return length === undefined ? 1 : varintSize(length) + length;
+}
+
 function writeNullable(w: Writer, bytes: Buffer | null): void {
   if (bytes === null) {
     w.varint(-1);
@@ -81,27 +110,44 @@ function recordTimestamp(r: NewRecord, baseTimestamp: number): number {
   throw new RangeError('a record needs a timestamp or a timestampDelta');
 }
 
-/** The records section: each record is [length varint][attributes int8 = 0][deltas][key][value][headers]. */
-function encodeRecords(records: NewRecord[], baseTimestamp: number): Buffer {
-  const body = new Writer(256);
+/** One record's fields as written, and the length of its body (what its length prefix says). */
+interface SizedRecord {
+  timestampDelta: number;
+  offsetDelta: number;
+  headerKeys: Buffer[];
+  length: number;
+}
+
+function sizeRecord(r: NewRecord, index: number, baseTimestamp: number): SizedRecord {
+  const timestampDelta = recordTimestamp(r, baseTimestamp) - baseTimestamp;
+  const offsetDelta = r.offsetDelta ?? index;
+  const headers = r.headers ?? [];
+  const headerKeys = headers.map((h) => Buffer.from(h.key));
+  let length = 1 + varintSize(timestampDelta) + varintSize(offsetDelta) + nullableSize(r.key?.length) + nullableSize(r.value?.length) + varintSize(headers.length);
+  headers.forEach((h, i) => (length += nullableSize(headerKeys[i].length) + nullableSize(h.value?.length)));
+  return { timestampDelta, offsetDelta, headerKeys, length };
+}
+
+/**
+ * Writes the records section into `w`: each record is [length varint][attributes int8 = 0][deltas]
+ * [key][value][headers]. Sized first, so that every byte is copied once.
+ */
+function writeRecords(w: Writer, records: NewRecord[], sized: SizedRecord[]): void {
   records.forEach((r, i) => {
-    const w = new Writer(64);
+    const { timestampDelta, offsetDelta, headerKeys, length } = sized[i];
+    w.varint(length);
     w.int8(0);
-    w.varlong(BigInt(recordTimestamp(r, baseTimestamp) - baseTimestamp));
-    w.varint(r.offsetDelta ?? i);
+    writeLongVarint(w, timestampDelta);
+    w.varint(offsetDelta);
     writeNullable(w, r.key);
     writeNullable(w, r.value);
     const headers = r.headers ?? [];
     w.varint(headers.length);
-    for (const h of headers) {
-      writeNullable(w, Buffer.from(h.key));
+    headers.forEach((h, j) => {
+      writeNullable(w, headerKeys[j]);
       writeNullable(w, h.value);
-    }
-    const record = w.finish();
-    body.varint(record.length);
-    body.raw(record);
+    });
   });
-  return body.finish();
 }
 
 /** Encodes a RecordBatch v2 with its CRC-32C, compressing the records section when asked. */
@@ -117,9 +163,25 @@ export function encodeRecordBatch(batch: NewBatch): Buffer {
   }
   let attributes = batch.attributes ?? 0;
   if (batch.compression !== undefined) attributes = (attributes & ~Attribute.COMPRESSION_MASK) | batch.compression;
-  const section = compress((attributes & Attribute.COMPRESSION_MASK) as CompressionCode, encodeRecords(records, baseTimestamp));
+  const codec = (attributes & Attribute.COMPRESSION_MASK) as CompressionCode;
+  const sized = records.map((r, i) => sizeRecord(r, i, baseTimestamp));
+  const sectionSize = sized.reduce((n, s) => n + varintSize(s.length) + s.length, 0);
 
-  const out = Buffer.alloc(BATCH_HEADER_SIZE + section.length);
+  // Uncompressed records are written in place after the header; compressed ones are compressed first.
+  let out: Buffer;
+  if (codec === 0) {
+    const w = new Writer(BATCH_HEADER_SIZE + sectionSize);
+    w.pos = BATCH_HEADER_SIZE;
+    writeRecords(w, records, sized);
+    out = w.finish();
+  } else {
+    const w = new Writer(sectionSize);
+    writeRecords(w, records, sized);
+    const section = compress(codec, w.finish());
+    out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + section.length);
+    section.copy(out, BATCH_HEADER_SIZE);
+  }
+  // Every header byte is written below (the buffer may hold old memory).
   out.writeBigInt64BE(BigInt(batch.baseOffset ?? 0), BatchField.BASE_OFFSET);
   out.writeInt32BE(out.length - LOG_OVERHEAD, BatchField.BATCH_LENGTH);
   out.writeInt32BE(batch.partitionLeaderEpoch ?? -1, BatchField.PARTITION_LEADER_EPOCH);
@@ -132,7 +194,6 @@ export function encodeRecordBatch(batch: NewBatch): Buffer {
   out.writeInt16BE(batch.producerEpoch ?? -1, BatchField.PRODUCER_EPOCH);
   out.writeInt32BE(batch.baseSequence ?? -1, BatchField.BASE_SEQUENCE);
   out.writeInt32BE(records.length, BatchField.RECORDS_COUNT);
-  section.copy(out, BATCH_HEADER_SIZE);
   out.writeUInt32BE(crc32c(out.subarray(BatchField.ATTRIBUTES)), BatchField.CRC);
   return out;
 }
