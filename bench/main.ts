@@ -1,11 +1,13 @@
 // npm run bench: produce throughput of 1 KiB records with acks=all from a librdkafka producer, and
 // the machine's fsynced sequential write bandwidth measured in the same run, as a ratio; startup
-// recovery of a 1 GiB log after SIGKILL; compaction speed and how long it holds the event loop.
+// recovery of a 1 GiB log after SIGKILL; compaction speed and how long it holds the event loop;
+// produce and consume throughput of our client beside KafkaJS and @platformatic/kafka.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBroker } from '../compat/harness/broker-process.ts';
 import { runTool } from '../compat/harness/run-tool.ts';
+import { benchClients, clientReport } from './clients.ts';
 import { benchCompaction } from './compaction.ts';
 import { measureFsyncedWrites } from './disk-limit.ts';
 import { benchRecovery, recoveryReport } from './recovery.ts';
@@ -42,6 +44,9 @@ console.log(`\n${'measure'.padEnd(70)} ${'MB/s'.padStart(9)} ${'ratio'.padStart(
 for (const [name, mb, ratio] of rows) console.log(`${name.padEnd(70)} ${fmt(mb)} ${fmt(ratio)}`);
 console.log(`librdkafka: ${Math.round(produce.recordsPerSecond)} records/s, ${produce.errors} delivery errors`);
 
+const clients = await benchClients();
+for (const line of clientReport(clients)) console.log(line);
+
 const recovery = await benchRecovery();
 for (const line of recoveryReport(recovery)) console.log(line);
 
@@ -51,4 +56,4 @@ console.log(`  event loop held at most ${compaction.maxLoopDelayMs.toFixed(1)} m
 const resultsDir = join(here, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-writeFileSync(join(resultsDir, `bench-${Date.now()}.json`), JSON.stringify({ commit, records: RECORDS, recordBytes: RECORD_BYTES, disk: [disk, diskAfter], produce, recovery, compaction }, null, 2));
+writeFileSync(join(resultsDir, `bench-${Date.now()}.json`), JSON.stringify({ commit, records: RECORDS, recordBytes: RECORD_BYTES, disk: [disk, diskAfter], produce, clients, recovery, compaction }, null, 2));
