@@ -318,3 +318,18 @@ test('describeCluster names the cluster, controller and brokers as confluent-kaf
   const [offsets] = await admin.describeTopics(['__consumer_offsets']);
   assert.equal(offsets.internal, true);
 });
+
+test('calls made at once share one connection per broker, and close leaves no socket open', { timeout: 30_000 }, async () => {
+  const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+  await admin.createTopics([{ topic: 'shared-connection', partitions: 2 }]);
+  const before = sockets();
+  const fresh = new Admin({ brokers: [broker.bootstrap] });
+  const [a, b] = await Promise.all([fresh.listOffsets('shared-connection', 'earliest'), fresh.listOffsets('shared-connection', 'latest'), fresh.describeConfigs([{ type: 'topic', name: 'shared-connection' }])]);
+  assert.equal(a.length, 2);
+  assert.equal(b.length, 2);
+  // One connection for bootstrapping and one to broker 0: more means two calls each opened their own.
+  assert.ok(sockets() - before <= 2, `${sockets() - before} sockets for one broker`);
+  await fresh.close();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(sockets(), before);
+});

@@ -100,8 +100,13 @@ export class Cluster {
       const link = await this.links.get(nodeId)?.catch(() => null);
       if (link && !link.connection.closed) return link;
     }
-    const bootstrap = await this.bootstrapLink?.catch(() => null);
-    if (bootstrap && !bootstrap.connection.closed) return bootstrap;
+    // Checked and replaced without an await in between, so concurrent callers share one connection.
+    const pending = this.bootstrapLink;
+    if (pending) {
+      const bootstrap = await pending.catch(() => null);
+      if (bootstrap && !bootstrap.connection.closed) return bootstrap;
+      if (this.bootstrapLink !== pending) return this.anyLink();
+    }
     this.bootstrapLink = (async () => {
       let last: unknown;
       for (const address of this.bootstrap) {
@@ -116,10 +121,15 @@ export class Cluster {
     return this.bootstrapLink;
   }
 
-  /** The connection to broker `nodeId`, opened again if it was lost. */
+  /** The connection to broker `nodeId`, opened again if it was lost; concurrent callers share one. */
   private async link(nodeId: number): Promise<BrokerLink> {
-    const existing = await this.links.get(nodeId)?.catch(() => null);
-    if (existing && !existing.connection.closed) return existing;
+    const pending = this.links.get(nodeId);
+    if (pending) {
+      const existing = await pending.catch(() => null);
+      if (existing && !existing.connection.closed) return existing;
+      // Someone else replaced it while this waited: use theirs.
+      if (this.links.get(nodeId) !== pending && this.links.has(nodeId)) return this.link(nodeId);
+    }
     const address = this.brokers.get(nodeId);
     if (!address) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, { message: `broker ${nodeId} is not in the metadata` });
     const link = this.open(address);
