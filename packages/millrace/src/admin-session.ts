@@ -1,4 +1,4 @@
-import { Connection } from '@millrace/client';
+import { Admin, ClientError, Connection, KafkaError } from '@millrace/client';
 import { errorName } from '@millrace/protocol';
 
 /** A failure the CLI reports as one line and exit code 1 (usage errors exit with 2). */
@@ -14,14 +14,61 @@ export class CommandError extends Error {
 const HINTS: Record<string, string> = {
   NON_EMPTY_GROUP: 'stop the group\'s consumers first',
   GROUP_ID_NOT_FOUND: 'list groups with: millrace group list',
-  UNKNOWN_TOPIC_OR_PARTITION: 'list topics with: kcat -L',
+  UNKNOWN_TOPIC_OR_PARTITION: 'list topics with: millrace topic list',
   COORDINATOR_NOT_AVAILABLE: 'the broker is starting or stopping; try again',
+  TOPIC_ALREADY_EXISTS: 'see it with: millrace topic describe',
+  INVALID_PARTITIONS: 'a topic can only grow: give a larger total count',
+  INVALID_CONFIG: 'see docs/configuration.md for the topic settings',
+  INVALID_REPLICATION_FACTOR: 'this cluster has one broker: use --replicas 1',
+  POLICY_VIOLATION: 'the broker refused the change',
 };
 
 export function kafkaError(what: string, code: number): CommandError {
   const name = errorName(code);
   const hint = HINTS[name];
   return new CommandError(`${what}: ${name}${hint ? ` (${hint})` : ''}`);
+}
+
+/** The bootstrap list: --brokers, else MILLRACE_BROKERS, else the dev broker's address. */
+export function brokerList(flag: string | undefined): string[] {
+  const value = flag ?? process.env.MILLRACE_BROKERS ?? '127.0.0.1:9092';
+  const list = value.split(',').map((b) => b.trim()).filter(Boolean);
+  if (list.length === 0 || list.some((b) => !/^.+:\d+$/.test(b))) throw new CommandError(`--brokers expects host:port[,host:port...], not "${value}"`, 2);
+  return list;
+}
+
+/** A client failure as the one line the CLI prints: Kafka's error name, what it concerns, and a hint. */
+export function commandError(err: unknown): CommandError {
+  if (err instanceof CommandError) return err;
+  if (err instanceof AggregateError) return new CommandError(err.errors.map((e) => commandError(e).message).join('; '));
+  if (err instanceof KafkaError) {
+    const hint = HINTS[err.code];
+    return new CommandError(`${err.message}${hint ? ` (${hint})` : ''}`);
+  }
+  if (err instanceof ClientError) return new CommandError(err.message, err.code === 'MILLRACE_INVALID_ARGUMENT' ? 2 : 1);
+  const message = (err as Error).message ?? String(err);
+  if ((err as { code?: string }).code === 'MILLRACE_CONNECT' || (err as { code?: string }).code === 'MILLRACE_TIMEOUT') {
+    return new CommandError(`${message} (is a broker running? start one with: npx millrace dev)`);
+  }
+  return new CommandError(message);
+}
+
+/** Runs `fn` with an admin client for the brokers; client failures become CommandErrors. */
+export async function withAdmin<T>(brokers: string | undefined, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Admin({ brokers: brokerList(brokers), clientId: 'millrace-cli', connectTimeoutMs: 5000, requestTimeoutMs: 15_000 });
+  try {
+    return await fn(admin);
+  } catch (err) {
+    throw commandError(err);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Parses --output. */
+export function outputMode(value: string | undefined): 'table' | 'json' {
+  if (value !== 'table' && value !== 'json') throw new CommandError(`--output is table or json, not "${value}"`, 2);
+  return value;
 }
 
 /** The broker to talk to: --brokers, else MILLRACE_BROKERS, else the dev broker's address. */

@@ -1,5 +1,6 @@
 import { groupCommand } from './commands/group.ts';
 import { startCommand, devCommand } from './commands/start.ts';
+import { topicCommand } from './commands/topic.ts';
 
 const USAGE = `millrace: a Kafka-compatible event streaming broker
 
@@ -7,6 +8,8 @@ Usage:
   millrace dev                      start a broker for development (data in ./.millrace/data, port 9092)
   millrace start --data-dir DIR     start a broker
        [--host 127.0.0.1] [--port 9092] [--config server.properties] [--set key=value ...]
+  millrace topic create|list|describe|delete|alter-config|add-partitions ...
+                                    topics and their settings (millrace topic --help)
   millrace group list|describe|reset-offsets|delete ...
                                     consumer groups, their lag, and their offsets (millrace group --help)
   millrace help                     show this text
@@ -22,6 +25,8 @@ export async function runCli(args: string[]): Promise<number> {
       return startCommand(rest);
     case 'dev':
       return devCommand(rest);
+    case 'topic':
+      return topicCommand(rest);
     case 'group':
       return groupCommand(rest);
     case undefined:
