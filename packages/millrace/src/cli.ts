@@ -1,4 +1,7 @@
+import { clusterCommand } from './commands/cluster.ts';
+import { consumeCommand } from './commands/consume.ts';
 import { groupCommand } from './commands/group.ts';
+import { produceCommand } from './commands/produce.ts';
 import { startCommand, devCommand } from './commands/start.ts';
 import { topicCommand } from './commands/topic.ts';
 
@@ -10,10 +13,17 @@ Usage:
        [--host 127.0.0.1] [--port 9092] [--config server.properties] [--set key=value ...]
   millrace topic create|list|describe|delete|alter-config|add-partitions ...
                                     topics and their settings (millrace topic --help)
+  millrace produce TOPIC [-k SEP] [-H key=value] [-p N] [-z CODEC] [FILE]
+                                    send one record per line (millrace produce --help)
+  millrace consume TOPIC [-o OFFSET] [-n COUNT] [-f] [-g GROUP] [--format FORMAT]
+                                    print records (millrace consume --help)
+  millrace cluster info             the cluster id, brokers and controller
   millrace group list|describe|reset-offsets|delete ...
                                     consumer groups, their lag, and their offsets (millrace group --help)
   millrace help                     show this text
 
+Client commands take --brokers HOST:PORT[,...] (or $MILLRACE_BROKERS; default 127.0.0.1:9092) and
+--output table|json. Exit codes: 0 done, 1 the operation failed, 2 the command line is wrong.
 Settings use Kafka's server.properties names (num.partitions, log.segment.bytes, ...);
 see docs/configuration.md.`;
 
@@ -27,8 +37,14 @@ export async function runCli(args: string[]): Promise<number> {
       return devCommand(rest);
     case 'topic':
       return topicCommand(rest);
+    case 'produce':
+      return produceCommand(rest);
+    case 'consume':
+      return consumeCommand(rest);
     case 'group':
       return groupCommand(rest);
+    case 'cluster':
+      return clusterCommand(rest);
     case undefined:
     case 'help':
     case '--help':
