@@ -21,18 +21,19 @@ export interface ClientBench {
   recordBytes: number;
   partitions: number;
   sendSize: number;
-  inFlight: number;
-  produce: Record<ClientName, Throughput>;
+  /** Produce throughput with few sends outstanding (latency-bound, like a service awaiting each send) and with many. */
+  produce: { inFlight: number; results: Record<ClientName, Throughput> }[];
   consume: Record<ClientName, Throughput>;
 }
 
 const RECORDS = Number(process.env.BENCH_CLIENT_RECORDS ?? 500_000);
 const RECORD_BYTES = 1024;
 const PARTITIONS = 4;
-// Every producer sends the same shape, as a busy service would: sends of SEND_SIZE records, at most
-// IN_FLIGHT sends outstanding.
+// Every producer sends the same shape: sends of SEND_SIZE records, at most IN_FLIGHT of them
+// outstanding: few, as a service awaiting each send, and many, as a bulk loader (or Kafka's
+// producer-perf-test, which sends without waiting up to its buffer).
 const SEND_SIZE = 100;
-const IN_FLIGHT = 8;
+const IN_FLIGHT = [8, 64];
 const CONSUMED_TOPIC = 'consumed';
 
 async function worker(script: string, args: string[]): Promise<Throughput> {
@@ -58,12 +59,16 @@ export async function benchClients(): Promise<ClientBench> {
     const admin = new Admin({ brokers: [broker.bootstrap] });
     await admin.createTopics([...CLIENTS.map((client) => `produced-by-${client}`), CONSUMED_TOPIC].map((topic) => ({ topic, partitions: PARTITIONS })));
     await admin.close();
-    const produce = {} as Record<ClientName, Throughput>;
-    for (const client of CLIENTS) produce[client] = await worker('client-produce-worker.ts', [client, broker.bootstrap, `produced-by-${client}`, String(RECORDS), String(RECORD_BYTES), String(SEND_SIZE), String(IN_FLIGHT)]);
+    const produce: ClientBench['produce'] = [];
+    for (const inFlight of IN_FLIGHT) {
+      const results = {} as Record<ClientName, Throughput>;
+      for (const client of CLIENTS) results[client] = await worker('client-produce-worker.ts', [client, broker.bootstrap, `produced-by-${client}`, String(RECORDS), String(RECORD_BYTES), String(SEND_SIZE), String(inFlight)]);
+      produce.push({ inFlight, results });
+    }
     await fill(broker.bootstrap);
     const consume = {} as Record<ClientName, Throughput>;
     for (const client of CLIENTS) consume[client] = await worker('client-consume-worker.ts', [client, broker.bootstrap, CONSUMED_TOPIC, String(PARTITIONS), String(RECORDS)]);
-    return { records: RECORDS, recordBytes: RECORD_BYTES, partitions: PARTITIONS, sendSize: SEND_SIZE, inFlight: IN_FLIGHT, produce, consume };
+    return { records: RECORDS, recordBytes: RECORD_BYTES, partitions: PARTITIONS, sendSize: SEND_SIZE, produce, consume };
   } finally {
     await broker.dispose();
   }
@@ -72,14 +77,15 @@ export async function benchClients(): Promise<ClientBench> {
 /** The table: each client's figures and its ratio to KafkaJS measured in the same run. */
 export function clientReport(bench: ClientBench): string[] {
   const lines = [
-    `\nclients, ${bench.records} records of ${bench.recordBytes} B, ${bench.partitions} partitions; produce: sends of ${bench.sendSize} keyed records, ${bench.inFlight} in flight, acks=all`,
+    `\nclients, ${bench.records} records of ${bench.recordBytes} B, ${bench.partitions} partitions; produce: sends of ${bench.sendSize} keyed records, N in flight, acks=all`,
     'default settings otherwise (ours idempotent, the others not); consume: from having the partitions to the last record',
     `${'measure'.padEnd(40)} ${'records/s'.padStart(10)} ${'MB/s'.padStart(8)} ${'x KafkaJS'.padStart(10)}`,
   ];
-  for (const kind of ['produce', 'consume'] as const) {
-    const reference = bench[kind].kafkajs.recordsPerSecond;
+  const rows: [string, Record<ClientName, Throughput>][] = [...bench.produce.map((p) => [`produce, ${p.inFlight} in flight`, p.results] as [string, Record<ClientName, Throughput>]), ['consume', bench.consume]];
+  for (const [kind, results] of rows) {
+    const reference = results.kafkajs.recordsPerSecond;
     for (const client of CLIENTS) {
-      const t = bench[kind][client];
+      const t = results[client];
       lines.push(`${`${kind}, ${client}`.padEnd(40)} ${t.recordsPerSecond.toFixed(0).padStart(10)} ${t.mbPerSecond.toFixed(1).padStart(8)} ${(t.recordsPerSecond / reference).toFixed(2).padStart(10)}`);
     }
   }

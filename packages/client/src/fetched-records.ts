@@ -9,23 +9,26 @@ export interface AbortedTransaction {
   firstOffset: bigint;
 }
 
-export interface FetchedRecords {
-  records: KafkaRecord[];
+/** One partition's fetch answer, scanned by batch headers: the batches to hand out, not yet decoded. */
+export interface FetchedBatches {
+  fetchOffset: number;
+  batches: Buffer[];
   /** The offset after the last whole batch read (control and aborted batches included): where the next fetch starts. */
   nextOffset: number;
 }
 
 /**
- * The records of one partition's fetch answer, from `fetchOffset` on. Batches are CRC-checked
- * when decoded; a partial batch at the end (the broker cut the answer at its size limit) is left
- * for the next fetch. With read_committed, batches of transactions the broker lists as aborted are
- * skipped (a producer's records are skipped from the aborted transaction's first offset until its
- * abort marker), and control batches never reach the application.
+ * Finds, by batch headers alone, the batches of one partition's fetch answer that hold records
+ * for the application, and where the next fetch starts, so that it can be sent before these are
+ * decoded. A partial batch at the end (the broker cut the answer at its size limit) is left for the
+ * next fetch. With read_committed, batches of transactions the broker lists as aborted are skipped
+ * (a producer's records are skipped from the aborted transaction's first offset until its abort
+ * marker), and control batches never reach the application.
  */
-export function readFetchedRecords(bytes: Buffer | null, fetchOffset: number, aborted: readonly AbortedTransaction[] | null, readCommitted: boolean): FetchedRecords {
-  const records: KafkaRecord[] = [];
+export function scanFetchedBatches(bytes: Buffer | null, fetchOffset: number, aborted: readonly AbortedTransaction[] | null, readCommitted: boolean): FetchedBatches {
+  const batches: Buffer[] = [];
   let nextOffset = fetchOffset;
-  if (!bytes) return { records, nextOffset };
+  if (!bytes) return { fetchOffset, batches, nextOffset };
   const pending = readCommitted && aborted ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1)) : [];
   const abortedProducers = new Set<bigint>();
   for (let pos = 0; pos + LOG_OVERHEAD <= bytes.length;) {
@@ -45,9 +48,18 @@ export function readFetchedRecords(bytes: Buffer | null, fetchOffset: number, ab
       continue;
     }
     if (readCommitted && transactional && abortedProducers.has(header.producerId)) continue;
-    for (const record of decodeRecordBatchWithHeader(batch).records) if (record.offset >= fetchOffset) records.push(record);
+    batches.push(batch);
   }
-  return { records, nextOffset };
+  return { fetchOffset, batches, nextOffset };
+}
+
+/** The records of scanned batches from the fetch offset on, each batch CRC-checked as it is decoded. */
+export function decodeFetchedBatches(fetched: FetchedBatches): KafkaRecord[] {
+  const records: KafkaRecord[] = [];
+  for (const batch of fetched.batches) {
+    for (const record of decodeRecordBatchWithHeader(batch).records) if (record.offset >= fetched.fetchOffset) records.push(record);
+  }
+  return records;
 }
 
 function controlType(batch: Buffer): number {

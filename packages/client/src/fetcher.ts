@@ -1,7 +1,7 @@
 import { ApiKey, createFetchRequest, createFetchRequestFetchPartition, createFetchRequestFetchTopic, ErrorCode, type FetchRequest, type FetchResponse, isRetriable, type KafkaRecord } from '@millrace/protocol';
 import { type Cluster, isTransient } from './cluster.ts';
 import { KafkaError } from './errors.ts';
-import { readFetchedRecords } from './fetched-records.ts';
+import { decodeFetchedBatches, type FetchedBatches, scanFetchedBatches } from './fetched-records.ts';
 import { byTopic, partitionKey, type TopicPartition } from './topic-partitions.ts';
 
 /** v4 is the first with isolation levels and aborted transactions; v13 names topics by id only. */
@@ -39,6 +39,8 @@ export interface PartitionState {
 export interface Chunk {
   state: PartitionState;
   epoch: number;
+  /** Decoded when handed out, while the next fetch is already on its way. */
+  fetched: FetchedBatches;
   records: KafkaRecord[];
   nextOffset: number;
   highWatermark: number;
@@ -153,6 +155,13 @@ export class Fetcher {
       chunk.state.chunks--;
       this.kick();
       if (chunk.epoch !== chunk.state.epoch || chunk.state.paused || chunk.state.revoking) continue;
+      try {
+        chunk.records = decodeFetchedBatches(chunk.fetched);
+      } catch (err) {
+        // A batch that fails its CRC or cannot be read: never skipped silently.
+        this.fail(new Error(`${chunk.state.topic}-${chunk.state.partition}: the records fetched from offset ${chunk.fetched.fetchOffset} cannot be read: ${(err as Error).message}`, { cause: err }));
+        continue;
+      }
       chunk.state.position = chunk.nextOffset;
       return chunk;
     }
@@ -277,16 +286,15 @@ export class Fetcher {
     state.highWatermark = Number(p.highWatermark);
     let fetched;
     try {
-      fetched = readFetchedRecords(p.records, offset, p.abortedTransactions, this.options.readCommitted);
+      fetched = scanFetchedBatches(p.records, offset, p.abortedTransactions, this.options.readCommitted);
     } catch (err) {
-      // A batch that fails its CRC or cannot be read: never skipped silently.
       this.fail(new Error(`${state.topic}-${state.partition}: the records fetched from offset ${offset} cannot be read: ${(err as Error).message}`, { cause: err }));
       return;
     }
     if (fetched.nextOffset === offset) return;
     state.fetchOffset = fetched.nextOffset;
     const bytes = p.records?.length ?? 0;
-    this.ready.push({ state, epoch: state.epoch, records: fetched.records, nextOffset: fetched.nextOffset, highWatermark: state.highWatermark, bytes });
+    this.ready.push({ state, epoch: state.epoch, fetched, records: [], nextOffset: fetched.nextOffset, highWatermark: state.highWatermark, bytes });
     state.chunks++;
     this.bufferedBytes += bytes;
     this.notify();

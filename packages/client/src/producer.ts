@@ -18,7 +18,12 @@ export interface ProducerOptions extends ClusterOptions {
   acks?: -1 | 0 | 1;
   /** Default true: retries never duplicate or reorder records (needs acks -1). */
   idempotent?: boolean;
-  /** How long a partition's first waiting record waits for more to fill its batch. Default 5 ms. */
+  /**
+   * How long a partition's first waiting record waits for more to fill its batch. Default 0: a
+   * batch leaves as soon as its partition has room in flight, and under load records gather while
+   * the partition's 5 batches are in flight (measured faster than 5 ms both for a few awaited sends
+   * at a time and for many).
+   */
   lingerMs?: number;
   /** Largest batch per partition. Default 1 MiB. */
   batchBytes?: number;
@@ -130,7 +135,7 @@ export class Producer {
       if (!this.idempotent) throw new ClientError('MILLRACE_INVALID_ARGUMENT', 'a transactional producer is idempotent: it needs acks -1 and idempotent true');
       this.transactions = new Transactions(this.cluster, options.transactionalId, options.transactionTimeoutMs ?? 60_000);
     }
-    this.lingerMs = options.lingerMs ?? 5;
+    this.lingerMs = options.lingerMs ?? 0;
     this.batchBytes = options.batchBytes ?? 1 << 20;
     this.bufferBytes = options.bufferBytes ?? 64 << 20;
     this.codec = CODECS[options.compression ?? 'none'];
