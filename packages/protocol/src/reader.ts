@@ -80,14 +80,18 @@ export class Reader {
 
   /** Unsigned LEB128 varint of at most 5 bytes (32 bits). */
   uvarint(): number {
+    // One byte is the common case (lengths, counts, small deltas).
+    if (this.pos < this.end && this.buf[this.pos] < 0x80) return this.buf[this.pos++];
     let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
+    let scale = 1;
+    for (let i = 0; i < 5; i++) {
       if (this.pos >= this.end) {
         this.fail('truncated varint');
         return 0;
       }
       const byte = this.buf[this.pos++];
-      result += (byte & 0x7f) * 2 ** shift;
+      result += (byte & 0x7f) * scale;
+      scale *= 128;
       if ((byte & 0x80) === 0) {
         if (result > 0xffffffff) break;
         return result;
@@ -101,6 +105,24 @@ export class Reader {
   varint(): number {
     const n = this.uvarint();
     return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+  }
+
+  /**
+   * A zig-zag varlong as a number: exact for values of up to 7 bytes (|v| < 2^48, which covers a
+   * record's timestamp delta), and through bigint (Number() of it) for longer ones.
+   */
+  varlongNumber(): number {
+    const start = this.pos;
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 7 && this.pos < this.end; i++) {
+      const byte = this.buf[this.pos++];
+      result += (byte & 0x7f) * scale;
+      scale *= 128;
+      if ((byte & 0x80) === 0) return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+    }
+    this.pos = start;
+    return Number(this.varlong());
   }
 
   /** Zig-zag signed varlong (64 bits). */

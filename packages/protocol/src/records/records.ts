@@ -222,7 +222,7 @@ function decodeRecord(r: Reader, index: number, header: BatchHeader, logAppendTi
   const length = r.varint();
   const rec = r.sub(length);
   rec.int8();
-  const timestampDelta = Number(rec.varlong());
+  const timestampDelta = rec.varlongNumber();
   const offsetDelta = rec.varint();
   const key = readNullable(rec);
   const value = readNullable(rec);
