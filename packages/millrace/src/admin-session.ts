@@ -1,5 +1,4 @@
 import { Admin, ClientError, Connection, KafkaError } from '@millrace/client';
-import { errorName } from '@millrace/protocol';
 
 /** A failure the CLI reports as one line and exit code 1 (usage errors exit with 2). */
 export class CommandError extends Error {
@@ -22,12 +21,6 @@ const HINTS: Record<string, string> = {
   INVALID_REPLICATION_FACTOR: 'this cluster has one broker: use --replicas 1',
   POLICY_VIOLATION: 'the broker refused the change',
 };
-
-export function kafkaError(what: string, code: number): CommandError {
-  const name = errorName(code);
-  const hint = HINTS[name];
-  return new CommandError(`${what}: ${name}${hint ? ` (${hint})` : ''}`);
-}
 
 /** The bootstrap list: --brokers, else MILLRACE_BROKERS, else the dev broker's address. */
 export function brokerList(flag: string | undefined): string[] {
@@ -53,9 +46,30 @@ export function commandError(err: unknown): CommandError {
   return new CommandError(message);
 }
 
+/**
+ * Fails at once when no bootstrap broker accepts a connection: the clients keep retrying for their
+ * request timeout (right for a service riding out a broker restart), a person at a prompt should not wait.
+ */
+export async function checkReachable(brokers: string[]): Promise<void> {
+  let last: unknown;
+  for (const address of brokers) {
+    const at = address.lastIndexOf(':');
+    try {
+      const connection = await Connection.open(address.slice(0, at), Number(address.slice(at + 1)), 'millrace-cli', 5000);
+      connection.close();
+      return;
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw commandError(last);
+}
+
 /** Runs `fn` with an admin client for the brokers; client failures become CommandErrors. */
 export async function withAdmin<T>(brokers: string | undefined, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Admin({ brokers: brokerList(brokers), clientId: 'millrace-cli', connectTimeoutMs: 5000, requestTimeoutMs: 15_000 });
+  const list = brokerList(brokers);
+  await checkReachable(list);
+  const admin = new Admin({ brokers: list, clientId: 'millrace-cli', connectTimeoutMs: 5000, requestTimeoutMs: 15_000 });
   try {
     return await fn(admin);
   } catch (err) {
@@ -69,30 +83,6 @@ export async function withAdmin<T>(brokers: string | undefined, fn: (admin: Admi
 export function outputMode(value: string | undefined): 'table' | 'json' {
   if (value !== 'table' && value !== 'json') throw new CommandError(`--output is table or json, not "${value}"`, 2);
   return value;
-}
-
-/** The broker to talk to: --brokers, else MILLRACE_BROKERS, else the dev broker's address. */
-export function brokerAddress(flag: string | undefined): { host: string; port: number } {
-  const value = flag ?? process.env.MILLRACE_BROKERS ?? '127.0.0.1:9092';
-  const first = value.split(',')[0].trim();
-  const match = /^(.+):(\d+)$/.exec(first);
-  if (!match) throw new CommandError(`--brokers expects host:port, not "${value}"`, 2);
-  return { host: match[1], port: Number(match[2]) };
-}
-
-export async function withConnection<T>(brokers: string | undefined, fn: (c: Connection) => Promise<T>): Promise<T> {
-  const { host, port } = brokerAddress(brokers);
-  let connection: Connection;
-  try {
-    connection = await Connection.open(host, port, 'millrace-cli');
-  } catch (err) {
-    throw new CommandError(`${(err as Error).message} (is a broker running? start one with: npx millrace dev)`);
-  }
-  try {
-    return await fn(connection);
-  } finally {
-    connection.close();
-  }
 }
 
 /** Prints rows as an aligned table under a header, or as JSON objects. */

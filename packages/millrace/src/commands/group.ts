@@ -1,14 +1,6 @@
 import { parseArgs } from 'node:util';
-import type { Connection } from '@millrace/client';
-import {
-  ApiKey, createDeleteGroupsRequest, createDescribeGroupsRequest, createListGroupsRequest, createListOffsetsRequest,
-  createListOffsetsRequestListOffsetsPartition, createListOffsetsRequestListOffsetsTopic, createMetadataRequest,
-  createMetadataRequestMetadataRequestTopic, createOffsetCommitRequest, createOffsetCommitRequestOffsetCommitRequestPartition,
-  createOffsetCommitRequestOffsetCommitRequestTopic, createOffsetFetchRequest, decodeConsumerProtocolAssignment,
-  type DeleteGroupsResponse, type DescribeGroupsResponse, type DescribeGroupsResponseDescribedGroup, type ListGroupsResponse,
-  type ListOffsetsResponse, type MetadataResponse, type OffsetCommitResponse, type OffsetFetchResponse, Reader,
-} from '@millrace/protocol';
-import { CommandError, kafkaError, printTable, withConnection } from '../admin-session.ts';
+import type { Admin } from '@millrace/client';
+import { CommandError, outputMode, printTable, withAdmin } from '../admin-session.ts';
 
 export const GROUP_USAGE = `Usage:
   millrace group list                       groups with their state
@@ -35,75 +27,33 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-async function describeGroup(c: Connection, group: string): Promise<DescribeGroupsResponseDescribedGroup> {
-  const response = await c.request<DescribeGroupsResponse>(ApiKey.DescribeGroups, 5, createDescribeGroupsRequest({ groups: [group] }));
-  const described = response.groups[0];
-  if (described.errorCode !== 0) throw kafkaError(`describe ${group}`, described.errorCode);
-  return described;
+async function list(admin: Admin, values: Values): Promise<void> {
+  const groups = await admin.listGroups();
+  printTable(['GROUP', 'STATE', 'PROTOCOL-TYPE'], groups.map((g) => [g.groupId, g.state ?? '-', g.protocolType || '-']), outputMode(values.output));
 }
 
-/** Which member owns which partition, from the consumer-protocol assignments of a Stable group. */
-function owners(group: DescribeGroupsResponseDescribedGroup): Map<string, { consumerId: string; host: string; clientId: string }> {
-  const map = new Map<string, { consumerId: string; host: string; clientId: string }>();
-  if (group.protocolType !== 'consumer') return map;
-  for (const m of group.members) {
-    if (m.memberAssignment.length < 2) continue;
-    const r = new Reader(m.memberAssignment);
-    const version = r.int16();
-    const assignment = decodeConsumerProtocolAssignment(r, Math.min(Math.max(version, 0), 3));
-    if (r.failed) continue;
-    for (const tp of assignment.assignedPartitions) {
-      for (const p of tp.partitions) map.set(`${tp.topic}\u0000${p}`, { consumerId: m.memberId, host: m.clientHost, clientId: m.clientId });
-    }
+/** A group the broker does not know, as Kafka's tools report it. */
+function notFound(group: string): CommandError {
+  return new CommandError(`describe ${group}: GROUP_ID_NOT_FOUND (list groups with: millrace group list)`);
+}
+
+async function describe(admin: Admin, group: string, values: Values): Promise<void> {
+  const [described] = await admin.describeGroups([group]);
+  if (described.state === 'Dead') throw notFound(group);
+  const owners = new Map<string, { memberId: string; host: string; clientId: string }>();
+  for (const m of described.members) {
+    for (const tp of m.assignment?.partitions ?? []) for (const p of tp.partitions) owners.set(`${tp.topic}\u0000${p}`, m);
   }
-  return map;
-}
-
-async function offsetsAt(c: Connection, partitions: { topic: string; partition: number }[], timestamp: bigint): Promise<Map<string, bigint>> {
-  const byTopic = new Map<string, number[]>();
-  for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
-  const response = await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, createListOffsetsRequest({
-    replicaId: -1,
-    topics: [...byTopic].map(([name, ps]) => createListOffsetsRequestListOffsetsTopic({ name, partitions: ps.map((partitionIndex) => createListOffsetsRequestListOffsetsPartition({ partitionIndex, timestamp })) })),
-  }));
-  const out = new Map<string, bigint>();
-  for (const t of response.topics) for (const p of t.partitions) if (p.errorCode === 0) out.set(`${t.name}\u0000${p.partitionIndex}`, p.offset);
-  return out;
-}
-
-async function committedOffsets(c: Connection, group: string): Promise<Map<string, bigint>> {
-  const response = await c.request<OffsetFetchResponse>(ApiKey.OffsetFetch, 7, createOffsetFetchRequest({ groupId: group, topics: null }));
-  if (response.errorCode !== 0) throw kafkaError(`offsets of ${group}`, response.errorCode);
-  const out = new Map<string, bigint>();
-  for (const t of response.topics) for (const p of t.partitions) if (p.committedOffset >= 0n) out.set(`${t.name}\u0000${p.partitionIndex}`, p.committedOffset);
-  return out;
-}
-
-async function list(c: Connection, values: Values): Promise<void> {
-  const response = await c.request<ListGroupsResponse>(ApiKey.ListGroups, 4, createListGroupsRequest());
-  if (response.errorCode !== 0) throw kafkaError('list groups', response.errorCode);
-  printTable(['GROUP', 'STATE', 'PROTOCOL-TYPE'], response.groups.map((g) => [g.groupId, g.groupState, g.protocolType || '-']), output(values));
-}
-
-async function describe(c: Connection, group: string, values: Values): Promise<void> {
-  const described = await describeGroup(c, group);
-  if (described.groupState === 'Dead') throw kafkaError(`describe ${group}`, 69);
-  const owned = owners(described);
-  const committed = await committedOffsets(c, group);
-  const keys = [...new Set([...committed.keys(), ...owned.keys()])].sort();
-  const partitions = keys.map((k) => ({ topic: k.split('\u0000')[0], partition: Number(k.split('\u0000')[1]) }));
-  const ends = partitions.length > 0 ? await offsetsAt(c, partitions, -1n) : new Map<string, bigint>();
-  if (output(values) === 'table') console.log(`Group ${group}: ${described.groupState}, ${described.members.length} member(s)\n`);
+  const lags = await admin.groupLag(group);
+  const output = outputMode(values.output);
+  if (output === 'table') console.log(`Group ${group}: ${described.state}, ${described.members.length} member(s)\n`);
   printTable(
     ['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID'],
-    keys.map((k, i) => {
-      const current = committed.get(k);
-      const end = ends.get(k);
-      const owner = owned.get(k);
-      const lag = current !== undefined && end !== undefined ? String(end - current) : '-';
-      return [partitions[i].topic, partitions[i].partition, current?.toString() ?? '-', end?.toString() ?? '-', lag, owner?.consumerId ?? '-', owner?.host ?? '-', owner?.clientId ?? '-'];
+    lags.map((l) => {
+      const owner = owners.get(`${l.topic}\u0000${l.partition}`);
+      return [l.topic, l.partition, l.committed?.toString() ?? '-', String(l.logEndOffset), l.lag?.toString() ?? '-', owner?.memberId ?? '-', owner?.host ?? '-', owner?.clientId ?? '-'];
     }),
-    output(values),
+    output,
   );
 }
 
@@ -113,53 +63,9 @@ function targetFlag(values: Values): string {
   return chosen[0];
 }
 
-function integer(flag: string, text: string): bigint {
+function integer(flag: string, text: string): number {
   if (!/^-?\d+$/.test(text)) throw new CommandError(`--${flag} expects an integer, not "${text}"`, 2);
-  return BigInt(text);
-}
-
-async function resetOffsets(c: Connection, group: string, values: Values): Promise<void> {
-  const topic = values.topic;
-  if (!topic) throw new CommandError('reset-offsets needs --topic TOPIC', 2);
-  const how = targetFlag(values);
-  const described = await describeGroup(c, group);
-  if (described.groupState !== 'Empty' && described.groupState !== 'Dead') {
-    throw new CommandError(`group ${group} is ${described.groupState} with ${described.members.length} member(s): stop its consumers before resetting offsets`);
-  }
-  const metadata = await c.request<MetadataResponse>(ApiKey.Metadata, 4, createMetadataRequest({ topics: [createMetadataRequestMetadataRequestTopic({ name: topic })], allowAutoTopicCreation: false }));
-  const t = metadata.topics[0];
-  if (t.errorCode !== 0) throw kafkaError(`topic ${topic}`, t.errorCode);
-  const partitions = t.partitions.map((p) => ({ topic, partition: p.partitionIndex })).sort((a, b) => a.partition - b.partition);
-  const earliest = await offsetsAt(c, partitions, -2n);
-  const latest = await offsetsAt(c, partitions, -1n);
-  const committed = await committedOffsets(c, group);
-  const byTime = how === 'to-datetime' ? await offsetsAt(c, partitions, BigInt(parseDate(values['to-datetime']!))) : null;
-  const targets = partitions.map((p) => {
-    const key = `${topic}\u0000${p.partition}`;
-    const low = earliest.get(key)!;
-    const high = latest.get(key)!;
-    let target: bigint;
-    if (how === 'to-earliest') target = low;
-    else if (how === 'to-latest') target = high;
-    else if (how === 'to-datetime') target = byTime!.get(key) ?? -1n;
-    else if (how === 'to-offset') target = integer('to-offset', values['to-offset']!);
-    else target = (committed.get(key) ?? low) + integer('shift-by', values['shift-by']!);
-    if (target < 0n) target = high; // no record at or after the time: the end, as Kafka's tool does
-    const clamped = target < low ? low : target > high ? high : target;
-    return { partition: p.partition, previous: committed.get(key), target: clamped };
-  });
-  if (!values['dry-run']) {
-    const response = await c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, 7, createOffsetCommitRequest({
-      groupId: group,
-      generationIdOrMemberEpoch: -1,
-      memberId: '',
-      topics: [createOffsetCommitRequestOffsetCommitRequestTopic({ name: topic, partitions: targets.map((x) => createOffsetCommitRequestOffsetCommitRequestPartition({ partitionIndex: x.partition, committedOffset: x.target, committedMetadata: '' })) })],
-    }));
-    const failure = response.topics[0].partitions.find((p) => p.errorCode !== 0);
-    if (failure) throw kafkaError(`reset ${topic}-${failure.partitionIndex}`, failure.errorCode);
-  }
-  printTable(['TOPIC', 'PARTITION', 'PREVIOUS-OFFSET', 'NEW-OFFSET'], targets.map((x) => [topic, x.partition, x.previous?.toString() ?? '-', x.target.toString()]), output(values));
-  if (values['dry-run'] && output(values) === 'table') console.log('\n(dry run: nothing was changed)');
+  return Number(text);
 }
 
 function parseDate(text: string): number {
@@ -168,16 +74,38 @@ function parseDate(text: string): number {
   return ms;
 }
 
-async function remove(c: Connection, group: string): Promise<void> {
-  const response = await c.request<DeleteGroupsResponse>(ApiKey.DeleteGroups, 2, createDeleteGroupsRequest({ groupsNames: [group] }));
-  const result = response.results[0];
-  if (result.errorCode !== 0) throw kafkaError(`delete ${group}`, result.errorCode);
-  console.log(`deleted group ${group}`);
+async function resetOffsets(admin: Admin, group: string, values: Values): Promise<void> {
+  const topic = values.topic;
+  if (!topic) throw new CommandError('reset-offsets needs --topic TOPIC', 2);
+  const how = targetFlag(values);
+  const output = outputMode(values.output);
+  const [described] = await admin.describeGroups([group]);
+  if (described.state !== 'Empty' && described.state !== 'Dead') {
+    throw new CommandError(`group ${group} is ${described.state} with ${described.members.length} member(s): stop its consumers before resetting offsets`);
+  }
+  const byPartition = (list: { partition: number; offset: number }[]) => new Map(list.map((o) => [o.partition, o.offset]));
+  const [earliest, latest, committedList] = await Promise.all([admin.listOffsets(topic, 'earliest'), admin.listOffsets(topic, 'latest'), admin.fetchOffsets(group, [topic])]);
+  const low = byPartition(earliest);
+  const high = byPartition(latest);
+  const committed = byPartition(committedList);
+  const byTime = how === 'to-datetime' ? byPartition(await admin.listOffsets(topic, { timestamp: parseDate(values['to-datetime']!) })) : null;
+  const targets = [...high.keys()].sort((a, b) => a - b).map((partition) => {
+    let target: number;
+    if (how === 'to-earliest') target = low.get(partition)!;
+    else if (how === 'to-latest') target = high.get(partition)!;
+    else if (how === 'to-datetime') target = byTime!.get(partition) ?? high.get(partition)!;
+    else if (how === 'to-offset') target = integer('to-offset', values['to-offset']!);
+    else target = (committed.get(partition) ?? low.get(partition)!) + integer('shift-by', values['shift-by']!);
+    return { partition, previous: committed.get(partition), target: Math.min(Math.max(target, low.get(partition)!), high.get(partition)!) };
+  });
+  if (!values['dry-run']) await admin.resetOffsets(group, { topic, to: { offsets: Object.fromEntries(targets.map((t) => [t.partition, t.target])) } });
+  printTable(['TOPIC', 'PARTITION', 'PREVIOUS-OFFSET', 'NEW-OFFSET'], targets.map((x) => [topic, x.partition, x.previous?.toString() ?? '-', String(x.target)]), output);
+  if (values['dry-run'] && output === 'table') console.log('\n(dry run: nothing was changed)');
 }
 
-function output(values: Values): 'table' | 'json' {
-  if (values.output !== 'table' && values.output !== 'json') throw new CommandError(`--output is table or json, not "${values.output}"`, 2);
-  return values.output;
+async function remove(admin: Admin, group: string): Promise<void> {
+  await admin.deleteGroups([group]);
+  console.log(`deleted group ${group}`);
 }
 
 export async function groupCommand(args: string[]): Promise<number> {
@@ -200,18 +128,17 @@ export async function groupCommand(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    await withConnection(values.brokers, (c) => {
-      if (action === 'list') return list(c, values);
-      if (action === 'describe') return describe(c, group, values);
-      if (action === 'reset-offsets') return resetOffsets(c, group, values);
-      return remove(c, group);
+    outputMode(values.output);
+    await withAdmin(values.brokers, (admin) => {
+      if (action === 'list') return list(admin, values);
+      if (action === 'describe') return describe(admin, group, values);
+      if (action === 'reset-offsets') return resetOffsets(admin, group, values);
+      return remove(admin, group);
     });
     return 0;
   } catch (err) {
-    if (err instanceof CommandError) {
-      console.error(`millrace group ${action}: ${err.message}`);
-      return err.exitCode;
-    }
-    throw err;
+    if (!(err instanceof CommandError)) throw err;
+    console.error(`millrace group ${action}: ${err.message}`);
+    return err.exitCode;
   }
 }

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { type CompressionName, type Message, Producer } from '@millrace/client';
-import { brokerList, CommandError, commandError, outputMode } from '../admin-session.ts';
+import { brokerList, checkReachable, CommandError, commandError, outputMode } from '../admin-session.ts';
 import { lineParser, type ParsedLine } from '../record-format.ts';
 
 export const PRODUCE_USAGE = `Usage:
@@ -84,7 +84,9 @@ async function produce(topic: string, file: string | undefined, values: Values):
   const partition = partitionOption(values.partition);
   if (!CODECS.includes(values.compression)) throw new CommandError(`--compression is one of ${CODECS.join(', ')}, not "${values.compression}"`, 2);
 
-  const producer = new Producer({ brokers: brokerList(values.brokers), clientId: 'millrace-cli', compression: values.compression as CompressionName });
+  const brokers = brokerList(values.brokers);
+  await checkReachable(brokers);
+  const producer = new Producer({ brokers, clientId: 'millrace-cli', compression: values.compression as CompressionName });
   const input = file === undefined ? process.stdin : createReadStream(file);
   const lines = createInterface({ input, crlfDelay: Infinity });
   const startedAt = Date.now();
