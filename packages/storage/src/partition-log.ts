@@ -60,12 +60,11 @@ interface FlushWaiter {
 }
 
 /**
- * Deletes the files of the segments a committed swap replaces (base offsets `bases`, after
- * `beforeDelete` for each), then renames the swap to `<base>.log` and syncs the directory.
+ * Deletes the files of the segments a committed swap replaces (base offsets `bases`), then renames
+ * the swap to `<base>.log` and syncs the directory. Files still open stay readable until closed.
  */
-async function replaceWithSwap(fs: Fs, dir: string, swap: string, base: number, bases: number[], beforeDelete: (base: number) => Promise<void> = async () => {}): Promise<void> {
+async function replaceWithSwap(fs: Fs, dir: string, swap: string, base: number, bases: number[]): Promise<void> {
   for (const old of bases) {
-    await beforeDelete(old);
     for (const suffix of ['.log', '.index', '.timeindex'] as const) {
       await fs.unlink(join(dir, segmentFileName(old, suffix))).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
@@ -647,15 +646,19 @@ export class PartitionLog {
     const swap = join(this.dir, swapFileName(base, end));
     await this.fs.rename(cleaned, swap);
     await this.fs.fsyncDir(this.dir);
-    await replaceWithSwap(this.fs, this.dir, swap, base, group.map((s) => s.baseOffset), async (old) => {
-      const segment = group.find((s) => s.baseOffset === old);
-      await segment?.remove(this.fs);
-    });
+    // The old files are unlinked but not closed: until the splice below, reads still find the old
+    // segments in the list and read them from their open (unlinked) files.
+    await replaceWithSwap(this.fs, this.dir, swap, base, group.map((s) => s.baseOffset));
     const { segment } = await Segment.recover(this.fs, this.dir, base, { indexIntervalBytes: this.config.indexIntervalBytes, recoveryPoint: 0, isLast: false, allDurable: true });
     segment.nextOffset = end;
     await segment.syncIndexes(this.fs);
     const at = this.segments.indexOf(group[0]);
     this.segments.splice(at, group.length, segment);
+    // Out of the list, the old segments are removed as retention removes them: closed now, or when
+    // the last read pinning them ends. Every one is marked removed in this same turn as the splice
+    // (remove sets the mark before it awaits), so a read that ends in one never walks on to
+    // `segmentAfter` it, which would skip the rest of the group.
+    await Promise.all(group.map((old) => old.remove(this.fs)));
     return { bytesBefore: group.reduce((n, s) => n + s.size, 0), bytesAfter: written.bytes, removed: written.removed };
   }
 
