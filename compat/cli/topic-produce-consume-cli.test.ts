@@ -1,4 +1,4 @@
-// `millrace topic`, `produce`, `consume` and `cluster` run as a user runs them: a process against a
+// `millrace topic`, `produce`, `consume`, `cluster` and `bench` run as a user runs them: a process against a
 // real broker, with output and exit codes checked, and what they wrote read back by kcat.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ function millrace(args: string[], input?: string) {
 }
 
 test('every command explains itself; a wrong command line exits 2, an unreachable broker 1', { timeout: 60_000 }, async () => {
-  for (const command of ['topic', 'produce', 'consume', 'cluster']) {
+  for (const command of ['topic', 'produce', 'consume', 'cluster', 'bench']) {
     const help = await millrace([command, '--help']);
     assert.equal(help.code, 0, `${command} --help`);
     assert.match(help.stdout, new RegExp(`millrace ${command}`));
@@ -119,4 +119,25 @@ test('cluster info names the broker and counts the topics', { timeout: 30_000 },
   assert.ok(info.clusterId);
   assert.deepEqual(info.brokers.map((b) => [b.nodeId, b.port]), [[0, broker.port]]);
   assert.ok(info.topics >= 1);
+});
+
+test('bench produce, consume and e2e measure what they say: every record sent, read, and timed end to end', { timeout: 120_000 }, async () => {
+  await millrace(['topic', 'create', 'benched', '-p', '2']);
+  const produced = await millrace(['bench', 'produce', 'benched', '-n', '3000', '-s', '200', '--output', 'json']);
+  assert.equal(produced.code, 0, produced.stderr);
+  const p = JSON.parse(produced.stdout) as { records: number; recordsPerSecond: number; sendP99Ms: number };
+  assert.equal(p.records, 3000);
+  assert.ok(p.recordsPerSecond > 0 && p.sendP99Ms > 0);
+  assert.equal((await consumeAllWithKcat(broker.bootstrap, 'benched')).length, 3000);
+
+  const consumed = JSON.parse((await millrace(['bench', 'consume', 'benched', '--output', 'json'])).stdout) as { records: number };
+  assert.equal(consumed.records, 3000);
+
+  await millrace(['topic', 'create', 'latency', '-p', '1']);
+  const e2e = await millrace(['bench', 'e2e', 'latency', '--rate', '500', '-d', '2', '--output', 'json']);
+  assert.equal(e2e.code, 0, e2e.stderr);
+  const l = JSON.parse(e2e.stdout) as { records: number; received: number; p50Ms: number; p99Ms: number; p999Ms: number };
+  assert.equal(l.received, l.records);
+  assert.equal(l.records, 1000);
+  assert.ok(l.p50Ms > 0 && l.p50Ms <= l.p99Ms && l.p99Ms <= l.p999Ms);
 });

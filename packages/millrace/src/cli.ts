@@ -1,3 +1,4 @@
+import { benchCommand } from './commands/bench.ts';
 import { clusterCommand } from './commands/cluster.ts';
 import { consumeCommand } from './commands/consume.ts';
 import { groupCommand } from './commands/group.ts';
@@ -18,6 +19,8 @@ Usage:
   millrace consume TOPIC [-o OFFSET] [-n COUNT] [-f] [-g GROUP] [--format FORMAT]
                                     print records (millrace consume --help)
   millrace cluster info             the cluster id, brokers and controller
+  millrace bench produce|consume|e2e TOPIC
+                                    throughput and end-to-end latency against a broker (millrace bench --help)
   millrace group list|describe|reset-offsets|delete ...
                                     consumer groups, their lag, and their offsets (millrace group --help)
   millrace help                     show this text
@@ -45,6 +48,8 @@ export async function runCli(args: string[]): Promise<number> {
       return groupCommand(rest);
     case 'cluster':
       return clusterCommand(rest);
+    case 'bench':
+      return benchCommand(rest);
     case undefined:
     case 'help':
     case '--help':
