@@ -1,21 +1,14 @@
 import {
-  ApiKey, createDeleteRecordsRequest, createDeleteRecordsRequestDeleteRecordsPartition, createDeleteRecordsRequestDeleteRecordsTopic, createListOffsetsRequest,
-  createListOffsetsRequestListOffsetsPartition, createListOffsetsRequestListOffsetsTopic, createOffsetCommitRequest, createOffsetCommitRequestOffsetCommitRequestPartition,
-  createOffsetCommitRequestOffsetCommitRequestTopic, type DeleteRecordsResponse, ErrorCode, type ListOffsetsResponse, type OffsetCommitResponse,
+  ApiKey, createDeleteRecordsRequest, createDeleteRecordsRequestDeleteRecordsPartition, createDeleteRecordsRequestDeleteRecordsTopic, type DeleteRecordsResponse,
+  ErrorCode, type ListOffsetsResponse, type OffsetCommitResponse,
 } from '@millrace/protocol';
 import { describeGroups, fetchOffsets } from './admin-groups.ts';
 import { coordinatorError, groupBy, invalid, partitionsOf, requireInt, requireName, throwFailures, withLeaderRetries } from './admin-util.ts';
 import { type Cluster, CoordinatorType } from './cluster.ts';
 import { KafkaError } from './errors.ts';
+import { EARLIEST, LATEST, LIST_OFFSETS_VERSIONS, listOffsetsRequest, OFFSET_COMMIT_VERSIONS, offsetCommitRequest } from './offsets.ts';
 
-/** v1 answers one offset per partition; v2+ has the isolation level. */
-const LIST_OFFSETS_VERSIONS = [1, 8] as const;
 const DELETE_RECORDS_VERSIONS = [0, 2] as const;
-/** v2+ commits without a member (generation -1, empty member id); v9 is KIP-848's. */
-const OFFSET_COMMIT_VERSIONS = [2, 8] as const;
-
-const EARLIEST = -2;
-const LATEST = -1;
 
 /** 'earliest' (the log start), 'latest' (the log end), or the first offset whose timestamp is at or after `timestamp` (ms). */
 export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number };
@@ -73,11 +66,7 @@ async function perLeader(cluster: Cluster, topic: string, api: string, partition
 async function offsetsAt(cluster: Cluster, topic: string, partitions: number[], timestamp: number, readCommitted: boolean): Promise<Map<number, number>> {
   return perLeader(cluster, topic, 'ListOffsets', partitions, async (leader, ps) => {
     const { response } = await cluster.send<ListOffsetsResponse>(leader, ApiKey.ListOffsets, [readCommitted ? 2 : LIST_OFFSETS_VERSIONS[0], LIST_OFFSETS_VERSIONS[1]], () =>
-      createListOffsetsRequest({
-        replicaId: -1,
-        isolationLevel: readCommitted ? 1 : 0,
-        topics: [createListOffsetsRequestListOffsetsTopic({ name: topic, partitions: ps.map((partitionIndex) => createListOffsetsRequestListOffsetsPartition({ partitionIndex, timestamp: BigInt(timestamp) })) })],
-      }));
+      listOffsetsRequest(ps.map((partition) => ({ topic, partition })), timestamp, readCommitted));
     return response.topics.flatMap((t) => t.partitions.map((p) => ({ partition: p.partitionIndex, errorCode: p.errorCode, value: Number(p.offset) })));
   });
 }
@@ -140,17 +129,10 @@ export async function groupLag(cluster: Cluster, groupId: string): Promise<Parti
 
 /** Commits offsets for a group from outside it (generation -1, no member id), which the broker allows only while the group has no members. */
 async function commitWithoutMember(cluster: Cluster, groupId: string, topic: string, offsets: Map<number, number>): Promise<void> {
-  const { response } = await cluster.sendToCoordinator<OffsetCommitResponse>(groupId, CoordinatorType.GROUP, ApiKey.OffsetCommit, OFFSET_COMMIT_VERSIONS, () =>
-    createOffsetCommitRequest({
-      groupId,
-      generationIdOrMemberEpoch: -1,
-      memberId: '',
-      groupInstanceId: null,
-      topics: [createOffsetCommitRequestOffsetCommitRequestTopic({
-        name: topic,
-        partitions: [...offsets].map(([partitionIndex, offset]) => createOffsetCommitRequestOffsetCommitRequestPartition({ partitionIndex, committedOffset: BigInt(offset), committedMetadata: '' })),
-      })],
-    }), (r) => coordinatorError(r.topics.flatMap((t) => t.partitions.map((p) => p.errorCode))));
+  const nobody = { generationId: -1, memberId: '', groupInstanceId: null };
+  const { response } = await cluster.sendToCoordinator<OffsetCommitResponse>(groupId, CoordinatorType.GROUP, ApiKey.OffsetCommit, OFFSET_COMMIT_VERSIONS,
+    () => offsetCommitRequest(groupId, nobody, [...offsets].map(([partition, offset]) => ({ topic, partition, offset }))),
+    (r) => coordinatorError(r.topics.flatMap((t) => t.partitions.map((p) => p.errorCode))));
   const failed = response.topics.flatMap((t) => t.partitions.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => ({ topic: t.name, ...p })));
   const busy = failed.find((p) => p.errorCode === ErrorCode.UNKNOWN_MEMBER_ID || p.errorCode === ErrorCode.ILLEGAL_GENERATION || p.errorCode === ErrorCode.REBALANCE_IN_PROGRESS);
   if (busy) throw new KafkaError(busy.errorCode, { api: 'OffsetCommit', message: `group '${groupId}' has active members: its offsets can be reset only while it has none (stop its consumers first)` });

@@ -1,15 +1,17 @@
 import {
   ApiKey, createListOffsetsRequest, createListOffsetsRequestListOffsetsPartition, createListOffsetsRequestListOffsetsTopic, createOffsetCommitRequest,
   createOffsetCommitRequestOffsetCommitRequestPartition, createOffsetCommitRequestOffsetCommitRequestTopic, createOffsetFetchRequest, createOffsetFetchRequestOffsetFetchRequestTopic,
-  ErrorCode, type ListOffsetsRequest, type ListOffsetsResponse, type OffsetCommitResponse, type OffsetFetchResponse,
+  ErrorCode, type ListOffsetsRequest, type ListOffsetsResponse, type OffsetCommitRequest, type OffsetCommitResponse, type OffsetFetchResponse,
 } from '@millrace/protocol';
 import { type Cluster, CoordinatorType } from './cluster.ts';
 import { KafkaError } from './errors.ts';
 import { byTopic, partitionKey, type TopicPartition } from './topic-partitions.ts';
 
 const OFFSET_FETCH_VERSIONS = [1, 7] as const;
-const OFFSET_COMMIT_VERSIONS = [2, 8] as const;
-const LIST_OFFSETS_VERSIONS = [1, 8] as const;
+/** v2+ commits without a member too (generation -1, empty member id); v9 is KIP-848's. */
+export const OFFSET_COMMIT_VERSIONS = [2, 8] as const;
+/** v1 answers one offset per partition; v2+ has the isolation level. */
+export const LIST_OFFSETS_VERSIONS = [1, 8] as const;
 
 export interface TopicPartitionOffset extends TopicPartition {
   offset: number;
@@ -42,31 +44,32 @@ export async function fetchCommitted(cluster: Cluster, groupId: string, partitio
 }
 
 /** Commits `offsets` for `groupId`; durable on the broker once this resolves. A partition's error is thrown naming it. */
+/** An OffsetCommit of `offsets` (each the next offset to read) by `committer`. */
+export function offsetCommitRequest(groupId: string, committer: Committer, offsets: readonly TopicPartitionOffset[]): OffsetCommitRequest {
+  return createOffsetCommitRequest({
+    groupId,
+    generationIdOrMemberEpoch: committer.generationId,
+    memberId: committer.memberId,
+    groupInstanceId: committer.groupInstanceId,
+    topics: [...byTopic(offsets)].map(([name, ps]) => createOffsetCommitRequestOffsetCommitRequestTopic({
+      name,
+      partitions: ps.map((p) => createOffsetCommitRequestOffsetCommitRequestPartition({ partitionIndex: p.partition, committedOffset: BigInt(p.offset), committedMetadata: '' })),
+    })),
+  });
+}
+
 export async function commitOffsets(cluster: Cluster, groupId: string, committer: Committer, offsets: readonly TopicPartitionOffset[]): Promise<void> {
   if (offsets.length === 0) return;
   const firstError = (r: OffsetCommitResponse) => {
     for (const t of r.topics) for (const p of t.partitions) if (p.errorCode !== ErrorCode.NONE) return { code: p.errorCode, topic: t.name, partition: p.partitionIndex };
     return null;
   };
-  const { response } = await cluster.sendToCoordinator<OffsetCommitResponse>(groupId, CoordinatorType.GROUP, ApiKey.OffsetCommit, OFFSET_COMMIT_VERSIONS, () =>
-    createOffsetCommitRequest({
-      groupId,
-      generationIdOrMemberEpoch: committer.generationId,
-      memberId: committer.memberId,
-      groupInstanceId: committer.groupInstanceId,
-      topics: [...byTopic(offsets)].map(([name, ps]) => createOffsetCommitRequestOffsetCommitRequestTopic({
-        name,
-        partitions: ps.map((p) => createOffsetCommitRequestOffsetCommitRequestPartition({ partitionIndex: p.partition, committedOffset: BigInt(p.offset), committedMetadata: '' })),
-      })),
-    }), (r) => firstError(r)?.code ?? ErrorCode.NONE);
+  const { response } = await cluster.sendToCoordinator<OffsetCommitResponse>(groupId, CoordinatorType.GROUP, ApiKey.OffsetCommit, OFFSET_COMMIT_VERSIONS,
+    () => offsetCommitRequest(groupId, committer, offsets), (r) => firstError(r)?.code ?? ErrorCode.NONE);
   const failed = firstError(response);
   if (failed) throw new KafkaError(failed.code, { api: 'OffsetCommit', topic: failed.topic, partition: failed.partition, message: `group ${groupId}` });
 }
 
-/**
- * Offsets by time for `partitions`, asked of each partition's leader: EARLIEST, LATEST (the last
- * stable offset under read_committed), or the first offset at or after a timestamp (-1 if none).
- */
 /** A consumer's ListOffsets (replica id -1): `timestamp` is EARLIEST, LATEST or milliseconds. */
 export function listOffsetsRequest(partitions: readonly TopicPartition[], timestamp: number, readCommitted: boolean): ListOffsetsRequest {
   return createListOffsetsRequest({
@@ -79,6 +82,10 @@ export function listOffsetsRequest(partitions: readonly TopicPartition[], timest
   });
 }
 
+/**
+ * Offsets by time for `partitions`, asked of each partition's leader: EARLIEST, LATEST (the last
+ * stable offset under read_committed), or the first offset at or after a timestamp (-1 if none).
+ */
 export async function listOffsets(cluster: Cluster, partitions: readonly TopicPartition[], timestamp: number, readCommitted: boolean): Promise<Map<string, number>> {
   const byLeader = new Map<number, TopicPartition[]>();
   for (const p of partitions) {

@@ -3,17 +3,7 @@
  * %o offset, %k key, %v value, %T timestamp (ms), %h headers (k=v,k=v), %% a percent sign, and the
  * escapes \n, \t and \\.
  */
-import type { RecordHeader } from '@millrace/protocol';
-
-export interface PrintableRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: RecordHeader[];
-}
+import type { ConsumedRecord } from '@millrace/client';
 
 type Piece = { literal: string } | { field: string };
 
@@ -49,7 +39,7 @@ function text(bytes: Buffer | null): string {
 }
 
 /** A record printed by a parsed format. */
-export function formatRecord(pieces: Piece[], r: PrintableRecord): string {
+export function formatRecord(pieces: Piece[], r: ConsumedRecord): string {
   let out = '';
   for (const piece of pieces) {
     if ('literal' in piece) {

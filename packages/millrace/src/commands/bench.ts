@@ -75,15 +75,19 @@ async function benchProduce(topic: string, values: Values, brokers: string[]): P
   report(values, { topic, records, recordBytes: size, seconds, recordsPerSecond: records / seconds, mbPerSecond: (records * size) / 1e6 / seconds, sendP50Ms: quantile(latencies, 0.5), sendP99Ms: quantile(latencies, 0.99) });
 }
 
-async function benchConsume(topic: string, values: Values, brokers: string[]): Promise<void> {
-  const consumer = new Consumer({ brokers, clientId: 'millrace-bench', autoOffsetReset: 'earliest' });
-  const admin = new Admin({ brokers });
-  let ends;
+/** Where each partition of `topic` ends now. */
+async function endOffsets(brokers: string[], topic: string): Promise<{ partition: number; offset: number }[]> {
+  const admin = new Admin({ brokers, clientId: 'millrace-bench' });
   try {
-    ends = await admin.listOffsets(topic, 'latest');
+    return await admin.listOffsets(topic, 'latest');
   } finally {
     await admin.close();
   }
+}
+
+async function benchConsume(topic: string, values: Values, brokers: string[]): Promise<void> {
+  const ends = await endOffsets(brokers, topic);
+  const consumer = new Consumer({ brokers, clientId: 'millrace-bench', autoOffsetReset: 'earliest' });
   const available = ends.reduce((n, o) => n + o.offset, 0);
   const wanted = Math.min(Math.floor(positive('--records', values.records, available)), available);
   if (wanted === 0) throw new CommandError(`${topic} has no records to read`);
@@ -110,15 +114,9 @@ async function benchEndToEnd(topic: string, values: Values, brokers: string[]): 
   const seconds = positive('--duration', values.duration, 10);
   const size = Math.max(8, Math.floor(positive('--size', values.size, 1024)));
   const total = Math.floor(rate * seconds);
+  const partitions = await endOffsets(brokers, topic);
   const consumer = new Consumer({ brokers, clientId: 'millrace-bench', autoOffsetReset: 'latest' });
   const producer = new Producer({ brokers, clientId: 'millrace-bench' });
-  const admin = new Admin({ brokers });
-  let partitions;
-  try {
-    partitions = await admin.listOffsets(topic, 'latest');
-  } finally {
-    await admin.close();
-  }
   consumer.assign(partitions.map((p) => ({ topic, partition: p.partition, offset: p.offset })));
   const latencies: number[] = [];
   // The send time travels in the value, so a record's latency is measured by its receiver alone.

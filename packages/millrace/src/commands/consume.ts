@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { type Admin, Consumer } from '@millrace/client';
+import { type Admin, type ConsumedRecord, Consumer } from '@millrace/client';
 import { brokerList, CommandError, commandError, outputMode, withAdmin } from '../admin-session.ts';
-import { formatRecord, parseFormat, type PrintableRecord } from '../record-format.ts';
+import { formatRecord, parseFormat } from '../record-format.ts';
 
 export const CONSUME_USAGE = `Usage:
   millrace consume TOPIC [-o OFFSET] [-n COUNT] [-f] [-g GROUP] [-p PARTITION ...] [--format FORMAT]
@@ -85,7 +85,7 @@ function partitionList(values: string[] | undefined): number[] | null {
   });
 }
 
-function toJson(r: PrintableRecord): string {
+function toJson(r: ConsumedRecord): string {
   return JSON.stringify({
     topic: r.topic, partition: r.partition, offset: r.offset, timestamp: r.timestamp,
     key: r.key?.toString('utf8') ?? null, value: r.value?.toString('utf8') ?? null,
