@@ -67,6 +67,8 @@ export interface RecordMetadata {
 const CODECS: Record<CompressionName, CompressionCode> = { none: Compression.NONE, gzip: Compression.GZIP, snappy: Compression.SNAPPY, lz4: Compression.LZ4, zstd: Compression.ZSTD };
 /** Produce v3 is the first with RecordBatch v2; v11 the newest before KIP-890's v12. */
 const PRODUCE_VERSIONS = [3, 11] as const;
+/** What a broker answers a batch whose sequence does not follow the last one it has. */
+const SEQUENCE_GAP = new Set<number>([ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, ErrorCode.UNKNOWN_PRODUCER_ID]);
 /** Batches in flight per partition for an idempotent producer, as Java's max.in.flight.requests.per.connection. */
 const MAX_IN_FLIGHT_PER_PARTITION = 5;
 /** Per-record overhead beyond key, value and headers, for sizing batches. */
@@ -406,12 +408,14 @@ export class Producer {
 
   /**
    * A transient failure is retried with the same bytes (and sequence) until the delivery timeout;
-   * so is OUT_OF_ORDER_SEQUENCE_NUMBER for a batch behind an unacknowledged one (the broker refused it
-   * only because the earlier one is missing). Other failures fail the batch.
+   * so is a sequence-gap answer for a batch behind an unacknowledged one: the broker refused it only
+   * because the earlier one has not arrived (a lost connection can take the earlier one while a later
+   * one goes out on the next connection). OUT_OF_ORDER_SEQUENCE_NUMBER says so, and so does
+   * UNKNOWN_PRODUCER_ID when the missing batch was the partition's first. Other failures fail the batch.
    */
   private failed(queue: PartitionQueue, batch: InFlightBatch, err: Error): void {
     if (!queue.inFlight.includes(batch)) return;
-    const behindAnother = queue.inFlight[0] !== batch && err instanceof KafkaError && err.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER;
+    const behindAnother = queue.inFlight[0] !== batch && err instanceof KafkaError && SEQUENCE_GAP.has(err.errorCode);
     if ((isTransient(err) || behindAnother) && Date.now() - batch.firstSentAt < this.deliveryTimeoutMs && !this.closed) {
       batch.retry = true;
       queue.recovering = true;
