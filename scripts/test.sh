@@ -4,27 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# npm packages, including the pinned Node 24 that every later step runs on.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
-fi
-export PATH="$PWD/node_modules/.bin:$PATH"
+source scripts/setup.sh
+ensure_npm_packages
 echo "test: node $(node --version)"
-
 # Real Kafka clients from Debian: kcat and librdkafka's and kafka-python's Python bindings.
-need=()
-command -v kcat >/dev/null || need+=(kcat)
-/usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || need+=(python3-confluent-kafka)
-/usr/bin/python3 -c 'import kafka' 2>/dev/null || need+=(python3-kafka)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "test: missing ${need[*]}; install them (apt-get install ${need[*]}) or run as root" >&2
-    exit 1
-  fi
-  echo "test: installing ${need[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+ensure_debian_packages kcat python3-confluent-kafka python3-kafka
 
 echo "test: generated protocol code is up to date"
 node tools/codegen/main.ts --check

@@ -53,11 +53,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-function launch(dataDir: string, port: number, args: string[], log: string[]): Promise<ChildProcess> {
+function launch(dataDir: string, port: number, options: BrokerOptions, log: string[]): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--conditions=development', join(root, 'packages/millrace/src/main.ts'), 'start', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port), ...args],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    ['--conditions=development', ...(options.nodeArgs ?? []), join(root, 'packages/millrace/src/main.ts'), 'start', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port), ...(options.args ?? [])],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   );
   running.add(child);
   child.on('exit', () => running.delete(child));
@@ -89,17 +89,26 @@ function launch(dataDir: string, port: number, args: string[], log: string[]): P
   });
 }
 
-export async function startBroker(options: { dataDir?: string; args?: string[] } = {}): Promise<RunningBroker> {
+export interface BrokerOptions {
+  dataDir?: string;
+  /** Arguments of `millrace start`. */
+  args?: string[];
+  /** Options for Node itself, such as `--import` of a probe. */
+  nodeArgs?: string[];
+  /** Environment variables added to the broker's. */
+  env?: Record<string, string>;
+}
+
+export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'millrace-broker-'));
   if (ownDir) tempDirs.add(dataDir);
-  const args = options.args ?? [];
   const log: string[] = [];
   let port: number;
   let child: ChildProcess;
   try {
     port = await freePort();
-    child = await launch(dataDir, port, args, log);
+    child = await launch(dataDir, port, options, log);
   } catch (err) {
     tempDirs.delete(dataDir);
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
@@ -122,7 +131,7 @@ export async function startBroker(options: { dataDir?: string; args?: string[] }
       });
     },
     async restart() {
-      child = await launch(dataDir, port, args, log);
+      child = await launch(dataDir, port, options, log);
     },
     async dispose() {
       await broker.stop('SIGKILL');

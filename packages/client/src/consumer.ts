@@ -35,7 +35,10 @@ export interface ConsumerOptions extends ClusterOptions {
   minBytes?: number;
   /** Default 50 MiB per fetch answer. */
   maxBytes?: number;
-  /** Default 1 MiB per partition per fetch. */
+  /**
+   * Bytes per partition per fetch. Default 1 MiB as Kafka's, but for fetches of fewer than 8
+   * partitions, which share 8 MiB equally (a single partition is fetched 8 MiB at a time).
+   */
   maxPartitionBytes?: number;
   /** Default 64 MiB: fetched bytes held ahead of the application. */
   maxBufferedBytes?: number;
@@ -56,7 +59,7 @@ export function fetcherOptions(options: Partial<ConsumerOptions>): FetcherOption
     maxWaitMs: options.maxWaitMs ?? 500,
     minBytes: options.minBytes ?? 1,
     maxBytes: options.maxBytes ?? 50 << 20,
-    maxPartitionBytes: options.maxPartitionBytes ?? 1 << 20,
+    maxPartitionBytes: options.maxPartitionBytes ?? null,
     maxBufferedBytes: options.maxBufferedBytes ?? 64 << 20,
     readCommitted: options.isolation === 'read_committed',
     retryBackoffMs: options.retryBackoffMs ?? 100,

@@ -1,4 +1,5 @@
 import { type CompressionCode, encodeRecordBatch, type RecordHeader } from '@millrace/protocol';
+import type { PendingSend } from './pending-send.ts';
 
 /** One record waiting to be sent, and how to tell its sender where it went. */
 export interface QueuedRecord {
@@ -8,8 +9,11 @@ export interface QueuedRecord {
   timestamp: number;
   /** Bytes it adds to a batch, roughly: what batching and back-pressure count. */
   size: number;
-  resolve: (offset: number) => void;
-  reject: (err: Error) => void;
+  /** When it was queued (linger counts from the oldest waiting record). */
+  queuedAt: number;
+  /** The `send` call it came from, and its place in that call. */
+  send: PendingSend;
+  index: number;
 }
 
 /** A batch on its way: its encoded bytes (resent as they are on a retry, same sequence) and its records. */
@@ -35,7 +39,7 @@ export interface InFlightBatch {
 export class PartitionQueue {
   readonly topic: string;
   readonly partition: number;
-  private records: { record: QueuedRecord; queuedAt: number }[] = [];
+  private records: QueuedRecord[] = [];
   bytes = 0;
   /** When the oldest waiting record arrived (linger.ms counts from it). */
   oldestAt = 0;
@@ -55,9 +59,9 @@ export class PartitionQueue {
     return this.records.length;
   }
 
-  push(record: QueuedRecord, now: number): void {
-    if (this.records.length === 0) this.oldestAt = now;
-    this.records.push({ record, queuedAt: now });
+  push(record: QueuedRecord): void {
+    if (this.records.length === 0) this.oldestAt = record.queuedAt;
+    this.records.push(record);
     this.bytes += record.size;
   }
 
@@ -65,8 +69,8 @@ export class PartitionQueue {
   takeBatch(maxBytes: number, compression: CompressionCode, producer: { id: bigint; epoch: number } | null, transactional: boolean, now: number): InFlightBatch {
     let taken = 0;
     let bytes = 0;
-    while (taken < this.records.length && (taken === 0 || bytes + this.records[taken].record.size <= maxBytes)) bytes += this.records[taken++].record.size;
-    const records = this.records.splice(0, taken).map((r) => r.record);
+    while (taken < this.records.length && (taken === 0 || bytes + this.records[taken].size <= maxBytes)) bytes += this.records[taken++].size;
+    const records = this.records.splice(0, taken);
     this.bytes -= bytes;
     this.oldestAt = this.records[0]?.queuedAt ?? now;
     if (producer && (producer.id !== this.sequenceOf?.id || producer.epoch !== this.sequenceOf.epoch)) {
@@ -81,7 +85,7 @@ export class PartitionQueue {
       producerId: producer?.id ?? -1n,
       producerEpoch: producer?.epoch ?? -1,
       baseSequence: producer ? this.sequence : -1,
-      records: records.map((r, i) => ({ key: r.key, value: r.value, headers: r.headers, timestampDelta: r.timestamp - baseTimestamp, offsetDelta: i })),
+      records,
     });
     if (producer) this.sequence = (this.sequence + records.length) % 0x80000000;
     const batch: InFlightBatch = { bytes: encoded, records, firstSentAt: now, attempts: 0, awaiting: false, retry: false, acked: null };
@@ -98,9 +102,9 @@ export class PartitionQueue {
 
   /** Fails every waiting record (the producer is closing or hit a fatal error). */
   failWaiting(err: Error): QueuedRecord[] {
-    const records = this.records.splice(0).map((r) => r.record);
+    const records = this.records.splice(0);
     this.bytes = 0;
-    for (const r of records) r.reject(err);
+    for (const r of records) r.send.failed(err);
     return records;
   }
 }

@@ -1,12 +1,13 @@
 import {
   ApiKey, Compression, type CompressionCode, createInitProducerIdRequest, createProduceRequest, createProduceRequestPartitionProduceData,
-  createProduceRequestTopicProduceData, ErrorCode, type InitProducerIdResponse, type ProduceRequest, type ProduceResponse,
+  createProduceRequestTopicProduceData, ErrorCode, type InitProducerIdResponse, type ProduceRequest, type ProduceResponse, type RecordHeader,
 } from '@millrace/protocol';
 import { Cluster, type ClusterOptions, isTransient } from './cluster.ts';
 import type { ConsumerGroupMetadata } from './consumer.ts';
 import { ClientError, KafkaError } from './errors.ts';
 import type { TopicPartitionOffset } from './offsets.ts';
 import { type InFlightBatch, PartitionQueue, type QueuedRecord } from './partition-queue.ts';
+import { PendingSend } from './pending-send.ts';
 import { partitionForKey, StickyPartitioner } from './partitioner.ts';
 import { byTopic, type TopicPartition } from './topic-partitions.ts';
 import { INIT_PRODUCER_ID_VERSIONS, type ProducerIdentity, Transactions } from './transactions.ts';
@@ -73,6 +74,7 @@ const SEQUENCE_GAP = new Set<number>([ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, Er
 const MAX_IN_FLIGHT_PER_PARTITION = 5;
 /** Per-record overhead beyond key, value and headers, for sizing batches. */
 const RECORD_OVERHEAD = 24;
+const NO_HEADERS: RecordHeader[] = [];
 
 function toBuffer(value: Bytes | null | undefined): Buffer | null {
   if (value === null || value === undefined) return null;
@@ -158,36 +160,32 @@ export class Producer {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    const enqueued = this.enqueueing.then(() => this.enqueue(topic, messages));
-    this.enqueueing = enqueued.then(() => undefined, () => undefined);
-    return enqueued.then((results) => Promise.all(results));
+    const pending = new PendingSend(topic, messages.length);
+    this.enqueueing = this.enqueueing.then(() => this.enqueue(topic, messages, pending)).catch((err: Error) => pending.failed(err));
+    return pending.promise;
   }
 
-  /** Puts the records in their partitions' queues; returns a promise per record. */
-  private async enqueue(topic: string, messages: Message[]): Promise<Promise<RecordMetadata>[]> {
+  /** Puts the records in their partitions' queues. */
+  private async enqueue(topic: string, messages: Message[], send: PendingSend): Promise<void> {
     const partitions = await this.cluster.topicPartitions(topic, this.autoCreate);
     if (this.idempotent) await this.ensureProducerId();
     const now = Date.now();
-    const results: Promise<RecordMetadata>[] = [];
-    for (const message of messages) {
+    for (let index = 0; index < messages.length; index++) {
+      const message = messages[index];
       const key = toBuffer(message.key);
       const value = toBuffer(message.value);
-      const headers = Object.entries(message.headers ?? {}).map(([k, v]) => ({ key: k, value: toBuffer(v) }));
-      const size = (key?.length ?? 0) + (value?.length ?? 0) + headers.reduce((n, h) => n + h.key.length + (h.value?.length ?? 0), 0) + RECORD_OVERHEAD;
+      const headers = message.headers ? Object.entries(message.headers).map(([k, v]) => ({ key: k, value: toBuffer(v) })) : NO_HEADERS;
+      let size = (key?.length ?? 0) + (value?.length ?? 0) + RECORD_OVERHEAD;
+      for (const h of headers) size += h.key.length + (h.value?.length ?? 0);
       while (this.buffered + size > this.bufferBytes && this.buffered > 0) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
       const partition = message.partition ?? (key ? partitionForKey(key, partitions.length) : this.sticky.partition(topic, partitions.length));
       if (partition < 0 || partition >= partitions.length) throw new ClientError('MILLRACE_INVALID_ARGUMENT', `${topic} has ${partitions.length} partitions; there is no partition ${partition}`);
       const queue = this.queue(topic, partition);
-      results.push(
-        new Promise<number>((resolve, reject) => {
-          queue.push({ key, value, headers, timestamp: message.timestamp ?? now, size, resolve, reject }, now);
-        }).then((offset) => ({ topic, partition, offset })),
-      );
+      queue.push({ key, value, headers, timestamp: message.timestamp ?? now, size, queuedAt: now, send, index });
       this.buffered += size;
       if (queue.bytes >= this.batchBytes) this.scheduleDrain(0);
     }
     this.scheduleDrain(this.lingerMs);
-    return results;
   }
 
   /** Sends everything waiting now, and resolves once every record sent so far is acknowledged or failed. */
@@ -399,7 +397,7 @@ export class Producer {
   private acknowledged(queue: PartitionQueue, batch: InFlightBatch, baseOffset: number): void {
     batch.acked = baseOffset;
     for (const done of queue.takeAcknowledged()) {
-      done.records.forEach((r, i) => r.resolve(done.acked! < 0 ? -1 : done.acked! + i));
+      done.records.forEach((r, i) => r.send.delivered(r.index, queue.partition, done.acked! < 0 ? -1 : done.acked! + i));
       this.release(done.records);
     }
     if (queue.recovering) this.recover(queue);
@@ -459,7 +457,7 @@ export class Producer {
     if (this.idempotent && !this.transactions && dropped.length > 0) this.producerId = null;
     for (const b of dropped) {
       b.awaiting = false;
-      for (const r of b.records) r.reject(err);
+      for (const r of b.records) r.send.failed(err);
       this.release(b.records);
     }
     queue.recovering = false;

@@ -11,9 +11,10 @@ import {
 } from '@millrace/protocol';
 import { metadataRequest } from './cluster.ts';
 import { fetcherOptions } from './consumer.ts';
-import { fetchRequest } from './fetcher.ts';
+import { fetchRequest, partitionShare } from './fetcher.ts';
 import { EARLIEST, LATEST, listOffsetsRequest } from './offsets.ts';
 import { PartitionQueue } from './partition-queue.ts';
+import { PendingSend } from './pending-send.ts';
 import { produceRequest } from './producer.ts';
 
 const fixtures = new URL('../../protocol/test-fixtures/clients/', import.meta.url);
@@ -55,9 +56,8 @@ function ourBatch(theirs: Buffer): Buffer {
   const decoded = decodeRecordBatchWithHeader(theirs);
   assert.equal(decoded.attributes & 0x07, Compression.NONE, 'the captured batch is uncompressed (compressed bytes depend on the compressor)');
   const queue = new PartitionQueue('t', 0);
-  for (const r of decoded.records) {
-    queue.push({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, size: 0, resolve: () => undefined, reject: () => undefined }, 0);
-  }
+  const send = new PendingSend('t', decoded.records.length);
+  decoded.records.forEach((r, index) => queue.push({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, size: 0, queuedAt: 0, send, index }));
   return queue.takeBatch(1 << 20, Compression.NONE, null, false, 0).bytes;
 }
 
@@ -87,12 +87,19 @@ const fetches = [
   { file: 'kafka-python/Fetch-v4.bin', isolation: 'read_uncommitted' as const },
 ];
 for (const { file, isolation } of fetches) {
-  test(`Fetch like ${file}: our consumer's defaults (max wait, min and max bytes, per-partition bytes) encode the same request`, () => {
+  test(`Fetch like ${file}: our consumer's defaults (max wait, min and max bytes) encode the same request, and so do its per-partition bytes where 8 or more partitions share a fetch`, () => {
     const { version, body, bytes } = captured<FetchRequest>(file);
     const partitions = body.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.fetchOffset) })));
-    assert.equal(encode(1, fetchRequest(fetcherOptions({ isolation }), partitions), version).toString('hex'), bytes.toString('hex'));
+    // Their per-partition bytes are Kafka's 1 MiB; ours too from 8 partitions on, else an equal share of 8 MiB.
+    assert.equal(encode(1, fetchRequest(fetcherOptions({ isolation, maxPartitionBytes: 1 << 20 }), partitions), version).toString('hex'), bytes.toString('hex'));
+    const ours = fetchRequest(fetcherOptions({ isolation }), partitions);
+    assert.deepEqual(ours.topics.flatMap((t) => t.partitions.map((p) => p.partitionMaxBytes)), partitions.map(() => partitionShare(partitions.length)));
   });
 }
+
+test('default per-partition fetch bytes: an equal share of 8 MiB, never under 1 MiB', () => {
+  assert.deepEqual([1, 2, 3, 8, 9, 100].map(partitionShare), [8 << 20, 4 << 20, Math.floor((8 << 20) / 3), 1 << 20, 1 << 20, 1 << 20]);
+});
 
 const listOffsets = [
   { file: 'kcat/ListOffsets-v2.bin', timestamp: EARLIEST },

@@ -331,11 +331,19 @@ export class PartitionLog {
     try {
       while (this.waiters.length > 0 && !this.failure) {
         const endOffset = this.logEndOffset;
-        await this.writeAndSync();
+        const sealed = this.sealedPending.splice(0);
+        const touched = this.active.hasPending ? [...sealed, this.active] : sealed;
+        await this.writeAndSync(touched);
         this.durableEnd = endOffset;
         const done = this.waiters.filter((w) => w.endOffset <= endOffset);
         this.waiters = this.waiters.filter((w) => w.endOffset > endOffset);
         for (const w of done) w.resolve();
+        // After the acknowledgements: index entries past the recovery point are rebuilt on
+        // recovery, so no acknowledgement waits for them.
+        for (const segment of touched) await segment.writeIndexes(this.fs);
+        // Completed segments move the recovery point past them (in the background), so a crash
+        // never rescans a sealed segment.
+        if (sealed.length > 0) void this.checkpointRecoveryPoint().catch(() => undefined);
       }
     } catch (err) {
       this.failure = new StorageError(`log ${this.dir} is offline after a failed write or fsync: ${(err as Error).message}`, { cause: err });
@@ -345,19 +353,10 @@ export class PartitionLog {
     }
   }
 
-  /**
-   * One group commit: write every pending byte (sealed segments first), then fdatasync each file
-   * written. A commit that completes sealed segments moves the recovery point past them (in the
-   * background: acknowledgements never wait for it), so a crash never rescans a sealed segment.
-   */
-  private async writeAndSync(): Promise<void> {
-    const touched = this.sealedPending.splice(0);
-    const sealedSome = touched.length > 0;
-    if (this.active.hasPending) touched.push(this.active);
-    for (const segment of touched) await segment.writePending(this.fs);
-    for (const segment of touched) await this.fs.fdatasync(segment.fd);
-    for (const segment of touched) await segment.writeIndexes(this.fs);
-    if (sealedSome) void this.checkpointRecoveryPoint().catch(() => undefined);
+  /** One group commit: write every pending byte of `segments` (sealed ones first), then fdatasync each. */
+  private async writeAndSync(segments: Segment[]): Promise<void> {
+    for (const segment of segments) await segment.writePending(this.fs);
+    for (const segment of segments) await this.fs.fdatasync(segment.fd);
   }
 
   /**
