@@ -1,48 +1,51 @@
-// npm run bench: produce throughput of 1 KiB records with acks=all from a librdkafka producer, and
-// the machine's fsynced sequential write bandwidth measured in the same run, as a ratio; startup
-// recovery of a 1 GiB log after SIGKILL; compaction speed and how long it holds the event loop;
-// produce and consume throughput of our client beside KafkaJS and @platformatic/kafka.
+// npm run bench (through scripts/bench.sh, which installs the peers): Millrace beside Redis Streams,
+// NATS JetStream and RabbitMQ Streams (produce, consume, end-to-end latency at a fixed rate, server
+// memory) with the machine's limits measured in the same run; our client beside KafkaJS and
+// @platformatic/kafka; startup recovery of a 1 GiB log after SIGKILL; compaction speed and how long
+// it holds the event loop. Prints tables and writes everything as JSON to bench/results.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBroker } from '../compat/harness/broker-process.ts';
-import { runTool } from '../compat/harness/run-tool.ts';
 import { benchClients, clientReport } from './clients.ts';
 import { benchCompaction } from './compaction.ts';
 import { measureFsyncedWrites } from './disk-limit.ts';
+import { measureLoopbackTcp } from './loopback-limit.ts';
+import { benchMillrace } from './peers/millrace.ts';
+import { benchNatsJetStream } from './peers/nats-jetstream.ts';
+import { benchRabbitMqStreams } from './peers/rabbitmq-streams.ts';
+import { benchRedisStreams } from './peers/redis-streams.ts';
+import { type PeerOutcome, peerReport } from './peers/report.ts';
+import type { SystemResult, Workload } from './peers/workload.ts';
 import { benchRecovery, recoveryReport } from './recovery.ts';
 
-const RECORDS = Number(process.env.BENCH_RECORDS ?? 300_000);
-const RECORD_BYTES = 1024;
-const PARTITIONS = 4;
+const workload: Workload = {
+  records: Number(process.env.BENCH_RECORDS ?? 300_000),
+  recordBytes: 1024,
+  e2eRate: 10_000,
+  e2eSeconds: Number(process.env.BENCH_E2E_SECONDS ?? 10),
+};
+const PEERS: [string, (w: Workload) => Promise<SystemResult>][] = [
+  ['Redis Streams', benchRedisStreams],
+  ['NATS JetStream', benchNatsJetStream],
+  ['RabbitMQ Streams', benchRabbitMqStreams],
+];
 const here = import.meta.dirname;
 
-function fmt(n: number): string {
-  return n.toFixed(1).padStart(9);
-}
-
-async function produceWithLibrdkafka(): Promise<{ mbPerSecond: number; recordsPerSecond: number; errors: number }> {
-  const broker = await startBroker({ args: ['--set', `num.partitions=${PARTITIONS}`] });
+// The disk is measured before and after the systems that write to it, and the two averaged.
+const diskBefore = measureFsyncedWrites(1 << 20, 512 << 20);
+const loopback = await measureLoopbackTcp();
+const millrace = await benchMillrace(workload);
+const peers: PeerOutcome[] = [];
+for (const [system, bench] of PEERS) {
   try {
-    const run = await runTool('/usr/bin/python3', [join(here, 'librdkafka-produce.py'), broker.bootstrap, 'bench', String(RECORDS), String(RECORD_BYTES)], { timeoutMs: 300_000 });
-    const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as { bytes: number; records: number; seconds: number; errors: number };
-    return { mbPerSecond: result.bytes / 1e6 / result.seconds, recordsPerSecond: result.records / result.seconds, errors: result.errors };
-  } finally {
-    await broker.stop();
+    peers.push(await bench(workload));
+  } catch (err) {
+    peers.push({ system, error: (err as Error).message.split('\n')[0] });
   }
 }
-
-const disk = measureFsyncedWrites(1 << 20, 512 << 20);
-const produce = await produceWithLibrdkafka();
 const diskAfter = measureFsyncedWrites(1 << 20, 512 << 20);
-const diskMb = (disk.mbPerSecond + diskAfter.mbPerSecond) / 2;
-const rows = [
-  ['fsynced sequential writes, 1 MiB chunks (machine limit)', diskMb, 1],
-  [`librdkafka produce, ${RECORD_BYTES} B records, acks=all, ${PARTITIONS} partitions`, produce.mbPerSecond, produce.mbPerSecond / diskMb],
-] as const;
-console.log(`\n${'measure'.padEnd(70)} ${'MB/s'.padStart(9)} ${'ratio'.padStart(9)}`);
-for (const [name, mb, ratio] of rows) console.log(`${name.padEnd(70)} ${fmt(mb)} ${fmt(ratio)}`);
-console.log(`librdkafka: ${Math.round(produce.recordsPerSecond)} records/s, ${produce.errors} delivery errors`);
+const limits = { fsyncedWriteMbPerSecond: (diskBefore.mbPerSecond + diskAfter.mbPerSecond) / 2, loopbackTcpMbPerSecond: loopback.mbPerSecond };
+for (const line of peerReport(workload, millrace, peers, limits)) console.log(line);
 
 const clients = await benchClients();
 for (const line of clientReport(clients)) console.log(line);
@@ -56,4 +59,8 @@ console.log(`  event loop held at most ${compaction.maxLoopDelayMs.toFixed(1)} m
 const resultsDir = join(here, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-writeFileSync(join(resultsDir, `bench-${Date.now()}.json`), JSON.stringify({ commit, records: RECORDS, recordBytes: RECORD_BYTES, disk: [disk, diskAfter], produce, clients, recovery, compaction }, null, 2));
+const file = join(resultsDir, `bench-${Date.now()}.json`);
+writeFileSync(file, JSON.stringify({ commit, workload, limits: { disk: [diskBefore, diskAfter], loopback }, millrace, peers, clients, recovery, compaction }, null, 2));
+console.log(`\nresults: ${file}`);
+// A peer that could not be measured is a failed run, after everything else has been reported.
+if (peers.some((p) => 'error' in p)) process.exitCode = 1;
