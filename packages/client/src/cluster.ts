@@ -187,6 +187,11 @@ export class Cluster {
   }
 
   /** The partitions of `topic`, from the cache or a refresh; KafkaError if the topic cannot be used. */
+  /** The partitions of `topic` if its metadata is cached, without asking. */
+  knownPartitions(topic: string): PartitionInfo[] | undefined {
+    return this.partitions.get(topic);
+  }
+
   async topicPartitions(topic: string, autoCreate = false): Promise<PartitionInfo[]> {
     let known = this.partitions.get(topic);
     if (!known) {

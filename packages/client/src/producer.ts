@@ -2,7 +2,7 @@ import {
   ApiKey, Compression, type CompressionCode, createInitProducerIdRequest, createProduceRequest, createProduceRequestPartitionProduceData,
   createProduceRequestTopicProduceData, ErrorCode, type InitProducerIdResponse, type ProduceRequest, type ProduceResponse, type RecordHeader,
 } from '@millrace/protocol';
-import { Cluster, type ClusterOptions, isTransient } from './cluster.ts';
+import { Cluster, type ClusterOptions, isTransient, type PartitionInfo } from './cluster.ts';
 import type { ConsumerGroupMetadata } from './consumer.ts';
 import { ClientError, KafkaError } from './errors.ts';
 import type { TopicPartitionOffset } from './offsets.ts';
@@ -81,6 +81,28 @@ function toBuffer(value: Bytes | null | undefined): Buffer | null {
   return typeof value === 'string' ? Buffer.from(value) : value;
 }
 
+/** The records of one `send` as they wait in a queue: bytes taken from the messages when `send` is called. */
+function queuedRecords(messages: Message[], send: PendingSend, now: number): QueuedRecord[] {
+  return messages.map((message, index) => {
+    const key = toBuffer(message.key);
+    const value = toBuffer(message.value);
+    const headers = message.headers ? Object.entries(message.headers).map(([k, v]) => ({ key: k, value: toBuffer(v) })) : NO_HEADERS;
+    let size = (key?.length ?? 0) + (value?.length ?? 0) + RECORD_OVERHEAD;
+    for (const h of headers) size += h.key.length + (h.value?.length ?? 0);
+    return { key, value, headers, timestamp: message.timestamp ?? now, size, queuedAt: now, send, index };
+  });
+}
+
+/** The error for a message asking for a partition `topic` does not have, or null. */
+function partitionProblem(topic: string, partitions: PartitionInfo[], messages: Message[]): ClientError | null {
+  for (const { partition } of messages) {
+    if (partition !== undefined && (partition < 0 || partition >= partitions.length)) {
+      return new ClientError('MILLRACE_INVALID_ARGUMENT', `${topic} has ${partitions.length} partitions; there is no partition ${partition}`);
+    }
+  }
+  return null;
+}
+
 /** One Produce request carrying an encoded batch for each partition. */
 export function produceRequest(transactionalId: string | null, acks: -1 | 0 | 1, timeoutMs: number, batches: (TopicPartition & { records: Buffer })[]): ProduceRequest {
   return createProduceRequest({
@@ -121,12 +143,18 @@ export class Producer {
   private draining = false;
   /** A drain was asked for while one ran: run once more when it ends. */
   private drainAgain = false;
+  /** A drain is queued as a microtask: asking again adds nothing. */
+  private drainQueued = false;
   private flushing = 0;
   private idle: (() => void)[] = [];
   private producerId: Promise<ProducerIdentity> | null = null;
+  /** What `producerId` resolved to, for the paths that need not wait: null until then, and after a reset. */
+  private identity: ProducerIdentity | null = null;
   private readonly transactions: Transactions | null;
   /** The enqueue step of the last `send`: each waits for the one before, which keeps the call order. */
   private enqueueing: Promise<void> = Promise.resolve();
+  /** `send` calls whose enqueue step has not run yet: while any waits, later ones wait behind it. */
+  private enqueuesWaiting = 0;
   private closed = false;
 
   constructor(options: ProducerOptions) {
@@ -161,31 +189,63 @@ export class Producer {
       return Promise.reject(err as Error);
     }
     const pending = new PendingSend(topic, messages.length);
-    this.enqueueing = this.enqueueing.then(() => this.enqueue(topic, messages, pending)).catch((err: Error) => pending.failed(err));
+    let records: QueuedRecord[];
+    try {
+      records = queuedRecords(messages, pending, Date.now());
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    if (this.enqueuesWaiting === 0 && this.enqueueNow(topic, messages, records, pending)) return pending.promise;
+    this.enqueuesWaiting++;
+    this.enqueueing = this.enqueueing
+      .then(() => this.enqueue(topic, messages, records))
+      .catch((err: Error) => pending.failed(err))
+      .finally(() => this.enqueuesWaiting--);
     return pending.promise;
   }
 
-  /** Puts the records in their partitions' queues. */
-  private async enqueue(topic: string, messages: Message[], send: PendingSend): Promise<void> {
+  /**
+   * Queues a send at once, without a promise in the way, when nothing needs waiting for: the
+   * topic's partitions and the producer id are known, no earlier send is still waiting, and the
+   * buffer has room. Returns false, having queued nothing, when the send must wait its turn.
+   */
+  private enqueueNow(topic: string, messages: Message[], records: QueuedRecord[], send: PendingSend): boolean {
+    const partitions = this.cluster.knownPartitions(topic);
+    if (!partitions || (this.idempotent && (this.transactions !== null || this.identity === null))) return false;
+    let size = 0;
+    for (const r of records) size += r.size;
+    if (this.buffered > 0 && this.buffered + size > this.bufferBytes) return false;
+    const problem = partitionProblem(topic, partitions, messages);
+    if (problem) {
+      send.failed(problem);
+      return true;
+    }
+    for (let i = 0; i < records.length; i++) this.place(topic, partitions, messages[i], records[i]);
+    this.scheduleDrain(this.lingerMs);
+    return true;
+  }
+
+  /** Puts the records in their partitions' queues, once metadata, the producer id and buffer room allow. */
+  private async enqueue(topic: string, messages: Message[], records: QueuedRecord[]): Promise<void> {
     const partitions = await this.cluster.topicPartitions(topic, this.autoCreate);
+    const problem = partitionProblem(topic, partitions, messages);
+    if (problem) throw problem;
     if (this.idempotent) await this.ensureProducerId();
-    const now = Date.now();
-    for (let index = 0; index < messages.length; index++) {
-      const message = messages[index];
-      const key = toBuffer(message.key);
-      const value = toBuffer(message.value);
-      const headers = message.headers ? Object.entries(message.headers).map(([k, v]) => ({ key: k, value: toBuffer(v) })) : NO_HEADERS;
-      let size = (key?.length ?? 0) + (value?.length ?? 0) + RECORD_OVERHEAD;
-      for (const h of headers) size += h.key.length + (h.value?.length ?? 0);
+    for (let i = 0; i < records.length; i++) {
+      const { size } = records[i];
       while (this.buffered + size > this.bufferBytes && this.buffered > 0) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
-      const partition = message.partition ?? (key ? partitionForKey(key, partitions.length) : this.sticky.partition(topic, partitions.length));
-      if (partition < 0 || partition >= partitions.length) throw new ClientError('MILLRACE_INVALID_ARGUMENT', `${topic} has ${partitions.length} partitions; there is no partition ${partition}`);
-      const queue = this.queue(topic, partition);
-      queue.push({ key, value, headers, timestamp: message.timestamp ?? now, size, queuedAt: now, send, index });
-      this.buffered += size;
-      if (queue.bytes >= this.batchBytes) this.scheduleDrain(0);
+      this.place(topic, partitions, messages[i], records[i]);
     }
     this.scheduleDrain(this.lingerMs);
+  }
+
+  /** Queues one record in its partition (given and checked, by key, or sticky) and counts it in the buffer. */
+  private place(topic: string, partitions: PartitionInfo[], message: Message, record: QueuedRecord): void {
+    const partition = message.partition ?? (record.key ? partitionForKey(record.key, partitions.length) : this.sticky.partition(topic, partitions.length));
+    const queue = this.queue(topic, partition);
+    queue.push(record);
+    this.buffered += record.size;
+    if (queue.bytes >= this.batchBytes) this.scheduleDrain(0);
   }
 
   /** Sends everything waiting now, and resolves once every record sent so far is acknowledged or failed. */
@@ -283,15 +343,28 @@ export class Producer {
       if (response.errorCode !== ErrorCode.NONE) throw new KafkaError(response.errorCode, { api: 'InitProducerId' });
       return { id: response.producerId, epoch: response.producerEpoch };
     });
-    this.producerId.catch(() => (this.producerId = null));
-    return this.producerId;
+    const asked = this.producerId;
+    asked.then(
+      (identity) => {
+        if (this.producerId === asked) this.identity = identity;
+      },
+      () => {
+        if (this.producerId === asked) this.producerId = null;
+      },
+    );
+    return asked;
   }
 
   private scheduleDrain(delayMs: number): void {
     if (delayMs === 0) {
       if (this.lingerTimer) clearTimeout(this.lingerTimer);
       this.lingerTimer = null;
-      queueMicrotask(() => void this.drain());
+      if (this.drainQueued) return;
+      this.drainQueued = true;
+      queueMicrotask(() => {
+        this.drainQueued = false;
+        void this.drain();
+      });
       return;
     }
     this.lingerTimer ??= setTimeout(() => {
@@ -313,8 +386,6 @@ export class Producer {
     this.drainAgain = false;
     try {
       const now = Date.now();
-      const producer = this.idempotent ? await this.ensureProducerId() : null;
-      const byLeader = new Map<number, Sending[]>();
       let lingering = false;
       const ready: PartitionQueue[] = [];
       for (const queue of this.queues.values()) {
@@ -322,18 +393,21 @@ export class Producer {
         if (this.flushing > 0 || queue.bytes >= this.batchBytes || now - queue.oldestAt >= this.lingerMs) ready.push(queue);
         else lingering = true;
       }
-      if (this.transactions && ready.length > 0) await this.addToTransaction(ready);
+      if (lingering) this.scheduleDrain(this.lingerMs);
+      if (ready.length === 0) return;
+      const producer = !this.idempotent ? null : (this.identity ?? (await this.ensureProducerId()));
+      const byLeader = new Map<number, Sending[]>();
+      if (this.transactions) await this.addToTransaction(ready);
       for (const queue of ready) {
         // Records may have been failed while this drain waited (an aborted transaction).
         if (!this.hasRoom(queue)) continue;
-        const partitions = await this.cluster.topicPartitions(queue.topic, this.autoCreate).catch(() => null);
+        const partitions = this.cluster.knownPartitions(queue.topic) ?? (await this.cluster.topicPartitions(queue.topic, this.autoCreate).catch(() => null));
         const leader = partitions?.[queue.partition]?.leader ?? -1;
         const batch = queue.takeBatch(this.batchBytes, this.codec, producer, this.transactions !== null, now);
         this.sticky.batchSent(queue.topic, queue.partition, partitions?.length ?? 1);
         byLeader.set(leader, [...(byLeader.get(leader) ?? []), { queue, batch }]);
       }
       for (const [leader, sending] of byLeader) void this.sendTo(leader, sending);
-      if (lingering) this.scheduleDrain(this.lingerMs);
     } catch (err) {
       for (const queue of this.queues.values()) this.release(queue.failWaiting(err as Error));
     } finally {
@@ -454,7 +528,10 @@ export class Producer {
     const from = queue.inFlight.indexOf(batch);
     const dropped = this.idempotent ? queue.inFlight.splice(from) : queue.inFlight.splice(from, 1);
     this.transactions?.fail(err);
-    if (this.idempotent && !this.transactions && dropped.length > 0) this.producerId = null;
+    if (this.idempotent && !this.transactions && dropped.length > 0) {
+      this.producerId = null;
+      this.identity = null;
+    }
     for (const b of dropped) {
       b.awaiting = false;
       for (const r of b.records) r.send.failed(err);

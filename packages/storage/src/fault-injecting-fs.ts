@@ -180,6 +180,10 @@ export class FaultInjectingFs implements Fs {
   }
 
   async writev(fd: number, buffers: Buffer[], position: number): Promise<void> {
+    this.writevSync(fd, buffers, position);
+  }
+
+  writevSync(fd: number, buffers: Buffer[], position: number): void {
     this.write(this.inode(fd), position, Buffer.concat(buffers));
   }
 

@@ -56,6 +56,15 @@ for (const { name, make } of fileSystems) {
       await fs.close(again);
     });
 
+    test('writevSync writes every buffer at its position before it returns', async () => {
+      const { fs, root } = make();
+      const fd = await fs.openReadWrite(join(root, 'b.log'));
+      fs.writevSync(fd, [Buffer.from('hello '), Buffer.from('world')], 0);
+      fs.writevSync(fd, [Buffer.from('W')], 6);
+      assert.equal(await readString(fs, fd, 0, 100), 'hello World');
+      await fs.close(fd);
+    });
+
     test('a write past the end leaves a zero-filled gap', async () => {
       const { fs, root } = make();
       const fd = await fs.openReadWrite(join(root, 'gap'));

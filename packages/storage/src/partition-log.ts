@@ -340,7 +340,7 @@ export class PartitionLog {
         for (const w of done) w.resolve();
         // After the acknowledgements: index entries past the recovery point are rebuilt on
         // recovery, so no acknowledgement waits for them.
-        for (const segment of touched) await segment.writeIndexes(this.fs);
+        for (const segment of touched) segment.writeIndexes(this.fs);
         // Completed segments move the recovery point past them (in the background), so a crash
         // never rescans a sealed segment.
         if (sealed.length > 0) void this.checkpointRecoveryPoint().catch(() => undefined);

@@ -6,6 +6,9 @@ import type { Fs } from './fs.ts';
 import { SparseIndex } from './offset-index.ts';
 import { CorruptLogError, StorageError } from './storage-error.ts';
 
+/** Pending bytes up to which a group commit writes on the event loop rather than in the thread pool. */
+const SYNC_WRITE_MAX_BYTES = 64 * 1024;
+
 async function readAll(fs: Fs, fd: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(await fs.size(fd));
   return buf.subarray(0, await readFully(fs, fd, buf, buf.length, 0));
@@ -138,7 +141,7 @@ export class Segment {
       segment.pending = [];
       await fs.truncate(segment.indexFd, 0);
       await fs.truncate(segment.timeIndexFd, 0);
-      await segment.writeIndexes(fs);
+      segment.writeIndexes(fs);
       return { segment, truncatedBytes: fileSize - keep };
     } catch (err) {
       await segment.closeFiles(fs);
@@ -238,30 +241,37 @@ export class Segment {
     return this.pending.length > 0;
   }
 
-  /** Writes the pending batches to the file (not yet synced). */
+  /**
+   * Writes the pending batches to the file (not yet synced). A small write is made on the calling
+   * thread: copying a few KiB into the page cache takes microseconds, while the round trip through
+   * the thread pool can wait milliseconds for a core on a busy machine, and every acknowledgement
+   * waits for it.
+   */
   async writePending(fs: Fs): Promise<void> {
     await this.ensureFiles(fs);
     const buffers = this.pending;
     this.pending = [];
     const bytes = buffers.reduce((n, b) => n + b.length, 0);
-    await fs.writev(this.fd, buffers, this.written);
+    if (bytes <= SYNC_WRITE_MAX_BYTES) fs.writevSync(this.fd, buffers, this.written);
+    else await fs.writev(this.fd, buffers, this.written);
     this.written += bytes;
   }
 
   /**
    * Appends new index entries to the index files, unsynced: a segment past the recovery point is
    * rebuilt on recovery anyway. `syncIndexes` makes them durable before the recovery point passes it.
+   * The entries are a few bytes each, written on the calling thread (see writePending).
    */
-  async writeIndexes(fs: Fs): Promise<void> {
+  writeIndexes(fs: Fs): void {
     const entries = this.offsetIndex.takeUnwritten();
     const times = this.timeIndex.takeUnwritten();
     if (entries.length > 0 || times.length > 0) this.indexDurable = false;
     if (entries.length > 0) {
-      await fs.writev(this.indexFd, entries, this.indexBytes);
+      fs.writevSync(this.indexFd, entries, this.indexBytes);
       this.indexBytes += entries.length * 8;
     }
     if (times.length > 0) {
-      await fs.writev(this.timeIndexFd, times, this.timeIndexBytes);
+      fs.writevSync(this.timeIndexFd, times, this.timeIndexBytes);
       this.timeIndexBytes += times.length * 12;
     }
   }
@@ -269,7 +279,7 @@ export class Segment {
   /** Writes and fdatasyncs the index files, if anything changed since the last sync. */
   async syncIndexes(fs: Fs): Promise<void> {
     if (this.fd < 0) return;
-    await this.writeIndexes(fs);
+    this.writeIndexes(fs);
     if (this.indexDurable) return;
     await fs.fdatasync(this.indexFd);
     await fs.fdatasync(this.timeIndexFd);
