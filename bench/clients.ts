@@ -5,16 +5,10 @@ import { join } from 'node:path';
 import { startBroker } from '../compat/harness/broker-process.ts';
 import { runTool } from '../compat/harness/run-tool.ts';
 import { Admin, Producer } from '../packages/client/src/index.ts';
+import { type Throughput, throughput } from './peers/workload.ts';
 
 export const CLIENTS = ['kafkajs', 'platformatic', 'millrace'] as const;
 export type ClientName = (typeof CLIENTS)[number];
-
-export interface Throughput {
-  records: number;
-  seconds: number;
-  recordsPerSecond: number;
-  mbPerSecond: number;
-}
 
 export interface ClientBench {
   records: number;
@@ -39,7 +33,7 @@ const CONSUMED_TOPIC = 'consumed';
 async function worker(script: string, args: string[]): Promise<Throughput> {
   const { stdout } = await runTool(process.execPath, ['--conditions=development', join(import.meta.dirname, script), ...args], { timeoutMs: 600_000 });
   const r = JSON.parse(stdout.trim().split('\n').pop()!) as { records: number; bytes: number; seconds: number };
-  return { records: r.records, seconds: r.seconds, recordsPerSecond: r.records / r.seconds, mbPerSecond: r.bytes / 1e6 / r.seconds };
+  return throughput(r.records, r.bytes / r.records, r.seconds);
 }
 
 /** Writes the records every consumer then reads; not timed. */

@@ -5,7 +5,7 @@
 // written the way a throughput-minded user of the `nats` client would. The stream STREAM holds one
 // subject of the same name and is file-backed. Prints one JSON line.
 import { connect, DeliverPolicy, type NatsConnection, StorageType } from 'nats';
-import { latency } from './workload.ts';
+import { latency, latencySince, sendPaced } from './workload.ts';
 
 /**
  * Produce: publishes awaiting their acknowledgement at once. Each js.publish is its own request
@@ -96,8 +96,7 @@ async function endToEnd() {
         warmedUp();
         continue;
       }
-      const sentAt = new DataView(m.data.buffer, m.data.byteOffset, 8).getFloat64(0);
-      latencies.push(performance.now() + performance.timeOrigin - sentAt);
+      latencies.push(latencySince(m.data));
       if (latencies.length >= total) break;
     }
   })();
@@ -105,22 +104,9 @@ async function endToEnd() {
   // up before the clock starts.
   await js.publish(stream, Buffer.alloc(1));
   await warm;
-  // Sends are paced in 1 ms ticks: each tick sends what the rate allows up to now, one publish per record.
-  const started = performance.now();
-  let sent = 0;
-  const sends: Promise<unknown>[] = [];
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
-    for (; sent < due; sent++) {
-      const value = Buffer.alloc(recordBytes);
-      value.writeDoubleBE(performance.now() + performance.timeOrigin, 0);
-      sends.push(js.publish(stream, value));
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
+  await sendPaced(rate, Number(secondsArg), recordBytes, (value) => js.publish(stream, value));
   // Stopping the consumer ends its iterator, with whatever has arrived by then.
   const deadline = setTimeout(() => messages.stop(), GRACE_MS);
-  await Promise.all(sends);
   await receiving;
   clearTimeout(deadline);
   await nc.close();

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../compat/harness/broker-process.ts';
-import { runWorker, startServer } from './server-process.ts';
-import { type Latency, rssMb, type SystemResult, throughput, type Workload } from './workload.ts';
+import { runWorkloads, startServer } from './server-process.ts';
+import { rssMb, type SystemResult, type Workload } from './workload.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const WORKER = join(import.meta.dirname, 'nats-jetstream-worker.ts');
@@ -33,11 +33,7 @@ export async function benchNatsJetStream(workload: Workload): Promise<SystemResu
   const server = await startServer('nats', '/usr/sbin/nats-server', (dir) => ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-js', '-sd', dir], port, { ready: () => healthy(monitorPort) });
   try {
     const version = await serverVersion(monitorPort);
-    const sized = [String(workload.records), String(workload.recordBytes)];
-    const produced = await runWorker<{ records: number; seconds: number }>(WORKER, ['produce', String(port), 'bench', ...sized]);
-    const consumed = await runWorker<{ records: number; seconds: number }>(WORKER, ['consume', String(port), 'bench', ...sized]);
-    const e2eRecords = String(Math.floor(workload.e2eRate * workload.e2eSeconds));
-    const e2e = await runWorker<Latency>(WORKER, ['e2e', String(port), 'e2e', e2eRecords, String(workload.recordBytes), String(workload.e2eRate), String(workload.e2eSeconds)]);
+    const measured = await runWorkloads(WORKER, port, workload);
     const serverRssMb = rssMb(server.process.pid!);
     const client = JSON.parse(readFileSync(join(root, 'node_modules/nats/package.json'), 'utf8')) as { version: string };
     return {
@@ -47,9 +43,7 @@ export async function benchNatsJetStream(workload: Workload): Promise<SystemResu
       // 2.9 writes each message to the file (the page cache) before acknowledging it and fsyncs a
       // stream's files every 2 minutes, fixed: sync_interval only became a setting in 2.10.
       durability: 'file storage, written before ack, fsync every 2 min',
-      produce: throughput(produced.records, workload.recordBytes, produced.seconds),
-      consume: throughput(consumed.records, workload.recordBytes, consumed.seconds),
-      e2e,
+      ...measured,
       serverRssMb,
     };
   } finally {

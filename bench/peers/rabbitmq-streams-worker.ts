@@ -8,7 +8,7 @@
 // Prints one JSON line: {records, seconds} for produce and consume, latency() for e2e.
 import { type Client, connect, type Consumer, Offset } from 'rabbitmq-stream-js-client';
 import { Connection } from 'rabbitmq-stream-js-client/dist/connection.js';
-import { latency } from './workload.ts';
+import { latency, latencySince, sendPaced } from './workload.ts';
 
 // Every published version of the client (0.4.2 to 1.0.0) sends exchange_command_versions right after
 // opening a connection, and RabbitMQ 3.10 (Debian's) predates that command (3.11): it answers by closing
@@ -24,8 +24,6 @@ const GRACE_MS = 30_000;
 const [mode, port, stream, recordsArg, recordBytesArg, rateArg, secondsArg] = process.argv.slice(2);
 const records = Number(recordsArg);
 const recordBytes = Number(recordBytesArg);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function produce(client: Client): Promise<{ records: number; seconds: number }> {
   // Not timed: the stream and the publisher (its connection to the stream's leader).
@@ -87,26 +85,13 @@ async function endToEnd(client: Client) {
   // The send time travels in the value, so a record's latency is measured by its receiver alone.
   await client.declareConsumer({ stream, offset: Offset.next() }, (message) => {
     if (message.content.length < recordBytes) return warmedUp();
-    latencies.push(performance.now() + performance.timeOrigin - message.content.readDoubleBE(0));
+    latencies.push(latencySince(message.content));
     if (latencies.length === total) allArrived();
   });
   // Not measured: one record both ends see first, so the first delivery is behind them when the clock starts.
   await publisher.send(Buffer.alloc(1));
   await warm;
-  // Sends are paced in 1 ms ticks: each tick sends what the rate allows up to now.
-  const started = performance.now();
-  const sends: Promise<unknown>[] = [];
-  let sent = 0;
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
-    for (; sent < due; sent++) {
-      const value = Buffer.alloc(recordBytes);
-      value.writeDoubleBE(performance.now() + performance.timeOrigin, 0);
-      sends.push(publisher.send(value));
-    }
-    await sleep(1);
-  }
-  await Promise.all(sends);
+  await sendPaced(rate, Number(secondsArg), recordBytes, (value) => publisher.send(value));
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([arrived, new Promise((resolve) => (timer = setTimeout(resolve, GRACE_MS)))]);
   clearTimeout(timer);

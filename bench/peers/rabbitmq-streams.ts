@@ -8,8 +8,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../compat/harness/broker-process.ts';
 import { runTool } from '../../compat/harness/run-tool.ts';
-import { type PeerServer, runWorker, startServer } from './server-process.ts';
-import { type Latency, rssMb, type SystemResult, throughput, type Workload } from './workload.ts';
+import { type PeerServer, runWorkloads, startServer } from './server-process.ts';
+import { rssMb, type SystemResult, type Workload } from './workload.ts';
 
 const BIN = '/usr/lib/rabbitmq/bin';
 const WORKER = join(import.meta.dirname, 'rabbitmq-streams-worker.ts');
@@ -87,10 +87,7 @@ export async function benchRabbitMqStreams(workload: Workload): Promise<SystemRe
     const serverVersion = await cli('rabbitmq-diagnostics', env, ['server_version', '--quiet']);
     const beamPid = Number(readFileSync(env.RABBITMQ_PID_FILE!, 'utf8'));
 
-    const sizes = [String(workload.records), String(workload.recordBytes)];
-    const produced = await runWorker<{ records: number; seconds: number }>(WORKER, ['produce', String(streamPort), 'throughput', ...sizes]);
-    const consumed = await runWorker<{ records: number; seconds: number }>(WORKER, ['consume', String(streamPort), 'throughput', ...sizes]);
-    const e2e = await runWorker<Latency>(WORKER, ['e2e', String(streamPort), 'e2e', ...sizes, String(workload.e2eRate), String(workload.e2eSeconds)]);
+    const measured = await runWorkloads(WORKER, streamPort, workload);
     const serverRssMb = rssMb(beamPid);
     const clientVersion = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../../node_modules', CLIENT, 'package.json'), 'utf8')) as { version: string }).version;
     return {
@@ -98,9 +95,7 @@ export async function benchRabbitMqStreams(workload: Workload): Promise<SystemRe
       serverVersion,
       client: `${CLIENT} ${clientVersion}`,
       durability: 'confirm after the write to the OS page cache, no fsync (one node)',
-      produce: throughput(produced.records, workload.recordBytes, produced.seconds),
-      consume: throughput(consumed.records, workload.recordBytes, consumed.seconds),
-      e2e,
+      ...measured,
       serverRssMb,
     };
   } finally {

@@ -4,7 +4,7 @@
 // MODE is produce | consume | e2e, the same three workloads Millrace runs (`millrace bench ...`),
 // written the way a throughput-minded ioredis user would. Prints one JSON line.
 import { Redis } from 'ioredis';
-import { latency } from './workload.ts';
+import { latency, latencySince, sendPaced } from './workload.ts';
 
 /** Produce: XADDs per pipeline and pipelines in flight, as Millrace's produce (sends of 100, 64 outstanding). */
 const PIPELINE_SIZE = 100;
@@ -101,7 +101,7 @@ async function endToEnd() {
         for (const [id, fields] of entries) {
           const value = fields[1];
           if (value.length < recordBytes) warmedUp();
-          else latencies.push(performance.now() + performance.timeOrigin - value.readDoubleBE(0));
+          else latencies.push(latencySince(value));
           lastId = id.toString();
         }
       }
@@ -110,20 +110,7 @@ async function endToEnd() {
   // Not measured: one record both ends see first, so connections and the stream exist before the clock starts.
   await producer.xadd(stream, '*', FIELD, Buffer.alloc(1));
   await warm;
-  // Sends are paced in 1 ms ticks: each tick sends what the rate allows up to now, one XADD per record.
-  const started = performance.now();
-  let sent = 0;
-  const sends: Promise<unknown>[] = [];
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
-    for (; sent < due; sent++) {
-      const value = Buffer.alloc(recordBytes);
-      value.writeDoubleBE(performance.now() + performance.timeOrigin, 0);
-      sends.push(producer.xadd(stream, '*', FIELD, value));
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await Promise.all(sends);
+  await sendPaced(rate, Number(secondsArg), recordBytes, (value) => producer.xadd(stream, '*', FIELD, value));
   const deadline = setTimeout(() => {
     closing = true;
     consumer.disconnect();

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../../compat/harness/broker-process.ts';
-import { runWorker, startServer } from './server-process.ts';
-import { type Latency, rssMb, type SystemResult, throughput, type Workload } from './workload.ts';
+import { runWorkloads, startServer } from './server-process.ts';
+import { rssMb, type SystemResult, type Workload } from './workload.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const WORKER = join(import.meta.dirname, 'redis-streams-worker.ts');
@@ -31,11 +31,7 @@ export async function benchRedisStreams(workload: Workload): Promise<SystemResul
   const server = await startServer('redis', '/usr/bin/redis-server', (dir) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'no', '--daemonize', 'no'], port);
   try {
     const version = await serverVersion(port);
-    const sized = [String(workload.records), String(workload.recordBytes)];
-    const produced = await runWorker<{ records: number; seconds: number }>(WORKER, ['produce', String(port), 'bench', ...sized]);
-    const consumed = await runWorker<{ records: number; seconds: number }>(WORKER, ['consume', String(port), 'bench', ...sized]);
-    const e2eRecords = String(Math.floor(workload.e2eRate * workload.e2eSeconds));
-    const e2e = await runWorker<Latency>(WORKER, ['e2e', String(port), 'e2e', e2eRecords, String(workload.recordBytes), String(workload.e2eRate), String(workload.e2eSeconds)]);
+    const measured = await runWorkloads(WORKER, port, workload);
     const serverRssMb = rssMb(server.process.pid!);
     const client = JSON.parse(readFileSync(join(root, 'node_modules/ioredis/package.json'), 'utf8')) as { version: string };
     return {
@@ -43,9 +39,7 @@ export async function benchRedisStreams(workload: Workload): Promise<SystemResul
       serverVersion: version,
       client: `ioredis ${client.version}`,
       durability: 'AOF, fsync every second',
-      produce: throughput(produced.records, workload.recordBytes, produced.seconds),
-      consume: throughput(consumed.records, workload.recordBytes, consumed.seconds),
-      e2e,
+      ...measured,
       serverRssMb,
     };
   } finally {

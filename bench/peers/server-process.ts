@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTool } from '../../compat/harness/run-tool.ts';
+import { type Latency, type Throughput, throughput, type Workload } from './workload.ts';
 
 const STARTUP_TIMEOUT_MS = 60_000;
 const WORKLOAD_TIMEOUT_MS = 600_000;
@@ -84,4 +85,21 @@ export async function runWorker<T>(worker: string, args: string[]): Promise<T> {
   const run = await runTool(process.execPath, ['--conditions=development', worker, ...args], { timeoutMs: WORKLOAD_TIMEOUT_MS, allowFailure: true });
   if (run.code !== 0) throw new Error(`${worker} ${args.join(' ')} exited with ${run.code}: ${run.stderr.slice(-1000)}`);
   return JSON.parse(run.stdout.trim().split('\n').pop()!) as T;
+}
+
+/**
+ * The three workloads, each by `worker` in a process of its own, which takes
+ * `MODE PORT STREAM RECORDS RECORD_BYTES [RATE SECONDS]` (MODE produce | consume | e2e) and prints
+ * {records, seconds} for produce and consume, a Latency for e2e.
+ */
+export async function runWorkloads(worker: string, port: number, workload: Workload): Promise<{ produce: Throughput; consume: Throughput; e2e: Latency }> {
+  const sized = [String(workload.records), String(workload.recordBytes)];
+  const produced = await runWorker<{ records: number; seconds: number }>(worker, ['produce', String(port), 'bench', ...sized]);
+  const consumed = await runWorker<{ records: number; seconds: number }>(worker, ['consume', String(port), 'bench', ...sized]);
+  const e2e = await runWorker<Latency>(worker, ['e2e', String(port), 'e2e', ...sized, String(workload.e2eRate), String(workload.e2eSeconds)]);
+  return {
+    produce: throughput(produced.records, workload.recordBytes, produced.seconds),
+    consume: throughput(consumed.records, workload.recordBytes, consumed.seconds),
+    e2e,
+  };
 }

@@ -59,3 +59,31 @@ export function rssMb(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(status);
   return match ? Number(match[1]) / 1024 : NaN;
 }
+
+/**
+ * The end-to-end sender: `rate` records a second for `seconds`, paced in 1 ms ticks (each tick sends
+ * what the rate allows up to now), each record its own send, not awaited one by one. A record's
+ * send time travels in its first 8 bytes (see `latencySince`), so its receiver alone measures it.
+ * Resolves once every send is answered.
+ */
+export async function sendPaced(rate: number, seconds: number, recordBytes: number, send: (value: Buffer) => Promise<unknown>): Promise<void> {
+  const total = Math.floor(rate * seconds);
+  const started = performance.now();
+  const sends: Promise<unknown>[] = [];
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
+    for (; sent < due; sent++) {
+      const value = Buffer.alloc(recordBytes);
+      value.writeDoubleBE(performance.now() + performance.timeOrigin, 0);
+      sends.push(send(value));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(sends);
+}
+
+/** Milliseconds since a record sent by `sendPaced` was sent. */
+export function latencySince(value: Uint8Array): number {
+  return performance.now() + performance.timeOrigin - new DataView(value.buffer, value.byteOffset, 8).getFloat64(0);
+}
