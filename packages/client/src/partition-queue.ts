@@ -1,4 +1,5 @@
 import { type CompressionCode, encodeRecordBatch, type RecordHeader } from '@millrace/protocol';
+import type { BatchBuffers } from './batch-buffers.ts';
 import type { PendingSend } from './pending-send.ts';
 
 /** One record waiting to be sent, and how to tell its sender where it went. */
@@ -29,6 +30,8 @@ export interface InFlightBatch {
   retry: boolean;
   /** Its base offset once acknowledged (batches are handed back in sequence order, so it may wait for earlier ones). */
   acked: number | null;
+  /** The buffer `bytes` is a view of, when it came from a BatchBuffers, to hand back after the acknowledgement. */
+  buffer: Buffer | null;
 }
 
 /**
@@ -66,7 +69,7 @@ export class PartitionQueue {
   }
 
   /** Takes up to `maxBytes` of waiting records (at least one), encodes them as one batch and puts it in flight. */
-  takeBatch(maxBytes: number, compression: CompressionCode, producer: { id: bigint; epoch: number } | null, transactional: boolean, now: number): InFlightBatch {
+  takeBatch(maxBytes: number, compression: CompressionCode, producer: { id: bigint; epoch: number } | null, transactional: boolean, now: number, buffers: BatchBuffers | null = null): InFlightBatch {
     let taken = 0;
     let bytes = 0;
     while (taken < this.records.length && (taken === 0 || bytes + this.records[taken].size <= maxBytes)) bytes += this.records[taken++].size;
@@ -78,6 +81,8 @@ export class PartitionQueue {
       this.sequence = 0;
     }
     const baseTimestamp = records[0].timestamp;
+    let buffer: Buffer | null = null;
+    const allocate = buffers ? (size: number) => (buffer = buffers.take(size)) : undefined;
     const encoded = encodeRecordBatch({
       compression,
       attributes: transactional ? 0x10 : 0,
@@ -86,9 +91,9 @@ export class PartitionQueue {
       producerEpoch: producer?.epoch ?? -1,
       baseSequence: producer ? this.sequence : -1,
       records,
-    });
+    }, allocate);
     if (producer) this.sequence = (this.sequence + records.length) % 0x80000000;
-    const batch: InFlightBatch = { bytes: encoded, records, firstSentAt: now, attempts: 0, awaiting: false, retry: false, acked: null };
+    const batch: InFlightBatch = { bytes: encoded, records, firstSentAt: now, attempts: 0, awaiting: false, retry: false, acked: null, buffer };
     this.inFlight.push(batch);
     return batch;
   }

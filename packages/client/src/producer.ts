@@ -2,6 +2,7 @@ import {
   ApiKey, Compression, type CompressionCode, createInitProducerIdRequest, createProduceRequest, createProduceRequestPartitionProduceData,
   createProduceRequestTopicProduceData, ErrorCode, type InitProducerIdResponse, type ProduceRequest, type ProduceResponse, type RecordHeader,
 } from '@millrace/protocol';
+import { BatchBuffers } from './batch-buffers.ts';
 import { Cluster, type ClusterOptions, isTransient, type PartitionInfo } from './cluster.ts';
 import type { ConsumerGroupMetadata } from './consumer.ts';
 import { ClientError, KafkaError } from './errors.ts';
@@ -75,6 +76,8 @@ const MAX_IN_FLIGHT_PER_PARTITION = 5;
 /** Per-record overhead beyond key, value and headers, for sizing batches. */
 const RECORD_OVERHEAD = 24;
 const NO_HEADERS: RecordHeader[] = [];
+/** At most this much memory of encoded batches is kept for reuse. */
+const BATCH_BUFFERS_KEPT_BYTES = 16 << 20;
 
 function toBuffer(value: Bytes | null | undefined): Buffer | null {
   if (value === null || value === undefined) return null;
@@ -137,6 +140,8 @@ export class Producer {
   private readonly autoCreate: boolean;
   private readonly queues = new Map<string, PartitionQueue>();
   private readonly sticky = new StickyPartitioner();
+  /** Batch buffers used again; none with acks=0, where nothing says when a request's bytes were written. */
+  private readonly batchBuffers: BatchBuffers | null;
   private buffered = 0;
   private roomWaiters: (() => void)[] = [];
   private lingerTimer: NodeJS.Timeout | null = null;
@@ -167,6 +172,7 @@ export class Producer {
       if (!this.idempotent) throw new ClientError('MILLRACE_INVALID_ARGUMENT', 'a transactional producer is idempotent: it needs acks -1 and idempotent true');
       this.transactions = new Transactions(this.cluster, options.transactionalId, options.transactionTimeoutMs ?? 60_000);
     }
+    this.batchBuffers = this.acks === 0 ? null : new BatchBuffers(BATCH_BUFFERS_KEPT_BYTES);
     this.lingerMs = options.lingerMs ?? 0;
     this.batchBytes = options.batchBytes ?? 1 << 20;
     this.bufferBytes = options.bufferBytes ?? 64 << 20;
@@ -403,7 +409,7 @@ export class Producer {
         if (!this.hasRoom(queue)) continue;
         const partitions = this.cluster.knownPartitions(queue.topic) ?? (await this.cluster.topicPartitions(queue.topic, this.autoCreate).catch(() => null));
         const leader = partitions?.[queue.partition]?.leader ?? -1;
-        const batch = queue.takeBatch(this.batchBytes, this.codec, producer, this.transactions !== null, now);
+        const batch = queue.takeBatch(this.batchBytes, this.codec, producer, this.transactions !== null, now, this.batchBuffers);
         this.sticky.batchSent(queue.topic, queue.partition, partitions?.length ?? 1);
         byLeader.set(leader, [...(byLeader.get(leader) ?? []), { queue, batch }]);
       }
@@ -473,6 +479,8 @@ export class Producer {
     for (const done of queue.takeAcknowledged()) {
       done.records.forEach((r, i) => r.send.delivered(r.index, queue.partition, done.acked! < 0 ? -1 : done.acked! + i));
       this.release(done.records);
+      // Acknowledged, so the request carrying it was written whole: its bytes are free for another batch.
+      if (done.buffer) this.batchBuffers?.give(done.buffer);
     }
     if (queue.recovering) this.recover(queue);
     else this.scheduleDrain(0);

@@ -20,6 +20,13 @@ export class Writer {
     this.referenceFrom = referenceFrom;
   }
 
+  /** A writer that starts in `buffer` (the caller's, for bytes it will use again). */
+  static into(buffer: Buffer): Writer {
+    const w = new Writer(0);
+    w.buf = buffer;
+    return w;
+  }
+
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     // Only the bytes since `start` move: earlier ones are already referenced by `chunks`.

@@ -147,8 +147,12 @@ function writeRecords(w: Writer, records: NewRecord[], baseTimestamp: number, le
   }
 }
 
-/** Encodes a RecordBatch v2 with its CRC-32C, compressing the records section when asked. */
-export function encodeRecordBatch(batch: NewBatch): Buffer {
+/**
+ * Encodes a RecordBatch v2 with its CRC-32C, compressing the records section when asked. An
+ * uncompressed batch is written at the start of `allocate(size)` when given (a buffer the caller
+ * uses again); the result is a view of it.
+ */
+export function encodeRecordBatch(batch: NewBatch, allocate?: (size: number) => Buffer): Buffer {
   const { records } = batch;
   if (records.length === 0) throw new RangeError('a record batch needs at least one record');
   const baseTimestamp = batch.baseTimestamp ?? records[0].timestamp;
@@ -173,7 +177,8 @@ export function encodeRecordBatch(batch: NewBatch): Buffer {
   // Uncompressed records are written in place after the header; compressed ones are compressed first.
   let out: Buffer;
   if (codec === 0) {
-    const w = new Writer(BATCH_HEADER_SIZE + sectionSize);
+    const size = BATCH_HEADER_SIZE + sectionSize;
+    const w = allocate ? Writer.into(allocate(size)) : new Writer(size);
     w.pos = BATCH_HEADER_SIZE;
     writeRecords(w, records, baseTimestamp, lengths, headerKeys);
     out = w.finish();
