@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { API_TABLE, decodeResponseFrame, encodeRequestFrameChunks } from '@millrace/protocol';
+import { FrameAssembler } from './frame-assembler.ts';
 
 /** An operational failure of a connection, with a stable code. */
 export class ConnectionError extends Error {
@@ -33,9 +34,6 @@ export class Connection {
   /** Requests waiting for an in-flight slot, oldest first. */
   private readonly queued: { correlationId: number; frame: Buffer[]; pending: Pending }[] = [];
   private readonly maxInFlight: number;
-  /** Received bytes not yet framed: kept as chunks, joined once a whole frame has arrived. */
-  private chunks: Buffer[] = [];
-  private chunkBytes = 0;
   private nextCorrelationId = 1;
   private readonly clientId: string;
   closed = false;
@@ -44,7 +42,6 @@ export class Connection {
     this.socket = socket;
     this.clientId = clientId;
     this.maxInFlight = maxInFlight;
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => {});
     socket.on('close', () => {
       this.closed = true;
@@ -59,7 +56,25 @@ export class Connection {
 
   static open(host: string, port: number, clientId = 'millrace', timeoutMs = 10_000, maxInFlight = DEFAULT_MAX_IN_FLIGHT): Promise<Connection> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, host);
+      // The socket reads into buffers the assembler hands out (see FrameAssembler); its frames go
+      // to the connection once there is one (a broker says nothing before it is asked).
+      const frames = new FrameAssembler();
+      let connection: Connection | null = null;
+      const socket = connect({
+        port,
+        host,
+        onread: {
+          buffer: () => frames.nextBuffer(),
+          callback: (n: number) => {
+            try {
+              for (const frame of frames.received(n)) connection?.onFrame(frame);
+            } catch (err) {
+              socket.destroy(err as Error);
+            }
+            return true;
+          },
+        },
+      });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new ConnectionError('MILLRACE_TIMEOUT', `no connection to ${host}:${port} within ${timeoutMs} ms`));
@@ -67,32 +82,14 @@ export class Connection {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.setNoDelay(true);
-        resolve(new Connection(socket, clientId, maxInFlight));
+        connection = new Connection(socket, clientId, maxInFlight);
+        resolve(connection);
       });
       socket.once('error', (err) => {
         clearTimeout(timer);
         reject(new ConnectionError('MILLRACE_CONNECT', `cannot connect to ${host}:${port}: ${err.message}`, { cause: err }));
       });
     });
-  }
-
-  /**
-   * Frames the received bytes. A large answer (a fetch) arrives in many chunks: joining them only
-   * when the whole frame is there copies it once, not once per chunk.
-   */
-  private onData(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.chunkBytes += chunk.length;
-    for (;;) {
-      if (this.chunkBytes < 4) return;
-      if (this.chunks[0].length < 4) this.chunks = [Buffer.concat(this.chunks)];
-      const needed = 4 + this.chunks[0].readInt32BE(0);
-      if (this.chunkBytes < needed) return;
-      const data = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-      this.chunks = data.length > needed ? [data.subarray(needed)] : [];
-      this.chunkBytes = data.length - needed;
-      this.onFrame(data.subarray(4, needed));
-    }
   }
 
   private onFrame(frame: Buffer): void {
