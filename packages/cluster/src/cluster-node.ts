@@ -1,0 +1,209 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { ErrorCode } from '@millrace/protocol';
+import { assignReplicas } from './assignment.ts';
+import { ClusterView, type PartitionView, type ViewChanges } from './cluster-view.ts';
+import { Controller } from './controller.ts';
+import { clusterKeys, type ClusterKeys } from './keys.ts';
+import { Membership } from './membership.ts';
+import { type Compare, MetaStore, type Operation } from './meta-store.ts';
+import { type BrokerRegistration, encodeRecord, type TopicAssignment } from './records.ts';
+
+export interface ClusterNodeOptions {
+  /** etcd client URLs, such as http://127.0.0.1:2379. */
+  endpoints: string[];
+  /** Separates clusters sharing one etcd. */
+  clusterName: string;
+  registration: BrokerRegistration;
+  sessionTimeoutMs: number;
+  uncleanElectionAllowed(topic: string): boolean;
+  log: { info(m: string): void; warn(m: string): void; error(m: string): void };
+}
+
+/** Thrown when a change to the cluster's metadata cannot be made as asked; `errorCode` is the Kafka error. */
+export class ClusterChangeError extends Error {
+  readonly errorCode: number;
+  constructor(errorCode: number, message: string) {
+    super(message);
+    this.errorCode = errorCode;
+  }
+}
+
+/** etcd refuses a transaction with more operations than this (its --max-txn-ops default). */
+const MAX_TXN_OPS = 128;
+
+/**
+ * One broker's part in the cluster: its registration, its copy of the metadata (listed once, then
+ * kept current by a watch, re-listed if the watch is ever cancelled), the controller role when it
+ * wins it, and the metadata changes a broker may make itself.
+ */
+export class ClusterNode {
+  readonly view: ClusterView;
+  readonly keys: ClusterKeys;
+  readonly membership: Membership;
+  private readonly store: MetaStore;
+  private readonly controller: Controller;
+  private readonly options: ClusterNodeOptions;
+  private readonly listeners: ((changes: ViewChanges) => void)[] = [];
+  private revisionWaiters: { revision: bigint; resolve: () => void }[] = [];
+  private cancelWatch: (() => Promise<void>) | null = null;
+  private closed = false;
+
+  private constructor(options: ClusterNodeOptions) {
+    this.options = options;
+    this.store = new MetaStore(options.endpoints);
+    this.keys = clusterKeys(options.clusterName);
+    this.view = new ClusterView(this.keys, (key, err) => options.log.error(`ignoring unreadable cluster metadata at ${key}: ${err.message}`));
+    this.membership = new Membership({
+      store: this.store,
+      keys: this.keys,
+      registration: options.registration,
+      sessionTimeoutMs: options.sessionTimeoutMs,
+      log: options.log,
+      onReregistered: (epoch) => options.log.info(`registered again with broker epoch ${epoch}`),
+    });
+    this.controller = new Controller({
+      store: this.store,
+      keys: this.keys,
+      view: this.view,
+      nodeId: options.registration.nodeId,
+      lease: () => this.membership.lease,
+      uncleanElectionAllowed: options.uncleanElectionAllowed,
+      log: options.log,
+    });
+  }
+
+  /** Registers the broker and reads the cluster's metadata; `listener` then hears of every change. */
+  static async join(options: ClusterNodeOptions, listener: (changes: ViewChanges) => void): Promise<ClusterNode> {
+    const node = new ClusterNode(options);
+    node.listeners.push(listener);
+    try {
+      await node.membership.register();
+      await node.sync();
+    } catch (err) {
+      node.membership.stop();
+      node.store.close();
+      throw err;
+    }
+    return node;
+  }
+
+  get nodeId(): number {
+    return this.options.registration.nodeId;
+  }
+
+  get isController(): boolean {
+    return this.controller.active;
+  }
+
+  /** Lists everything, then watches from the next revision on. */
+  private async sync(): Promise<void> {
+    const { values, revision } = await this.store.list(this.keys.root);
+    this.publish(this.view.load(values, revision));
+    const watch = await this.store.watch(this.keys.root, revision + 1n, {
+      onEvents: (events, at) => this.publish(this.view.apply(events, at)),
+      onCancelled: (err) => {
+        if (this.closed) return;
+        this.options.log.warn(`metadata watch cancelled (${err.message}): reading the cluster's metadata again`);
+        void this.resync();
+      },
+    });
+    this.cancelWatch = () => watch.cancel();
+  }
+
+  private async resync(): Promise<void> {
+    for (;;) {
+      try {
+        await this.cancelWatch?.().catch(() => undefined);
+        await this.sync();
+        return;
+      } catch (err) {
+        this.options.log.warn(`reading the cluster's metadata failed: ${(err as Error).message}; retrying`);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  }
+
+  private publish(changes: ViewChanges): void {
+    for (const listener of this.listeners) listener(changes);
+    this.controller.poke();
+    const done = this.revisionWaiters.filter((w) => w.revision <= this.view.revision);
+    this.revisionWaiters = this.revisionWaiters.filter((w) => w.revision > this.view.revision);
+    for (const w of done) w.resolve();
+  }
+
+  /** Resolves once this broker's view has caught up with `revision` (a write it made, say). */
+  waitForRevision(revision: bigint): Promise<void> {
+    if (this.view.revision >= revision) return Promise.resolve();
+    return new Promise((resolve) => this.revisionWaiters.push({ revision, resolve }));
+  }
+
+  /**
+   * Creates a topic: partition states first (invisible while no topic names their id), then the
+   * topic key, created only if absent: that write is the commit point. `replicas` is an explicit
+   * assignment, else Kafka's spread over the live brokers.
+   */
+  async createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string>, replicas?: number[][]): Promise<TopicAssignment> {
+    const live = [...this.view.brokers.keys()].sort((a, b) => a - b);
+    if (!replicas && replicationFactor > live.length) {
+      throw new ClusterChangeError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${replicationFactor} is larger than the ${live.length} available brokers`);
+    }
+    const assignment: TopicAssignment = {
+      id: randomBytes(16).toString('base64url'),
+      replicas: replicas ?? assignReplicas(live, partitions, replicationFactor, (below) => randomInt(below)),
+      configs,
+    };
+    const states: Operation[] = assignment.replicas.map((r, index) => ({
+      put: this.keys.partition(assignment.id, index),
+      value: encodeRecord({ leader: r.find((b) => this.view.brokers.has(b)) ?? r[0], leaderEpoch: 0, isr: r, controllerEpoch: this.view.controllerEpoch }),
+    }));
+    for (let i = 0; i < states.length; i += MAX_TXN_OPS) await this.store.transaction([], states.slice(i, i + MAX_TXN_OPS));
+    const topicKey = this.keys.topic(name);
+    const result = await this.store.transaction([{ key: topicKey, target: 'create', revision: 0n }], [{ put: topicKey, value: encodeRecord(assignment) }]);
+    if (!result.succeeded) {
+      await this.store.transaction([], [{ deletePrefix: this.keys.partitionsOf(assignment.id) }]);
+      throw new ClusterChangeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
+    }
+    await this.waitForRevision(result.revision);
+    return assignment;
+  }
+
+  /** Deletes a topic and its partition states in one transaction, if it is still the topic we know. */
+  async deleteTopic(name: string): Promise<void> {
+    const topic = this.view.topics.get(name);
+    if (!topic) throw new ClusterChangeError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+    const result = await this.store.transaction(
+      [{ key: this.keys.topic(name), target: 'mod', revision: topic.modRevision }],
+      [{ delete: this.keys.topic(name) }, { deletePrefix: this.keys.partitionsOf(topic.assignment.id) }],
+    );
+    if (!result.succeeded) throw new ClusterChangeError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' changed while it was being deleted; try again`);
+    await this.waitForRevision(result.revision);
+  }
+
+  /**
+   * A leader's change of its partition's ISR: applied only if the partition state is still the one
+   * the leader acted on (same mod revision, so same leader and epoch), and every replica it adds
+   * is still registered as the incarnation it saw (a restarted broker must catch up again).
+   */
+  async alterIsr(partition: PartitionView, isr: number[]): Promise<boolean> {
+    const key = this.keys.partition(partition.topicId, partition.index);
+    const added = isr.filter((r) => !partition.state.isr.includes(r));
+    const compares: Compare[] = [{ key, target: 'mod', revision: partition.modRevision }];
+    for (const r of added) {
+      const broker = this.view.brokers.get(r);
+      if (!broker) return false;
+      compares.push({ key: this.keys.broker(r), target: 'create', revision: broker.epoch });
+    }
+    const result = await this.store.transaction(compares, [{ put: key, value: encodeRecord({ ...partition.state, isr }) }]);
+    if (result.succeeded) await this.waitForRevision(result.revision);
+    return result.succeeded;
+  }
+
+  /** Leaves the cluster: the registration ends at once, so the controller moves leadership without waiting. */
+  async leave(): Promise<void> {
+    this.closed = true;
+    this.controller.stop();
+    await this.membership.leave();
+    await this.cancelWatch?.().catch(() => undefined);
+    this.store.close();
+  }
+}

@@ -1,0 +1,128 @@
+import type { ClusterView } from './cluster-view.ts';
+import { electLeader } from './elections.ts';
+import type { ClusterKeys } from './keys.ts';
+import type { Compare, MetaStore, Operation } from './meta-store.ts';
+import { encodeRecord } from './records.ts';
+
+export interface ControllerOptions {
+  store: MetaStore;
+  keys: ClusterKeys;
+  view: ClusterView;
+  nodeId: number;
+  /** The lease the controller key lives under: the broker's own, so it goes when the broker does. */
+  lease: () => string;
+  uncleanElectionAllowed(topic: string): boolean;
+  log: { info(m: string): void; warn(m: string): void; error(m: string): void };
+}
+
+/** etcd refuses a transaction with more operations than this (its --max-txn-ops default). */
+const MAX_TXN_OPS = 128;
+
+/**
+ * Campaigns for the controller role and, once won, keeps every partition led by a live ISR
+ * member. Every write is a transaction that also compares the controller-epoch key's mod revision
+ * with the one this controller won at: after another broker has won, each write fails, and this
+ * one resigns (Kafka's controller-epoch check, KAFKA-6082). Brokers learn the results by watching.
+ */
+export class Controller {
+  private readonly options: ControllerOptions;
+  /** The mod revision of the controller-epoch key when we won; 0n while not controller. */
+  private epochRevision = 0n;
+  private epoch = 0;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(options: ControllerOptions) {
+    this.options = options;
+  }
+
+  get active(): boolean {
+    return this.epochRevision !== 0n;
+  }
+
+  /** Called after every batch of watch events: campaign if nobody leads, or re-check partitions if we do. */
+  poke(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.run().finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        this.poke();
+      }
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.epochRevision = 0n;
+  }
+
+  private async run(): Promise<void> {
+    const { view, nodeId, log } = this.options;
+    try {
+      if (this.active && (view.controllerId !== nodeId || view.controllerEpochRevision !== this.epochRevision) && view.revision >= this.epochRevision) {
+        this.resign(`the watch shows controller ${view.controllerId} at epoch ${view.controllerEpoch}`);
+      }
+      if (!this.active && view.controllerId === -1) await this.campaign();
+      if (this.active) await this.electLeaders();
+    } catch (err) {
+      log.warn(`controller pass failed: ${(err as Error).message}`);
+    }
+  }
+
+  private async campaign(): Promise<void> {
+    const { store, keys, nodeId, lease, log } = this.options;
+    const current = await store.get(keys.controllerEpoch);
+    const epoch = current ? Number(current.value.toString('utf8')) : 0;
+    const result = await store.transaction(
+      [{ key: keys.controller, target: 'create', revision: 0n }, { key: keys.controllerEpoch, target: 'mod', revision: current?.modRevision ?? 0n }],
+      [{ put: keys.controller, value: Buffer.from(JSON.stringify({ nodeId })), lease: lease() }, { put: keys.controllerEpoch, value: Buffer.from(String(epoch + 1)) }],
+    );
+    if (!result.succeeded) return;
+    this.epochRevision = result.revision;
+    this.epoch = epoch + 1;
+    log.info(`this broker is the controller (controller epoch ${this.epoch})`);
+  }
+
+  private resign(why: string): void {
+    this.options.log.warn(`no longer the controller: ${why}`);
+    this.epochRevision = 0n;
+  }
+
+  /** One pass over every partition: elect where the leader is gone, drop dead brokers from ISRs. */
+  private async electLeaders(): Promise<void> {
+    const { view, keys } = this.options;
+    const live = (id: number) => view.brokers.has(id);
+    const writes: { compare: Compare; op: Operation }[] = [];
+    for (const partition of view.partitions.values()) {
+      const topic = view.topicsById.get(partition.topicId);
+      if (!topic) continue;
+      const replicas = topic.assignment.replicas[partition.index] ?? [];
+      const next = electLeader(replicas, partition.state, live, this.options.uncleanElectionAllowed(topic.name));
+      if (!next) continue;
+      const key = keys.partition(partition.topicId, partition.index);
+      writes.push({ compare: { key, target: 'mod', revision: partition.modRevision }, op: { put: key, value: encodeRecord({ ...next, controllerEpoch: this.epoch }) } });
+    }
+    // One transaction per group of partitions, each with the controller-epoch compare besides theirs.
+    const perTxn = MAX_TXN_OPS - 1;
+    for (let i = 0; i < writes.length && this.active; i += perTxn) {
+      const group = writes.slice(i, i + perTxn);
+      await this.write(group.map((w) => w.compare), group.map((w) => w.op));
+    }
+  }
+
+  /** A fenced write; when it does not apply because another controller won, this one resigns. */
+  private async write(compares: Compare[], ops: Operation[]): Promise<void> {
+    const { store, keys } = this.options;
+    const result = await store.transaction([{ key: keys.controllerEpoch, target: 'mod', revision: this.epochRevision }, ...compares], ops);
+    if (result.succeeded) return;
+    const epochKey = await store.get(keys.controllerEpoch);
+    if (epochKey?.modRevision !== this.epochRevision) this.resign(`controller epoch is now ${epochKey?.value.toString('utf8')}`);
+    // Otherwise a partition changed under us: the watch brings the change, and the next pass redoes it.
+  }
+}

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { electLeader } from './elections.ts';
+
+const alive = (...ids: number[]) => (id: number) => ids.includes(id);
+const state = (leader: number, leaderEpoch: number, isr: number[]) => ({ leader, leaderEpoch, isr, controllerEpoch: 1 });
+
+test('a live leader with every ISR member alive needs no change', () => {
+  assert.equal(electLeader([1, 2, 3], state(1, 4, [1, 2, 3]), alive(1, 2, 3), false), null);
+});
+
+test('a dead follower leaves the ISR; the leader and its epoch stay', () => {
+  assert.deepEqual(electLeader([1, 2, 3], state(1, 4, [1, 2, 3]), alive(1, 2), false), { leader: 1, leaderEpoch: 4, isr: [1, 2] });
+});
+
+test('a dead leader is replaced by the first live ISR member in assignment order, with the epoch bumped', () => {
+  assert.deepEqual(electLeader([1, 2, 3], state(1, 4, [3, 2, 1]), alive(2, 3), false), { leader: 2, leaderEpoch: 5, isr: [3, 2] });
+});
+
+test('a live replica outside the ISR is not elected cleanly', () => {
+  assert.deepEqual(electLeader([1, 2, 3], state(1, 4, [1]), alive(2, 3), false), { leader: -1, leaderEpoch: 5, isr: [1] });
+});
+
+test('the last ISR member stays in the ISR while dead, and is elected when it returns', () => {
+  const offline = electLeader([1, 2, 3], state(2, 6, [2]), alive(1, 3), false)!;
+  assert.deepEqual(offline, { leader: -1, leaderEpoch: 7, isr: [2] });
+  assert.equal(electLeader([1, 2, 3], { ...offline, controllerEpoch: 1 }, alive(1, 3), false), null);
+  assert.deepEqual(electLeader([1, 2, 3], { ...offline, controllerEpoch: 1 }, alive(1, 2, 3), false), { leader: 2, leaderEpoch: 8, isr: [2] });
+});
+
+test('unclean election takes the first live replica, alone in the ISR', () => {
+  assert.deepEqual(electLeader([1, 2, 3], state(1, 4, [1]), alive(3, 2), true), { leader: 2, leaderEpoch: 5, isr: [2] });
+});

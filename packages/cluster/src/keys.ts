@@ -1,0 +1,38 @@
+/**
+ * Where the cluster keeps its metadata in etcd, under `/millrace/<cluster name>/`:
+ *
+ * - `controller`: the broker acting as controller, under its lease (deleted when the lease ends);
+ * - `controller_epoch`: a counter whose mod_revision fences every write the controller makes;
+ * - `brokers/<id>`: a broker's registration, under its lease; its create_revision is the broker epoch;
+ * - `topics/<name>`: a topic's id, replica assignment and config overrides;
+ * - `partitions/<topic id>/<index>`: leader, leader epoch and ISR of one partition. Keyed by topic id,
+ *   so a deleted and re-created topic never matches an old compare.
+ */
+export interface ClusterKeys {
+  root: string;
+  controller: string;
+  controllerEpoch: string;
+  brokers: string;
+  topics: string;
+  partitions: string;
+  broker(id: number): string;
+  topic(name: string): string;
+  partition(topicId: string, index: number): string;
+  partitionsOf(topicId: string): string;
+}
+
+export function clusterKeys(clusterName: string): ClusterKeys {
+  const root = `/millrace/${clusterName}/`;
+  return {
+    root,
+    controller: `${root}controller`,
+    controllerEpoch: `${root}controller_epoch`,
+    brokers: `${root}brokers/`,
+    topics: `${root}topics/`,
+    partitions: `${root}partitions/`,
+    broker: (id) => `${root}brokers/${id}`,
+    topic: (name) => `${root}topics/${name}`,
+    partition: (topicId, index) => `${root}partitions/${topicId}/${index}`,
+    partitionsOf: (topicId) => `${root}partitions/${topicId}/`,
+  };
+}

@@ -1,0 +1,63 @@
+/** The JSON values stored under the cluster's keys (see keys.ts), with checks for what is read back. */
+
+export interface BrokerRegistration {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+export interface TopicAssignment {
+  id: string;
+  /** Replica broker ids per partition, the preferred leader first. */
+  replicas: number[][];
+  configs: Record<string, string>;
+}
+
+/** Leader -1 means no leader: the partition is offline until a replica in the ISR comes back. */
+export const NO_LEADER = -1;
+
+export interface PartitionState {
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+  /** The controller epoch of the write that made this state (Kafka's controller_epoch field). */
+  controllerEpoch: number;
+}
+
+export function encodeRecord(value: BrokerRegistration | TopicAssignment | PartitionState): Buffer {
+  return Buffer.from(JSON.stringify(value));
+}
+
+function parse(bytes: Buffer, what: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(bytes.toString('utf8'));
+  if (typeof value !== 'object' || value === null) throw new Error(`${what} is not a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+const isInt = (v: unknown): v is number => Number.isInteger(v);
+const isIntList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isInt);
+
+export function decodeBrokerRegistration(bytes: Buffer): BrokerRegistration {
+  const v = parse(bytes, 'broker registration');
+  if (!isInt(v.nodeId) || typeof v.host !== 'string' || !isInt(v.port) || (v.rack !== null && typeof v.rack !== 'string')) {
+    throw new Error(`broker registration ${bytes.toString('utf8')} lacks nodeId, host, port or rack`);
+  }
+  return { nodeId: v.nodeId, host: v.host, port: v.port, rack: v.rack };
+}
+
+export function decodeTopicAssignment(bytes: Buffer): TopicAssignment {
+  const v = parse(bytes, 'topic assignment');
+  if (typeof v.id !== 'string' || !Array.isArray(v.replicas) || !v.replicas.every(isIntList) || typeof v.configs !== 'object' || v.configs === null) {
+    throw new Error(`topic assignment ${bytes.toString('utf8')} lacks id, replicas or configs`);
+  }
+  return { id: v.id, replicas: v.replicas as number[][], configs: v.configs as Record<string, string> };
+}
+
+export function decodePartitionState(bytes: Buffer): PartitionState {
+  const v = parse(bytes, 'partition state');
+  if (!isInt(v.leader) || !isInt(v.leaderEpoch) || !isIntList(v.isr) || !isInt(v.controllerEpoch)) {
+    throw new Error(`partition state ${bytes.toString('utf8')} lacks leader, leaderEpoch, isr or controllerEpoch`);
+  }
+  return { leader: v.leader, leaderEpoch: v.leaderEpoch, isr: v.isr, controllerEpoch: v.controllerEpoch };
+}
