@@ -1,7 +1,7 @@
-"""Produces unique values with acks=all (idempotence off) until stdin closes, printing every
-acknowledged record as a JSON line {"p": partition, "o": offset, "v": value}.
+"""Produces unique values with acks=all (idempotence off unless asked) until stdin closes, printing
+every acknowledged record as a JSON line {"p": partition, "o": offset, "v": value}.
 
-Usage: acked_producer.py BOOTSTRAP TOPIC
+Usage: acked_producer.py BOOTSTRAP TOPIC [idempotent]
 """
 import json
 import select
@@ -10,10 +10,11 @@ import sys
 from confluent_kafka import Producer
 
 bootstrap, topic = sys.argv[1], sys.argv[2]
+idempotent = len(sys.argv) > 3 and sys.argv[3] == 'idempotent'
 producer = Producer({
     'bootstrap.servers': bootstrap,
     'acks': 'all',
-    'enable.idempotence': False,
+    'enable.idempotence': idempotent,
     'linger.ms': 2,
     'message.timeout.ms': 120000,
     'reconnect.backoff.ms': 50,

@@ -1,6 +1,7 @@
 import { ErrorCode } from '@millrace/protocol';
 import type { BrokerState } from './handler.ts';
-import type { KafkaFailure, Topic } from './topic-manager.ts';
+import { isFailure, type KafkaFailure, type Topic } from './topic-manager.ts';
+import { createClusterTopic } from './replication/cluster-topics.ts';
 import { topicNameError } from './metadata/topic-names.ts';
 import { storageErrorCode } from './storage-errors.ts';
 
@@ -26,6 +27,11 @@ async function create(state: BrokerState, name: string): Promise<Topic | KafkaFa
   const existing = state.topics.get(name);
   if (existing) return existing;
   const partitions = Number(state.config.values['num.partitions']);
+  if (state.cluster) {
+    const created = await createClusterTopic(state, name, partitions, Number(state.config.values['default.replication.factor']), {});
+    if (!isFailure(created)) state.log.info(`auto-created topic ${name} with ${partitions} partition(s) in the cluster`);
+    return created;
+  }
   const failure = state.topics.validateNewTopic(name, partitions, 1, {});
   if (failure) return failure;
   let topic: Topic;

@@ -14,6 +14,7 @@ import { TransactionCoordinator } from './txn/txn-coordinator.ts';
 import { GroupCoordinator } from './group/coordinator.ts';
 import { OffsetStore } from './group/offset-store.ts';
 import { realTimers } from './group/timers.ts';
+import { joinCluster } from './replication/join-cluster.ts';
 
 export interface BrokerOptions {
   dataDir: string;
@@ -80,6 +81,8 @@ export class Broker {
       now,
       log,
       stopping: stopController.signal,
+      cluster: null,
+      replication: null,
     };
     state.handlers = buildHandlers(state);
     groups.startExpiry(setting('offsets.retention.check.interval.ms'), (err) => log.error(`offset expiry failed: ${err.message}`));
@@ -93,6 +96,15 @@ export class Broker {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     state.advertised = advertisedAddress(options.config, options.host, port);
+    if (options.config.values['etcd.endpoints']) {
+      try {
+        await joinCluster(state);
+      } catch (err) {
+        server.close();
+        await state.topics.close();
+        throw err;
+      }
+    }
     broker.stopMaintenance = [
       startRetention(state, setting('log.retention.check.interval.ms')),
       startRecoveryPointCheckpoints(state, setting('log.flush.offset.checkpoint.interval.ms')),
@@ -125,6 +137,9 @@ export class Broker {
   /** Clean shutdown: stop accepting, end long polls, let in-flight requests finish, flush and close the logs. */
   async stop(): Promise<void> {
     if (this.stopController.signal.aborted) return;
+    // Leaving first: the controller moves this broker's leaderships away while it still answers.
+    await this.state.cluster?.leave();
+    this.state.replication?.stop();
     this.stopController.abort();
     for (const stop of this.stopMaintenance) stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -1,4 +1,6 @@
+import type { ClusterNode } from '@millrace/cluster';
 import type { BrokerConfig } from './config/broker-config.ts';
+import type { ReplicaManager } from './replication/replica-manager.ts';
 import type { ClusterIdentity } from './metadata/cluster-identity.ts';
 import type { TopicManager } from './topic-manager.ts';
 import type { GroupCoordinator } from './group/coordinator.ts';
@@ -22,6 +24,9 @@ export interface BrokerState {
   log: Logger;
   /** Aborted when the broker begins shutting down: long polls answer early. */
   stopping: AbortSignal;
+  /** Set when the broker is part of a cluster (etcd.endpoints): its metadata and its replicas. */
+  cluster: ClusterNode | null;
+  replication: ReplicaManager | null;
 }
 
 export interface RequestContext {

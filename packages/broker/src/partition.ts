@@ -1,15 +1,23 @@
+import type { LeaderState } from '@millrace/cluster';
 import type { PartitionLog } from '@millrace/storage';
 
+/** What this broker does for a partition. A single broker leads every partition it has. */
+export type ReplicaRole = 'leader' | 'follower' | 'none';
+
 /**
- * One partition this broker leads: its log plus the fetch requests waiting for new data.
- * Waiters are woken after a flush moves the high watermark (consumers only see durable data).
+ * One partition this broker holds: its log plus the fetch requests waiting for new data.
+ * Waiters are woken after a flush or a replication step moves the high watermark (consumers only
+ * see committed data), and when the broker's role for the partition changes.
  */
 export class Partition {
   readonly topic: string;
   readonly index: number;
   readonly log: PartitionLog;
-  /** Single broker: the epoch starts at 0 and changes only when leadership would (a later, clustered issue). */
+  /** The epoch of the current leadership: 0 on a single broker, from the cluster's metadata otherwise. */
   leaderEpoch = 0;
+  role: ReplicaRole = 'leader';
+  /** In a cluster, while this broker leads: its followers' progress and the ISR. */
+  replication: LeaderState | null = null;
   private readonly waiters = new Set<() => void>();
 
   constructor(topic: string, index: number, log: PartitionLog) {

@@ -121,10 +121,11 @@ export class TopicManager {
   /**
    * Creates a topic: its partition logs first, then topics.json; only once that write is durable
    * does the topic exist for clients. If it fails (a full disk), the new logs are removed and the
-   * error is thrown: nothing can be acknowledged for a topic a restart would not know.
+   * error is thrown: nothing can be acknowledged for a topic a restart would not know. In a
+   * cluster the id is the one the cluster's metadata gave the topic.
    */
-  async createTopic(name: string, partitionCount: number, configs: Record<string, string>): Promise<Topic> {
-    const record: TopicRecord = { name, id: newTopicId(), partitionCount, configs };
+  async createTopic(name: string, partitionCount: number, configs: Record<string, string>, id = newTopicId()): Promise<Topic> {
+    const record: TopicRecord = { name, id, partitionCount, configs };
     const partitions: Partition[] = [];
     try {
       for (let p = 0; p < partitionCount; p++) partitions.push(await this.openPartition(record, p));

@@ -48,7 +48,7 @@ export class ClusterNode {
   private cancelWatch: (() => Promise<void>) | null = null;
   private closed = false;
 
-  private constructor(options: ClusterNodeOptions) {
+  constructor(options: ClusterNodeOptions) {
     this.options = options;
     this.store = new MetaStore(options.endpoints);
     this.keys = clusterKeys(options.clusterName);
@@ -75,16 +75,25 @@ export class ClusterNode {
   /** Registers the broker and reads the cluster's metadata; `listener` then hears of every change. */
   static async join(options: ClusterNodeOptions, listener: (changes: ViewChanges) => void): Promise<ClusterNode> {
     const node = new ClusterNode(options);
-    node.listeners.push(listener);
+    node.subscribe(listener);
+    await node.start();
+    return node;
+  }
+
+  /** `listener` hears of every change to the view, the first listing included, in revision order. */
+  subscribe(listener: (changes: ViewChanges) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async start(): Promise<void> {
     try {
-      await node.membership.register();
-      await node.sync();
+      await this.membership.register();
+      await this.sync();
     } catch (err) {
-      node.membership.stop();
-      node.store.close();
+      this.membership.stop();
+      this.store.close();
       throw err;
     }
-    return node;
   }
 
   get nodeId(): number {

@@ -6,3 +6,4 @@ export { FaultInjectingFs, type CrashMode } from './fault-injecting-fs.ts';
 export { ProducerSequenceError } from './producer-state.ts';
 export { decodeTxnMarker } from './txn-marker.ts';
 export type { CompactionConfig, CompactionStats } from './compaction.ts';
+export { LeaderEpochCache, type EpochEntry } from './leader-epochs.ts';

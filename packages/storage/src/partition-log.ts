@@ -5,9 +5,11 @@ import type { Fs } from './fs.ts';
 import { readFromSegment } from './log-reader.ts';
 import { readOffsetCheckpoint, writeCheckpoint } from './checkpoint-file.ts';
 import { buildKeyMap, type CompactionConfig, type CompactionStats, groupSegments, type KeyMap, writeCompactedGroup } from './compaction.ts';
-import { readProducerSnapshot, writeProducerSnapshot } from './producer-snapshots.ts';
+import { readProducerSnapshot, removeProducerSnapshotsAbove, writeProducerSnapshot } from './producer-snapshots.ts';
 import { ProducerState } from './producer-state.ts';
 import { decodeTxnMarker, encodeTxnMarker } from './txn-marker.ts';
+import { batchProblem } from './batch-validation.ts';
+import { LeaderEpochCache } from './leader-epochs.ts';
 import { Segment, segmentFileName } from './segment.ts';
 import { CorruptLogError, OffsetOutOfRangeError, StorageError } from './storage-error.ts';
 
@@ -120,10 +122,18 @@ export class PartitionLog {
   /** Set by close and delete: compaction stops at its next group. */
   private closing = false;
   /** Sequence numbers of idempotent producers, to refuse gaps and answer retries. */
-  private readonly producers: ProducerState;
+  private producers: ProducerState;
+  /** Where each leader epoch began here: the truncation points of replication. */
+  readonly leaderEpochs: LeaderEpochCache;
+  /**
+   * Set by replication: the offset below which every in-sync replica holds the records. Consumers
+   * see up to the lower of it and the durable end; a single broker never sets it.
+   */
+  private replicatedEnd = Infinity;
 
-  private constructor(options: LogOptions, segments: Segment[], startOffset: number, recoveryPoint: number, producers = new ProducerState()) {
+  private constructor(options: LogOptions, segments: Segment[], startOffset: number, recoveryPoint: number, producers = new ProducerState(), leaderEpochs = LeaderEpochCache.empty(options.fs, options.dir)) {
     this.producers = producers;
+    this.leaderEpochs = leaderEpochs;
     this.dir = options.dir;
     this.fs = options.fs;
     this.config = options.config;
@@ -195,7 +205,10 @@ export class PartitionLog {
     if (replayFrom > end) throw new CorruptLogError(`${dir}: the producer state snapshot is at offset ${replayFrom}, past the log end ${end}: data is missing`);
     const storedStart = await readOffsetCheckpoint(fs, join(dir, LOG_START_OFFSET_FILE));
     const startOffset = Math.max(storedStart ?? 0, segments[0].baseOffset);
-    return new PartitionLog(options, segments, Math.min(startOffset, end), Math.min(recoveryPoint, end), producers);
+    const epochs = (await LeaderEpochCache.load(fs, dir)) ?? (await rebuildLeaderEpochs(fs, dir, segments));
+    epochs.truncateFromEnd(end);
+    await epochs.persist();
+    return new PartitionLog(options, segments, Math.min(startOffset, end), Math.min(recoveryPoint, end), producers, epochs);
   }
 
   private get active(): Segment {
@@ -211,9 +224,25 @@ export class PartitionLog {
     return this.active.nextOffset;
   }
 
-  /** End of the data that is fsynced: what consumers may read. */
+  /**
+   * What consumers may read: the end of the fsynced data, and in a cluster no further than every
+   * in-sync replica holds (see setReplicationHighWatermark).
+   */
   get highWatermark(): number {
+    return Math.min(this.durableEnd, this.replicatedEnd);
+  }
+
+  /** The end of the fsynced data: what a follower may copy, which on a leader may be past the high watermark. */
+  get durableEndOffset(): number {
     return this.durableEnd;
+  }
+
+  /**
+   * Replication's high watermark. The first call sets it (a broker joining a cluster starts it at
+   * what it knows is committed); later ones only move it forward (truncateTo alone lowers it).
+   */
+  setReplicationHighWatermark(offset: number): void {
+    this.replicatedEnd = this.replicatedEnd === Infinity ? offset : Math.max(this.replicatedEnd, offset);
   }
 
   get segmentCount(): number {
@@ -280,7 +309,7 @@ export class PartitionLog {
    */
   get lastStableOffset(): number {
     const unstable = this.producers.firstUnstableOffset();
-    return unstable === null ? this.durableEnd : Math.min(unstable, this.durableEnd);
+    return unstable === null ? this.highWatermark : Math.min(unstable, this.highWatermark);
   }
 
   /** The producers this partition knows (DescribeProducers): epoch, last sequence and time, open transaction. */
@@ -300,6 +329,7 @@ export class PartitionLog {
   }
 
   private appendBatch(batches: Buffer, at: number, size: number, leaderEpoch: number, logAppendTime: number | null): void {
+    this.leaderEpochs.assign(leaderEpoch, this.logEndOffset);
     this.maybeRoll(size);
     patchBatchForAppend(batches, at, size, this.logEndOffset, leaderEpoch, logAppendTime);
     this.active.append(batches, at, size, this.config.indexIntervalBytes, this.now());
@@ -315,15 +345,126 @@ export class PartitionLog {
     this.segments.push(Segment.fresh(this.dir, this.logEndOffset));
   }
 
-  /** Resolves once everything appended before the call is written and fdatasync'ed. */
+  /**
+   * Resolves once everything appended before the call is written and fdatasync'ed, and so is the
+   * leader-epoch checkpoint that names the epochs of those batches.
+   */
   flush(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
+    const epochs = this.leaderEpochs.persist();
     const endOffset = this.logEndOffset;
-    if (endOffset <= this.durableEnd) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+    if (endOffset <= this.durableEnd) return epochs;
+    const data = new Promise<void>((resolve, reject) => {
       this.waiters.push({ endOffset, resolve, reject });
       if (!this.syncing) void this.syncLoop();
     });
+    return Promise.all([data, epochs]).then(() => undefined);
+  }
+
+  /**
+   * Records a new leader epoch starting at the log end, durably, before the new leader appends in it
+   * (Kafka's makeLeader): a follower holding records of a deposed leader's epoch then finds where
+   * its log parts from this one.
+   */
+  async assignLeaderEpoch(epoch: number): Promise<void> {
+    this.leaderEpochs.assign(epoch, this.logEndOffset);
+    await this.leaderEpochs.persist();
+  }
+
+  /**
+   * Appends batches copied from the leader as they are (offsets and epochs already stamped), after
+   * checking each (magic, CRC, offsets going forward from the log end). Nothing is appended if any
+   * batch is invalid. Synchronous like append; flush makes them durable.
+   */
+  appendAsFollower(batches: Buffer): AppendResult {
+    if (this.failure) throw this.failure;
+    const firstOffset = this.logEndOffset;
+    let next = firstOffset;
+    for (let at = 0; at < batches.length;) {
+      const size = completeBatchSize(batches, at);
+      if (size < 0) throw new RangeError(`replicated data ends inside a batch at byte ${at}`);
+      const problem = batchProblem(batches, at, size, next);
+      if (problem) throw new RangeError(`replicated batch at byte ${at} cannot follow offset ${next}: ${problem}`);
+      next = Number(batches.readBigInt64BE(at + BatchField.BASE_OFFSET)) + batches.readInt32BE(at + BatchField.LAST_OFFSET_DELTA) + 1;
+      at += size;
+    }
+    for (let at = 0; at < batches.length;) {
+      const size = completeBatchSize(batches, at);
+      const header = readBatchHeader(batches, at);
+      this.leaderEpochs.assign(header.partitionLeaderEpoch, header.baseOffset);
+      this.maybeRoll(size);
+      this.active.append(batches, at, size, this.config.indexIntervalBytes, this.now());
+      this.replayProducerState(batches, at);
+      at += size;
+    }
+    return { baseOffset: firstOffset, lastOffset: this.logEndOffset - 1 };
+  }
+
+  /** What a batch says about its producer: sequences of idempotent ones, transaction ends from markers. */
+  private replayProducerState(buf: Buffer, at: number, producers = this.producers): void {
+    const header = readBatchHeader(buf, at);
+    if (header.producerId < 0n) return;
+    const marker = (header.attributes & Attribute.CONTROL) !== 0 ? decodeTxnMarker(buf.subarray(at, at + header.size)) : null;
+    if (marker) producers.endTransaction(Number(header.producerId), header.producerEpoch, header.baseOffset, marker.committed, header.maxTimestamp);
+    else producers.update(header, header.baseOffset);
+  }
+
+  /**
+   * Cuts the log so that it ends at `offset`, or at the start of the batch holding it (truncation
+   * points are batch boundaries), and returns the new end. A follower does this where its log parts
+   * from its leader's. Everything after is removed from disk; the epochs, the producer state (from
+   * the newest snapshot below the cut, plus the batches after it), the recovery point and the high
+   * watermark follow. A crash in the middle leaves a longer log that opens, never a hole.
+   */
+  truncateTo(offset: number): Promise<number> {
+    return this.exclusive(async () => {
+      await this.flush();
+      if (offset >= this.logEndOffset) return this.logEndOffset;
+      if (offset < this.startOffset) throw new RangeError(`cannot truncate ${this.dir} to ${offset}, below its log start offset ${this.startOffset}`);
+      const index = this.segmentFor(offset);
+      const segment = this.segments[index];
+      const cut = await findBatchStart(this.fs, segment, offset);
+      // Later segments go first: a crash then leaves the log longer than asked, with no hole.
+      for (const gone of this.segments.splice(index + 1).reverse()) {
+        await gone.remove(this.fs);
+        for (const suffix of ['.log', '.index', '.timeindex'] as const) await this.fs.unlink(join(this.dir, segmentFileName(gone.baseOffset, suffix)));
+      }
+      const newEnd = cut.offset;
+      if (this.recoveryPoint > newEnd) {
+        await writeCheckpoint(this.fs, join(this.dir, RECOVERY_POINT_FILE), newEnd);
+        this.recoveryPoint = newEnd;
+      }
+      await removeProducerSnapshotsAbove(this.fs, this.dir, newEnd);
+      if (segment.written > 0) await this.fs.truncate(segment.fd, cut.position);
+      await this.fs.fsyncDir(this.dir);
+      segment.pin();
+      try {
+        this.segments[index] = (await Segment.recover(this.fs, this.dir, segment.baseOffset, { indexIntervalBytes: this.config.indexIntervalBytes, recoveryPoint: 0, isLast: true, allDurable: false })).segment;
+      } finally {
+        await segment.remove(this.fs);
+        await segment.unpin(this.fs);
+      }
+      this.durableEnd = this.logEndOffset;
+      this.replicatedEnd = Math.min(this.replicatedEnd, this.durableEnd);
+      this.leaderEpochs.truncateFromEnd(this.durableEnd);
+      await this.leaderEpochs.persist();
+      await this.rebuildProducerState();
+      return this.durableEnd;
+    });
+  }
+
+  private async rebuildProducerState(): Promise<void> {
+    const snapshot = await readProducerSnapshot(this.fs, this.dir, this.logEndOffset);
+    const producers = snapshot?.state ?? new ProducerState();
+    const from = snapshot?.offset ?? 0;
+    for (const segment of this.segments) {
+      if (segment.nextOffset <= from || segment.written === 0) continue;
+      await scanBatches(this.fs, segment.fd, segment.positionAtOrBefore(from), segment.written, (buf, at) => {
+        if (Number(buf.readBigInt64BE(at + BatchField.BASE_OFFSET)) >= from) this.replayProducerState(buf, at, producers);
+        return true;
+      });
+    }
+    this.producers = producers;
   }
 
   private async syncLoop(): Promise<void> {
@@ -700,4 +841,37 @@ export class PartitionLog {
     for (const segment of this.segments) await segment.remove(this.fs);
     await this.fs.rmrf(this.dir);
   }
+}
+
+/**
+ * Where to cut `segment` so that the log ends before `offset`: the file position of the first batch
+ * whose last offset reaches it, and the log end that leaves (after the batch before it).
+ */
+async function findBatchStart(fs: Fs, segment: Segment, offset: number): Promise<{ position: number; offset: number }> {
+  let found = { position: segment.written, offset: segment.nextOffset };
+  let end = segment.baseOffset;
+  if (segment.written === 0) return { position: 0, offset: segment.baseOffset };
+  await scanBatches(fs, segment.fd, 0, segment.written, (buf, at, position) => {
+    const last = Number(buf.readBigInt64BE(at + BatchField.BASE_OFFSET)) + buf.readInt32BE(at + BatchField.LAST_OFFSET_DELTA);
+    if (last >= offset) {
+      found = { position, offset: end };
+      return false;
+    }
+    end = last + 1;
+    return true;
+  });
+  return found;
+}
+
+/** The epochs of a log whose checkpoint is missing (written before there were any), from its batch headers. */
+async function rebuildLeaderEpochs(fs: Fs, dir: string, segments: Segment[]): Promise<LeaderEpochCache> {
+  const epochs = LeaderEpochCache.empty(fs, dir);
+  for (const segment of segments) {
+    if (segment.written === 0) continue;
+    await scanBatches(fs, segment.fd, 0, segment.written, (buf, at) => {
+      epochs.assign(buf.readInt32BE(at + BatchField.PARTITION_LEADER_EPOCH), Number(buf.readBigInt64BE(at + BatchField.BASE_OFFSET)));
+      return true;
+    });
+  }
+  return epochs;
 }

@@ -35,3 +35,8 @@ export async function writeProducerSnapshot(fs: Fs, dir: string, offset: number,
   await writeFileDurably(fs, snapshotPath(dir, offset), data);
   for (const old of snapshotOffsets(await fs.readdir(dir)).slice(KEPT)) await fs.unlink(snapshotPath(dir, old));
 }
+
+/** Deletes the snapshots of offsets past `offset` (the log was cut there: they describe records that are gone). */
+export async function removeProducerSnapshotsAbove(fs: Fs, dir: string, offset: number): Promise<void> {
+  for (const old of snapshotOffsets(await fs.readdir(dir))) if (old > offset) await fs.unlink(snapshotPath(dir, old));
+}

@@ -37,6 +37,14 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'offset.metadata.max.bytes': '4096',
   'offsets.retention.minutes': '10080',
   'offsets.retention.check.interval.ms': '600000',
+  // Cluster mode (etcd.endpoints set): where the metadata lives, and how replication behaves.
+  'etcd.endpoints': '',
+  'cluster.name': 'millrace',
+  'broker.rack': '',
+  'broker.session.timeout.ms': '6000',
+  'replica.lag.time.max.ms': '30000',
+  'replica.fetch.wait.max.ms': '500',
+  'replica.fetch.max.bytes': String(1024 * 1024),
   ...Object.fromEntries(TOPIC_CONFIGS.filter((d) => d.brokerSynonym).map((d) => [d.brokerSynonym!, d.defaultValue])),
 };
 

@@ -7,6 +7,7 @@ import { ProducerSequenceError } from '@millrace/storage';
 import { CloseConnection, type Handler, type RequestContext } from '../handler.ts';
 import type { Partition } from '../partition.ts';
 import { storageErrorCode } from '../storage-errors.ts';
+import { awaitCommit } from '../replication/await-commit.ts';
 
 type PartitionResult = ProduceResponsePartitionProduceResponse;
 
@@ -18,8 +19,16 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
  * Validates and appends one partition's batches before its first await (so offsets follow arrival
  * order), then resolves once the bytes are fsynced.
  */
-async function appendPartition(ctx: RequestContext, partition: Partition, index: number, records: Buffer | null): Promise<PartitionResult> {
+async function appendPartition(ctx: RequestContext, request: ProduceRequest, partition: Partition, index: number, records: Buffer | null): Promise<PartitionResult> {
   const topics = ctx.broker.topics;
+  if (partition.role !== 'leader') return failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  const replication = ctx.broker.replication;
+  if (request.acks === -1 && partition.replication && replication) {
+    // min.insync.replicas is checked before the append (Kafka's rule): a refused batch was not written.
+    const minIsr = replication.minInsyncReplicas(partition);
+    const isr = partition.replication.isr;
+    if (isr.length < minIsr) return failed(index, ErrorCode.NOT_ENOUGH_REPLICAS, `the ISR [${isr}] of ${partition.topic}-${index} is smaller than min.insync.replicas ${minIsr}`);
+  }
   const record = topics.get(partition.topic)!.record;
   const validation = validateProducedBatches(records, { maxMessageBytes: Number(topics.topicConfig(record, 'max.message.bytes')) });
   if (!validation.ok) {
@@ -62,7 +71,15 @@ async function appendPartition(ctx: RequestContext, partition: Partition, index:
   } catch (err) {
     return failed(index, storageErrorCode(err, ctx.broker.log), (err as Error).message);
   }
+  // Wakes waiting fetches: consumers on a single broker, followers in a cluster.
   partition.notifyNewData();
+  if (partition.replication && replication) {
+    replication.advanceHighWatermark(partition);
+    if (request.acks === -1) {
+      const errorCode = await awaitCommit(ctx.broker, partition, appended.lastOffset + 1, request.timeoutMs);
+      if (errorCode !== ErrorCode.NONE) return failed(index, errorCode);
+    }
+  }
   return result;
 }
 
@@ -99,7 +116,7 @@ export const produceHandler: Handler<ProduceRequest, ProduceResponse> = {
       name: t.name,
       results: t.partitionData.map((p) => {
         const partition = ctx.broker.topics.partition(t.name, p.index);
-        return partition ? appendPartition(ctx, partition, p.index, p.records) : Promise.resolve(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        return partition ? appendPartition(ctx, request, partition, p.index, p.records) : Promise.resolve(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       }),
     }));
     const responses = [];

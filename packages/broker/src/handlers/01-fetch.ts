@@ -1,5 +1,5 @@
 import {
-  ApiKey, BatchField, createFetchResponse, createFetchResponseAbortedTransaction, createFetchResponseFetchableTopicResponse, createFetchResponsePartitionData, EMPTY, LOG_OVERHEAD,
+  ApiKey, BatchField, createFetchResponse, createFetchResponseAbortedTransaction, createFetchResponseEpochEndOffset, createFetchResponseFetchableTopicResponse, createFetchResponsePartitionData, EMPTY, LOG_OVERHEAD,
   ErrorCode, type FetchRequest, type FetchResponse, type FetchResponsePartitionData,
 } from '@millrace/protocol';
 import type { BrokerState, Handler } from '../handler.ts';
@@ -17,6 +17,14 @@ interface Wanted {
   index: number;
   fetchOffset: number;
   partitionMaxBytes: number;
+  currentLeaderEpoch: number;
+  lastFetchedEpoch: number;
+}
+
+/** Who is fetching: a consumer reads committed data; a follower (replica id >= 0) reads what the leader has synced. */
+interface Reader {
+  follower: boolean;
+  readCommitted: boolean;
 }
 
 interface Round {
@@ -49,8 +57,31 @@ function lastOffsetIn(records: Buffer): number {
   return last;
 }
 
+/**
+ * Why this broker may not serve a partition to this reader, as a Kafka error code, or NONE. A
+ * stated leader epoch must be ours: an older one means the client's metadata is stale
+ * (FENCED_LEADER_EPOCH), a newer one that ours is (UNKNOWN_LEADER_EPOCH).
+ */
+function servingError(p: Partition, w: Wanted): number {
+  if (p.role !== 'leader') return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch < p.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
+  if (w.currentLeaderEpoch > p.leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
+  return ErrorCode.NONE;
+}
+
+/**
+ * A follower whose last fetched epoch ends, in our log, before where it wants to fetch holds records
+ * we do not: it is told where our logs part (KIP-595's diverging epoch) and truncates.
+ */
+function divergence(p: Partition, w: Wanted): { epoch: number; endOffset: number } | null {
+  if (w.lastFetchedEpoch < 0) return null;
+  const end = p.log.leaderEpochs.endOffsetFor(w.lastFetchedEpoch, p.log.logEndOffset);
+  return end.epoch < w.lastFetchedEpoch || end.endOffset < w.fetchOffset ? end : null;
+}
+
 /** One pass over the requested partitions, reading whatever is there now within the byte limits. */
-async function readRound(state: BrokerState, wanted: { name: string; topicId: string; parts: Wanted[] }[], maxBytes: number, readCommitted: boolean): Promise<Round> {
+async function readRound(state: BrokerState, wanted: { name: string; topicId: string; parts: Wanted[] }[], maxBytes: number, reader: Reader): Promise<Round> {
+  const readCommitted = reader.readCommitted;
   const round: Round = { topics: [], bytes: 0, error: false };
   for (const t of wanted) {
     const partitions: FetchResponsePartitionData[] = [];
@@ -62,20 +93,34 @@ async function readRound(state: BrokerState, wanted: { name: string; topicId: st
         continue;
       }
       const log = p.log;
+      const refused = servingError(p, w);
+      if (refused !== ErrorCode.NONE) {
+        partitions.push(partitionResult(w.index, refused, p, readCommitted));
+        round.error = true;
+        continue;
+      }
       // Before the range check: an offline log's offsets mean nothing, and OFFSET_OUT_OF_RANGE would make consumers reset.
       if (log.offlineReason) {
         partitions.push(partitionResult(w.index, ErrorCode.KAFKA_STORAGE_ERROR, p, readCommitted));
         round.error = true;
         continue;
       }
-      if (w.fetchOffset < log.logStartOffset || w.fetchOffset > log.highWatermark) {
+      const diverged = reader.follower ? divergence(p, w) : null;
+      if (diverged) {
+        partitions.push({ ...partitionResult(w.index, ErrorCode.NONE, p, readCommitted), divergingEpoch: createFetchResponseEpochEndOffset({ epoch: diverged.epoch, endOffset: BigInt(diverged.endOffset) }) });
+        round.error = true;
+        continue;
+      }
+      // Followers read everything the leader has synced; consumers only what is committed.
+      const visibleEnd = reader.follower ? log.durableEndOffset : log.highWatermark;
+      if (w.fetchOffset < log.logStartOffset || w.fetchOffset > visibleEnd) {
         partitions.push(partitionResult(w.index, ErrorCode.OFFSET_OUT_OF_RANGE, p, readCommitted));
         round.error = true;
         continue;
       }
       const budget = Math.min(w.partitionMaxBytes, maxBytes - round.bytes);
       // READ_COMMITTED reads stop at the last stable offset: past it, transactions are not decided yet.
-      const end = readCommitted ? log.lastStableOffset : log.highWatermark;
+      const end = readCommitted ? log.lastStableOffset : visibleEnd;
       if (w.fetchOffset >= end || budget <= 0) {
         partitions.push(partitionResult(w.index, ErrorCode.NONE, p, readCommitted));
         continue;
@@ -119,19 +164,27 @@ export const fetchHandler: Handler<FetchRequest, FetchResponse> = {
           index: p.partition,
           fetchOffset: Number(p.fetchOffset),
           partitionMaxBytes: Math.max(0, p.partitionMaxBytes),
+          currentLeaderEpoch: ctx.apiVersion >= 9 ? p.currentLeaderEpoch : -1,
+          lastFetchedEpoch: ctx.apiVersion >= 12 ? p.lastFetchedEpoch : -1,
         })),
       };
     });
     const maxBytes = Math.min(request.maxBytes > 0 ? request.maxBytes : MAX_FETCH_RESPONSE_BYTES, MAX_FETCH_RESPONSE_BYTES);
-    const readCommitted = request.isolationLevel === READ_COMMITTED;
+    const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+    const follower = replicaId >= 0 && state.replication !== null;
+    const reader: Reader = { follower, readCommitted: !follower && request.isolationLevel === READ_COMMITTED };
+    if (follower) {
+      // Where a follower asks to fetch from is what it holds: the leader's high watermark follows it.
+      for (const t of wanted) for (const w of t.parts) if (w.partition?.role === 'leader') state.replication!.onFollowerFetch(w.partition, replicaId, w.fetchOffset);
+    }
     const deadline = state.now() + Math.max(0, request.maxWaitMs);
     const watched = wanted.flatMap((t) => t.parts.map((p) => p.partition)).filter((p) => p !== undefined);
-    let round = await readRound(state, wanted, maxBytes, readCommitted);
+    let round = await readRound(state, wanted, maxBytes, reader);
     // Long poll: wait for new durable data until min_bytes is reached or max_wait_ms passes.
     while (!round.error && round.bytes < request.minBytes && state.now() < deadline) {
       const woke = await waitForData(state, watched, deadline - state.now());
       if (!woke) break;
-      round = await readRound(state, wanted, maxBytes, readCommitted);
+      round = await readRound(state, wanted, maxBytes, reader);
     }
     return createFetchResponse({
       // Fetch sessions are declined (id 0): clients then send full fetch requests, which is always correct.

@@ -33,6 +33,10 @@ async function answer(ctx: RequestContext, topic: string, q: ListOffsetsRequestL
   const respond = (init: Partial<ListOffsetsResponseListOffsetsPartitionResponse>) =>
     createListOffsetsResponseListOffsetsPartitionResponse({ partitionIndex: q.partitionIndex, timestamp: -1n, offset: -1n, leaderEpoch: -1, ...init });
   if (!p) return respond({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+  if (p.role !== 'leader') return respond({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
+  if (ctx.apiVersion >= 4 && q.currentLeaderEpoch >= 0 && q.currentLeaderEpoch !== p.leaderEpoch) {
+    return respond({ errorCode: q.currentLeaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH });
+  }
   if (q.timestamp < EARLIEST_LOCAL) return respond({ errorCode: ErrorCode.UNSUPPORTED_VERSION });
   if (p.log.offlineReason) return respond({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
   const found = await lookup(p, q.timestamp, readCommitted);

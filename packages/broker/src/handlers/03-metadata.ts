@@ -1,32 +1,58 @@
 import {
   ApiKey, createMetadataResponse, createMetadataResponseMetadataResponseBroker,
-  createMetadataResponseMetadataResponsePartition, createMetadataResponseMetadataResponseTopic, ErrorCode,
+  createMetadataResponseMetadataResponsePartition, createMetadataResponseMetadataResponseTopic, ErrorCode, type MetadataResponseMetadataResponsePartition,
   type MetadataRequest, type MetadataResponse, type MetadataResponseMetadataResponseTopic, ZERO_UUID,
 } from '@millrace/protocol';
 import { AUTHORIZED_OPERATIONS_OMITTED, type BrokerState, type Handler, type RequestContext } from '../handler.ts';
 import { autoCreateTopic } from '../auto-create.ts';
 import { isFailure, type Topic } from '../topic-manager.ts';
+import { type ClusterNode, NO_LEADER } from '@millrace/cluster';
+import { isClusterTopic } from '../replication/cluster-topics.ts';
+import { controllerId, liveBrokers } from '../replication/cluster-brokers.ts';
 
 
 export function describeTopic(state: BrokerState, topic: Topic): MetadataResponseMetadataResponseTopic {
-  const nodeId = state.identity.nodeId;
   return createMetadataResponseMetadataResponseTopic({
     name: topic.record.name,
     topicId: topic.record.id,
     isInternal: topic.record.name.startsWith('__'),
     topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
-    partitions: topic.partitions.map((p) =>
-      createMetadataResponseMetadataResponsePartition({
-        partitionIndex: p.index,
-        leaderId: nodeId,
-        leaderEpoch: p.leaderEpoch,
-        replicaNodes: [nodeId],
-        isrNodes: [nodeId],
-        // A log that is offline (corrupt, or its disk failed) answers every client with this error.
-        errorCode: p.log.offlineReason ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NONE,
-        offlineReplicas: p.log.offlineReason ? [nodeId] : [],
-      }),
-    ),
+    partitions: state.cluster ? describeClusterPartitions(state.cluster, topic) : describeLocalPartitions(state, topic),
+  });
+}
+
+function describeLocalPartitions(state: BrokerState, topic: Topic): MetadataResponseMetadataResponsePartition[] {
+  const nodeId = state.identity.nodeId;
+  return topic.partitions.map((p) =>
+    createMetadataResponseMetadataResponsePartition({
+      partitionIndex: p.index,
+      leaderId: nodeId,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: [nodeId],
+      isrNodes: [nodeId],
+      // A log that is offline (corrupt, or its disk failed) answers every client with this error.
+      errorCode: p.log.offlineReason ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NONE,
+      offlineReplicas: p.log.offlineReason ? [nodeId] : [],
+    }),
+  );
+}
+
+/** Leaders, replicas and ISRs as the cluster's metadata has them; replicas of unregistered brokers are offline. */
+function describeClusterPartitions(cluster: ClusterNode, topic: Topic): MetadataResponseMetadataResponsePartition[] {
+  const view = cluster.view;
+  const assignment = view.topicsById.get(topic.record.id)?.assignment;
+  return topic.partitions.map((p) => {
+    const state = view.partition(topic.record.id, p.index)?.state;
+    const replicas = assignment?.replicas[p.index] ?? [];
+    return createMetadataResponseMetadataResponsePartition({
+      partitionIndex: p.index,
+      leaderId: state?.leader ?? NO_LEADER,
+      leaderEpoch: state?.leaderEpoch ?? -1,
+      replicaNodes: replicas,
+      isrNodes: state?.isr ?? [],
+      errorCode: state && state.leader !== NO_LEADER ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+      offlineReplicas: replicas.filter((r) => !view.brokers.has(r)),
+    });
   });
 }
 
@@ -57,14 +83,14 @@ export const metadataHandler: Handler<MetadataRequest, MetadataResponse> = {
     const allowAutoCreate = (ctx.apiVersion < 4 || request.allowAutoTopicCreation) && state.config.values['auto.create.topics.enable'] === 'true';
     const topics: MetadataResponseMetadataResponseTopic[] = [];
     if (all) {
-      for (const topic of state.topics.list()) topics.push(describeTopic(state, topic));
+      for (const topic of state.topics.list()) if (isClusterTopic(state, topic)) topics.push(describeTopic(state, topic));
     } else {
       for (const t of request.topics!) topics.push(await topicFor(ctx, t.name, t.topicId, allowAutoCreate));
     }
     return createMetadataResponse({
-      brokers: [createMetadataResponseMetadataResponseBroker({ nodeId: state.identity.nodeId, host: state.advertised.host, port: state.advertised.port })],
+      brokers: liveBrokers(state).map((b) => createMetadataResponseMetadataResponseBroker({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterId: state.identity.clusterId,
-      controllerId: state.identity.nodeId,
+      controllerId: controllerId(state),
       topics,
       clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
     });

@@ -3,6 +3,7 @@ import {
   type FindCoordinatorRequest, type FindCoordinatorResponse, type FindCoordinatorResponseCoordinator,
 } from '@millrace/protocol';
 import type { BrokerState, Handler } from '../handler.ts';
+import { liveBrokers } from '../replication/cluster-brokers.ts';
 
 const KeyType = { GROUP: 0, TRANSACTION: 1 } as const;
 
@@ -13,8 +14,11 @@ function coordinatorFor(state: BrokerState, key: string, keyType: number): FindC
   if (key === '') {
     return createFindCoordinatorResponseCoordinator({ key, nodeId: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'the coordinator key is empty' });
   }
-  // A single broker coordinates every group and transactional id.
-  return createFindCoordinatorResponseCoordinator({ key, nodeId: state.identity.nodeId, host: state.advertised.host, port: state.advertised.port });
+  // A single broker coordinates every group and transactional id. A cluster does not replicate group
+  // and transaction state yet: one broker, the same for every client (the lowest live id), holds it.
+  const coordinator = liveBrokers(state)[0];
+  if (!coordinator) return createFindCoordinatorResponseCoordinator({ key, nodeId: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE });
+  return createFindCoordinatorResponseCoordinator({ key, nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port });
 }
 
 /**

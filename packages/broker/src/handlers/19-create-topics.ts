@@ -7,11 +7,15 @@ import { resolveTopicConfig } from '../config/config-sources.ts';
 import { TOPIC_CONFIGS } from '../config/topic-configs.ts';
 import type { BrokerState, Handler } from '../handler.ts';
 import { storageErrorCode } from '../storage-errors.ts';
+import { createClusterTopic } from '../replication/cluster-topics.ts';
 import { isFailure, type KafkaFailure } from '../topic-manager.ts';
 
 interface Plan {
   partitions: number;
+  replication: number;
   configs: Record<string, string>;
+  /** An explicit replica assignment (cluster mode), else null. */
+  replicas: number[][] | null;
 }
 
 /** Resolves defaults (-1 partitions or replication factor) and manual assignments, then validates. */
@@ -20,18 +24,25 @@ function plan(state: BrokerState, t: CreateTopicsRequestCreatableTopic): Plan | 
     return { errorCode: ErrorCode.INVALID_REQUEST, message: 'both replica assignments and partition count or replication factor were given' };
   }
   for (const a of t.assignments) {
-    if (a.brokerIds.length !== 1 || a.brokerIds[0] !== state.identity.nodeId) {
+    if (state.cluster) {
+      const unknown = a.brokerIds.find((id) => !state.cluster!.view.brokers.has(id));
+      if (unknown !== undefined || a.brokerIds.length === 0 || new Set(a.brokerIds).size !== a.brokerIds.length) {
+        return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `partition ${a.partitionIndex} is assigned to brokers [${a.brokerIds}]: each must be a distinct live broker` };
+      }
+    } else if (a.brokerIds.length !== 1 || a.brokerIds[0] !== state.identity.nodeId) {
       return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `partition ${a.partitionIndex} is assigned to brokers [${a.brokerIds}], but the only broker is ${state.identity.nodeId}` };
     }
   }
   const partitions = t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? Number(state.config.values['num.partitions']) : t.numPartitions;
-  const replication = t.assignments.length > 0 ? 1 : t.replicationFactor === -1 ? Number(state.config.values['default.replication.factor']) : t.replicationFactor;
+  const replication = t.assignments.length > 0 ? t.assignments[0].brokerIds.length : t.replicationFactor === -1 ? Number(state.config.values['default.replication.factor']) : t.replicationFactor;
   const configs: Record<string, string> = {};
   for (const c of t.configs) {
     if (c.value === null) return { errorCode: ErrorCode.INVALID_CONFIG, message: `config '${c.name}' has a null value` };
     configs[c.name] = c.value.trim();
   }
-  return state.topics.validateNewTopic(t.name, partitions, replication, configs) ?? { partitions, configs };
+  const replicas = t.assignments.length > 0 ? [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds) : null;
+  // A cluster checks the replication factor against its live brokers when it assigns replicas.
+  return state.topics.validateNewTopic(t.name, partitions, state.cluster ? 1 : replication, configs) ?? { partitions, replication, configs, replicas };
 }
 
 function result(name: string, init: Partial<CreateTopicsResponseCreatableTopicResult>): CreateTopicsResponseCreatableTopicResult {
@@ -58,7 +69,16 @@ export const createTopicsHandler: Handler<CreateTopicsRequest, CreateTopicsRespo
       }
       let topic = null;
       try {
-        if (!request.validateOnly) topic = await state.topics.createTopic(t.name, p.partitions, p.configs);
+        if (!request.validateOnly && state.cluster) {
+          const created = await createClusterTopic(state, t.name, p.partitions, p.replication, p.configs, p.replicas ?? undefined);
+          if (isFailure(created)) {
+            results.push(result(t.name, { errorCode: created.errorCode, errorMessage: created.message }));
+            continue;
+          }
+          topic = created;
+        } else if (!request.validateOnly) {
+          topic = await state.topics.createTopic(t.name, p.partitions, p.configs);
+        }
       } catch (err) {
         results.push(result(t.name, { errorCode: storageErrorCode(err, state.log), errorMessage: `topic '${t.name}' could not be created: ${(err as Error).message}` }));
         continue;
@@ -68,7 +88,7 @@ export const createTopicsHandler: Handler<CreateTopicsRequest, CreateTopicsRespo
         result(t.name, {
           topicId: topic?.record.id,
           numPartitions: p.partitions,
-          replicationFactor: 1,
+          replicationFactor: p.replication,
           configs: TOPIC_CONFIGS.map((def) => {
             const resolved = resolveTopicConfig(def, p.configs, state.config);
             return createCreateTopicsResponseCreatableTopicConfigs({ name: def.name, value: resolved.value, configSource: resolved.source });

@@ -3,6 +3,7 @@ import {
   type DeleteTopicsResponse, ErrorCode, ZERO_UUID,
 } from '@millrace/protocol';
 import type { Handler } from '../handler.ts';
+import { deleteClusterTopic } from '../replication/cluster-topics.ts';
 
 export const deleteTopicsHandler: Handler<DeleteTopicsRequest, DeleteTopicsResponse> = {
   apiKey: ApiKey.DeleteTopics,
@@ -17,16 +18,21 @@ export const deleteTopicsHandler: Handler<DeleteTopicsRequest, DeleteTopicsRespo
       const unknown = w.name !== null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
       let errorCode: number = topic ? ErrorCode.NONE : unknown;
       if (topic && state.config.values['delete.topic.enable'] !== 'true') errorCode = ErrorCode.TOPIC_DELETION_DISABLED;
-      if (topic && errorCode === ErrorCode.NONE) {
+      let errorMessage: string | null = null;
+      if (topic && errorCode === ErrorCode.NONE && state.cluster) {
+        // In a cluster the metadata is deleted; every broker then removes its logs as it sees that.
+        const failure = await deleteClusterTopic(state, topic.record.name);
+        if (failure) ({ errorCode, message: errorMessage } = failure);
+      } else if (topic && errorCode === ErrorCode.NONE) {
         await state.topics.deleteTopic(topic.record.name);
-        state.log.info(`deleted topic ${topic.record.name}`);
       }
+      if (topic && errorCode === ErrorCode.NONE) state.log.info(`deleted topic ${topic.record.name}`);
       responses.push(
         createDeleteTopicsResponseDeletableTopicResult({
           name: topic?.record.name ?? w.name,
           topicId: topic?.record.id ?? w.topicId,
           errorCode,
-          errorMessage: errorCode === ErrorCode.NONE ? null : topic ? 'topic deletion is disabled (delete.topic.enable=false)' : 'this topic does not exist',
+          errorMessage: errorMessage ?? (errorCode === ErrorCode.NONE ? null : topic ? 'topic deletion is disabled (delete.topic.enable=false)' : 'this topic does not exist'),
         }),
       );
     }

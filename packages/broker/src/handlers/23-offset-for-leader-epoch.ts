@@ -10,7 +10,8 @@ const UNDEFINED = -1;
 
 /**
  * Clients (librdkafka 2.1+, Java) ask for the end offset of the epoch they last fetched in, to detect
- * a log truncated under them. A single broker has one epoch per partition, so the answer is the log end.
+ * a log truncated under them (KIP-320): the largest epoch at or below it that this leader knows, and
+ * where that epoch ends here (the log end for the current epoch).
  */
 export const offsetForLeaderEpochHandler: Handler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse> = {
   apiKey: ApiKey.OffsetForLeaderEpoch,
@@ -25,12 +26,13 @@ export const offsetForLeaderEpochHandler: Handler<OffsetForLeaderEpochRequest, O
               createOffsetForLeaderEpochResponseEpochEndOffset({ partition: q.partition, errorCode, leaderEpoch, endOffset: BigInt(endOffset) });
             const p = ctx.broker.topics.partition(t.topic, q.partition);
             if (!p) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            if (p.role !== 'leader') return answer(ErrorCode.NOT_LEADER_OR_FOLLOWER);
             if (ctx.apiVersion >= 2 && q.currentLeaderEpoch !== -1) {
               if (q.currentLeaderEpoch < p.leaderEpoch) return answer(ErrorCode.FENCED_LEADER_EPOCH);
               if (q.currentLeaderEpoch > p.leaderEpoch) return answer(ErrorCode.UNKNOWN_LEADER_EPOCH);
             }
-            if (q.leaderEpoch < p.leaderEpoch) return answer(ErrorCode.NONE);
-            return answer(ErrorCode.NONE, p.leaderEpoch, p.log.logEndOffset);
+            const end = p.log.leaderEpochs.endOffsetFor(q.leaderEpoch, p.log.logEndOffset);
+            return answer(ErrorCode.NONE, end.epoch, end.endOffset);
           }),
         }),
       ),

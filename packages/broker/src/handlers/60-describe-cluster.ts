@@ -3,6 +3,7 @@ import {
   type DescribeClusterRequest, type DescribeClusterResponse, ErrorCode,
 } from '@millrace/protocol';
 import { AUTHORIZED_OPERATIONS_OMITTED, type Handler } from '../handler.ts';
+import { controllerId, liveBrokers } from '../replication/cluster-brokers.ts';
 
 const BROKERS_ENDPOINT = 1;
 
@@ -21,8 +22,8 @@ export const describeClusterHandler: Handler<DescribeClusterRequest, DescribeClu
     return createDescribeClusterResponse({
       endpointType: BROKERS_ENDPOINT,
       clusterId: state.identity.clusterId,
-      controllerId: state.identity.nodeId,
-      brokers: [createDescribeClusterResponseDescribeClusterBroker({ brokerId: state.identity.nodeId, host: state.advertised.host, port: state.advertised.port })],
+      controllerId: controllerId(state),
+      brokers: liveBrokers(state).map((b) => createDescribeClusterResponseDescribeClusterBroker({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
     });
   },
