@@ -10,6 +10,7 @@ import { ProducerState } from './producer-state.ts';
 import { decodeTxnMarker, encodeTxnMarker } from './txn-marker.ts';
 import { batchProblem } from './batch-validation.ts';
 import { LeaderEpochCache } from './leader-epochs.ts';
+import { cutSegment, deleteSegmentsFromEnd, findTruncationPoint, type TruncationPoint } from './log-truncation.ts';
 import { Segment, segmentFileName } from './segment.ts';
 import { CorruptLogError, OffsetOutOfRangeError, StorageError } from './storage-error.ts';
 
@@ -94,8 +95,14 @@ async function finishInterruptedCompaction(fs: Fs, dir: string): Promise<void> {
 /**
  * A partition's log: segments in Kafka's layout, durable by group commit. `append` assigns offsets
  * synchronously (so they follow arrival order) and queues the bytes; `flush` resolves once they are
- * written and fdatasync'ed, one sync serving every caller waiting at that moment. The high watermark
- * is the end of synced data: reads never return anything beyond it.
+ * written and fdatasync'ed, one sync serving every caller waiting at that moment. No read returns
+ * anything past the end of synced data (`durableEndOffset`). On a single broker that end is the high
+ * watermark; in a replicated partition the high watermark is also held at what replication set
+ * (`setReplicationHighWatermark`), and consumers read up to it while followers read to the durable end.
+ *
+ * For replication it also keeps where each leader epoch began (`leaderEpochs`, durable with the
+ * batches, see LeaderEpochCache), takes a leader's batches as they are (`appendAsFollower`), and
+ * cuts its end where a follower's log parts from its leader's (`truncateTo`).
  */
 export class PartitionLog {
   readonly dir: string;
@@ -130,6 +137,8 @@ export class PartitionLog {
    * see up to the lower of it and the durable end; a single broker never sets it.
    */
   private replicatedEnd = Infinity;
+  /** A truncation is under way: appends are refused, and recovery point checkpoints wait for the next turn. */
+  private truncating = false;
 
   private constructor(options: LogOptions, segments: Segment[], startOffset: number, recoveryPoint: number, producers = new ProducerState(), leaderEpochs = LeaderEpochCache.empty(options.fs, options.dir)) {
     this.producers = producers;
@@ -176,8 +185,13 @@ export class PartitionLog {
     const snapshot = await readProducerSnapshot(fs, dir);
     const producers = snapshot?.state ?? new ProducerState();
     const replayFrom = snapshot?.offset ?? 0;
+    const stored = await LeaderEpochCache.load(fs, dir);
+    let epochs = stored ?? LeaderEpochCache.empty(fs, dir);
     const replay = (buf: Buffer, at: number) => {
       const header = readBatchHeader(buf, at);
+      // A crash between the two writes of a flush can leave batches durable whose epoch the
+      // checkpoint lacks; every batch past the recovery point is walked here, so none is missed.
+      epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
       if (header.producerId < 0n || header.baseOffset < replayFrom) return;
       const marker = (header.attributes & Attribute.CONTROL) !== 0 ? decodeTxnMarker(buf.subarray(at, at + header.size)) : null;
       if (marker) producers.endTransaction(Number(header.producerId), header.producerEpoch, header.baseOffset, marker.committed, header.maxTimestamp);
@@ -205,8 +219,11 @@ export class PartitionLog {
     if (replayFrom > end) throw new CorruptLogError(`${dir}: the producer state snapshot is at offset ${replayFrom}, past the log end ${end}: data is missing`);
     const storedStart = await readOffsetCheckpoint(fs, join(dir, LOG_START_OFFSET_FILE));
     const startOffset = Math.max(storedStart ?? 0, segments[0].baseOffset);
-    const epochs = (await LeaderEpochCache.load(fs, dir)) ?? (await rebuildLeaderEpochs(fs, dir, segments));
-    epochs.truncateFromEnd(end);
+    if (!stored) epochs = await LeaderEpochCache.fromSegments(fs, dir, segments);
+    // Epochs recorded past the end belong to a tail that a crash cut; one starting at the end is a
+    // leader's epoch with nothing appended in it yet, and stays.
+    epochs.truncateFromEnd(end + 1);
+    epochs.truncateFromStart(Math.min(startOffset, end));
     await epochs.persist();
     return new PartitionLog(options, segments, Math.min(startOffset, end), Math.min(recoveryPoint, end), producers, epochs);
   }
@@ -242,6 +259,7 @@ export class PartitionLog {
    * what it knows is committed); later ones only move it forward (truncateTo alone lowers it).
    */
   setReplicationHighWatermark(offset: number): void {
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`${this.dir}: replication high watermark ${offset} is not an offset`);
     this.replicatedEnd = this.replicatedEnd === Infinity ? offset : Math.max(this.replicatedEnd, offset);
   }
 
@@ -255,10 +273,12 @@ export class PartitionLog {
 
   /**
    * Appends validated RecordBatch v2 bytes (one or more whole batches), patching each batch's base
-   * offset and leader epoch in place. Synchronous: the offsets are final when it returns.
+   * offset and leader epoch in place. Synchronous: the offsets are final when it returns. A leader
+   * epoch newer than the log knows is recorded as beginning at the batch; the flush that makes the
+   * batch durable makes that record durable too (a single broker, at epoch 0 throughout, writes it once).
    */
   append(batches: Buffer, leaderEpoch: number, logAppendTime: number | null): AppendResult {
-    if (this.failure) throw this.failure;
+    this.checkWritable();
     const idempotent = batches.length >= BATCH_HEADER_SIZE && batches.readBigInt64BE(BatchField.PRODUCER_ID) >= 0n;
     if (idempotent) return this.appendIdempotent(batches, leaderEpoch, logAppendTime);
     const baseOffset = this.logEndOffset;
@@ -294,11 +314,12 @@ export class PartitionLog {
    * transaction's batches once the commit marker is durable, and never those of an abort.
    */
   appendTxnMarker(producerId: number, producerEpoch: number, committed: boolean, coordinatorEpoch: number): AppendResult {
-    if (this.failure) throw this.failure;
+    this.checkWritable();
     this.producers.checkMarker(producerId, producerEpoch);
     const marker = encodeTxnMarker(producerId, producerEpoch, committed, coordinatorEpoch, this.now());
     const offset = this.logEndOffset;
-    this.appendBatch(marker, 0, marker.length, 0, null);
+    // In the current leader epoch, like every batch a leader writes (0 on a single broker).
+    this.appendBatch(marker, 0, marker.length, Math.max(this.leaderEpochs.latestEpoch, 0), null);
     this.producers.endTransaction(producerId, producerEpoch, offset, committed, this.now());
     return { baseOffset: offset, lastOffset: offset };
   }
@@ -328,6 +349,12 @@ export class PartitionLog {
     return this.producers.abortedBetween(from, to).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
   }
 
+  /** Throws unless appends may go on: the log is not offline and no truncation is under way. */
+  private checkWritable(): void {
+    if (this.failure) throw this.failure;
+    if (this.truncating) throw new Error(`log ${this.dir} is being truncated: appends wait until truncateTo resolves`);
+  }
+
   private appendBatch(batches: Buffer, at: number, size: number, leaderEpoch: number, logAppendTime: number | null): void {
     this.leaderEpochs.assign(leaderEpoch, this.logEndOffset);
     this.maybeRoll(size);
@@ -351,14 +378,30 @@ export class PartitionLog {
    */
   flush(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    const epochs = this.leaderEpochs.persist();
+    // Written beside the group commit, not after it: the first acknowledgement in an epoch waits
+    // for at most one more durable write, and the others for none.
+    const epochs = this.leaderEpochs.settled ? null : this.persistEpochs();
     const endOffset = this.logEndOffset;
-    if (endOffset <= this.durableEnd) return epochs;
+    if (endOffset <= this.durableEnd) return epochs ?? Promise.resolve();
     const data = new Promise<void>((resolve, reject) => {
       this.waiters.push({ endOffset, resolve, reject });
       if (!this.syncing) void this.syncLoop();
     });
-    return Promise.all([data, epochs]).then(() => undefined);
+    return epochs ? Promise.all([data, epochs]).then(() => undefined) : data;
+  }
+
+  /**
+   * Writes the epoch cache's changes. A failed write takes the log offline as a failed fsync does:
+   * a batch whose epoch is not durable must never be acknowledged, now or after a retry.
+   */
+  private persistEpochs(): Promise<void> {
+    return this.leaderEpochs.persist().catch((err: unknown) => {
+      if (!this.failure) {
+        this.failure = new StorageError(`log ${this.dir} is offline after a failed leader-epoch checkpoint write: ${(err as Error).message}`, { cause: err });
+        for (const w of this.waiters.splice(0)) w.reject(this.failure);
+      }
+      throw this.failure;
+    });
   }
 
   /**
@@ -367,8 +410,9 @@ export class PartitionLog {
    * its log parts from this one.
    */
   async assignLeaderEpoch(epoch: number): Promise<void> {
+    this.checkWritable();
     this.leaderEpochs.assign(epoch, this.logEndOffset);
-    await this.leaderEpochs.persist();
+    await this.persistEpochs();
   }
 
   /**
@@ -377,7 +421,7 @@ export class PartitionLog {
    * batch is invalid. Synchronous like append; flush makes them durable.
    */
   appendAsFollower(batches: Buffer): AppendResult {
-    if (this.failure) throw this.failure;
+    this.checkWritable();
     const firstOffset = this.logEndOffset;
     let next = firstOffset;
     for (let at = 0; at < batches.length;) {
@@ -385,6 +429,8 @@ export class PartitionLog {
       if (size < 0) throw new RangeError(`replicated data ends inside a batch at byte ${at}`);
       const problem = batchProblem(batches, at, size, next);
       if (problem) throw new RangeError(`replicated batch at byte ${at} cannot follow offset ${next}: ${problem}`);
+      // A marker is read here too, so that one that cannot be read refuses the append before anything is written.
+      if ((batches.readInt16BE(at + BatchField.ATTRIBUTES) & Attribute.CONTROL) !== 0) checkControlBatch(batches, at, size);
       next = Number(batches.readBigInt64BE(at + BatchField.BASE_OFFSET)) + batches.readInt32BE(at + BatchField.LAST_OFFSET_DELTA) + 1;
       at += size;
     }
@@ -412,45 +458,68 @@ export class PartitionLog {
   /**
    * Cuts the log so that it ends at `offset`, or at the start of the batch holding it (truncation
    * points are batch boundaries), and returns the new end. A follower does this where its log parts
-   * from its leader's. Everything after is removed from disk; the epochs, the producer state (from
-   * the newest snapshot below the cut, plus the batches after it), the recovery point and the high
-   * watermark follow. A crash in the middle leaves a longer log that opens, never a hole.
+   * from its leader's. It waits for the group commit and any segment change under way; appends made
+   * meanwhile throw. Everything after the cut is removed from disk, and the recovery point, the
+   * cleaner's checkpoint, the epochs, the producer state (from the newest snapshot at or below the
+   * cut, plus the batches after it) and the high watermark follow. A crash at any point leaves a log
+   * that opens, possibly longer (the caller truncates again), never with a hole. A cut below the log
+   * start offset, or inside the batch holding it, throws RangeError and changes nothing.
    */
   truncateTo(offset: number): Promise<number> {
     return this.exclusive(async () => {
-      await this.flush();
-      if (offset >= this.logEndOffset) return this.logEndOffset;
-      if (offset < this.startOffset) throw new RangeError(`cannot truncate ${this.dir} to ${offset}, below its log start offset ${this.startOffset}`);
-      const index = this.segmentFor(offset);
-      const segment = this.segments[index];
-      const cut = await findBatchStart(this.fs, segment, offset);
-      // Later segments go first: a crash then leaves the log longer than asked, with no hole.
-      for (const gone of this.segments.splice(index + 1).reverse()) {
-        await gone.remove(this.fs);
-        for (const suffix of ['.log', '.index', '.timeindex'] as const) await this.fs.unlink(join(this.dir, segmentFileName(gone.baseOffset, suffix)));
+      if (this.failure) throw this.failure;
+      this.truncating = true;
+      try {
+        // What is in flight lands first: pending batches in their files, and a recovery point or a
+        // producer snapshot being written (landing after the cut, it would point past the new end).
+        await this.flush();
+        await this.recoveryPointWrite?.catch(() => undefined);
+        if (this.failure) throw this.failure;
+        if (offset >= this.logEndOffset) return this.logEndOffset;
+        if (offset < this.startOffset) throw new RangeError(`cannot truncate ${this.dir} to ${offset}, below its log start offset ${this.startOffset}`);
+        const index = this.segmentFor(offset);
+        const cut = await findTruncationPoint(this.fs, this.segments[index], offset);
+        if (cut.offset < this.startOffset) {
+          throw new RangeError(`cannot truncate ${this.dir} to ${offset}: the batch holding it begins at ${cut.offset}, below the log start offset ${this.startOffset}`);
+        }
+        return await this.cutAt(index, cut);
+      } finally {
+        this.truncating = false;
       }
-      const newEnd = cut.offset;
+    });
+  }
+
+  /**
+   * The changes of a truncation, ordered for crashes: every checkpoint that could point past the
+   * new end comes down first (a recovery point or a producer snapshot past the end makes the log
+   * fail to open), then the files are cut from the end back. A failure part way takes the log
+   * offline, as memory and disk may disagree; it opens again from what the disk holds.
+   */
+  private async cutAt(index: number, cut: TruncationPoint): Promise<number> {
+    const newEnd = cut.offset;
+    try {
       if (this.recoveryPoint > newEnd) {
         await writeCheckpoint(this.fs, join(this.dir, RECOVERY_POINT_FILE), newEnd);
         this.recoveryPoint = newEnd;
       }
+      // Records appended after the cut must be compacted like any new ones.
+      const cleaned = await readOffsetCheckpoint(this.fs, join(this.dir, CLEANER_OFFSET_FILE));
+      if (cleaned !== null && cleaned > newEnd) await writeCheckpoint(this.fs, join(this.dir, CLEANER_OFFSET_FILE), newEnd);
       await removeProducerSnapshotsAbove(this.fs, this.dir, newEnd);
-      if (segment.written > 0) await this.fs.truncate(segment.fd, cut.position);
-      await this.fs.fsyncDir(this.dir);
-      segment.pin();
-      try {
-        this.segments[index] = (await Segment.recover(this.fs, this.dir, segment.baseOffset, { indexIntervalBytes: this.config.indexIntervalBytes, recoveryPoint: 0, isLast: true, allDurable: false })).segment;
-      } finally {
-        await segment.remove(this.fs);
-        await segment.unpin(this.fs);
-      }
-      this.durableEnd = this.logEndOffset;
-      this.replicatedEnd = Math.min(this.replicatedEnd, this.durableEnd);
-      this.leaderEpochs.truncateFromEnd(this.durableEnd);
+      await deleteSegmentsFromEnd(this.fs, this.dir, this.segments.splice(index + 1));
+      this.segments[index] = await cutSegment(this.fs, this.segments[index], cut.position, this.config.indexIntervalBytes);
+      if (this.logEndOffset !== newEnd) throw new StorageError(`the cut segment ends at ${this.logEndOffset}, not ${newEnd}`);
+      this.durableEnd = newEnd;
+      this.replicatedEnd = Math.min(this.replicatedEnd, newEnd);
+      // After the files: a crash before this leaves epochs past the end, which open drops.
+      this.leaderEpochs.truncateFromEnd(newEnd);
       await this.leaderEpochs.persist();
       await this.rebuildProducerState();
-      return this.durableEnd;
-    });
+      return newEnd;
+    } catch (err) {
+      this.failure ??= new StorageError(`log ${this.dir} is offline after a failed truncation: ${(err as Error).message}`, { cause: err });
+      throw this.failure;
+    }
   }
 
   private async rebuildProducerState(): Promise<void> {
@@ -464,6 +533,7 @@ export class PartitionLog {
         return true;
       });
     }
+    producers.pruneAborted(this.startOffset);
     this.producers = producers;
   }
 
@@ -514,6 +584,8 @@ export class PartitionLog {
 
   private async writeRecoveryPoint(): Promise<void> {
     if (this.failure) throw this.failure;
+    // A truncation is moving the end down; the next checkpoint starts from where it leaves it.
+    if (this.truncating) return;
     const target = this.durableEnd;
     if (target <= this.recoveryPoint) return;
     try {
@@ -526,6 +598,8 @@ export class PartitionLog {
           await segment.unpin(this.fs);
         }
       }
+      // Below the recovery point batches are not walked at recovery, so their epochs must be durable.
+      if (!this.leaderEpochs.settled) await this.persistEpochs();
       await writeCheckpoint(this.fs, join(this.dir, RECOVERY_POINT_FILE), target);
       this.recoveryPoint = target;
       await this.snapshotProducers();
@@ -580,10 +654,12 @@ export class PartitionLog {
   /**
    * Whole batches starting with the one that contains `offset` (Kafka's rule: a fetch inside a batch
    * gets that whole batch), at most `maxBytes` unless `minOneBatch` lets the first batch exceed it,
-   * never past the high watermark. Empty at the high watermark; OffsetOutOfRangeError outside the log.
-   * Each segment read is pinned, so retention cannot close its file under it.
+   * never past `upTo`: by default the high watermark, which consumers never read past; a follower
+   * passes `durableEndOffset`, the most any read returns. Empty from `upTo` to the durable end;
+   * OffsetOutOfRangeError below the log start or past the durable end. Each segment read is pinned,
+   * so retention cannot close its file under it.
    */
-  async read(offset: number, maxBytes: number, minOneBatch = true, upTo = this.durableEnd): Promise<Buffer> {
+  async read(offset: number, maxBytes: number, minOneBatch = true, upTo = this.highWatermark): Promise<Buffer> {
     if (this.unreadable) throw this.failure!;
     if (offset < this.startOffset || offset > this.durableEnd) throw new OffsetOutOfRangeError(offset, this.startOffset, this.durableEnd);
     const end = Math.min(upTo, this.durableEnd);
@@ -641,7 +717,7 @@ export class PartitionLog {
     await scanBatches(this.fs, segment.fd, position, segment.written, (buf, at) => {
       const base = Number(buf.readBigInt64BE(at + BatchField.BASE_OFFSET));
       const max = Number(buf.readBigInt64BE(at + BatchField.MAX_TIMESTAMP));
-      if (base >= this.durableEnd) return false;
+      if (base >= this.highWatermark) return false;
       if (max < timestamp) return true;
       found = { offset: Math.max(base, this.startOffset), timestamp: max };
       return false;
@@ -654,7 +730,7 @@ export class PartitionLog {
     if (this.unreadable) throw this.failure!;
     let best: { offset: number; timestamp: number } | null = null;
     for (const segment of this.segments) {
-      if (segment.offsetOfMaxTimestamp >= 0 && segment.offsetOfMaxTimestamp < this.durableEnd && (!best || segment.maxTimestamp > best.timestamp)) {
+      if (segment.offsetOfMaxTimestamp >= 0 && segment.offsetOfMaxTimestamp < this.highWatermark && (!best || segment.maxTimestamp > best.timestamp)) {
         best = { offset: segment.offsetOfMaxTimestamp, timestamp: segment.maxTimestamp };
       }
     }
@@ -665,7 +741,7 @@ export class PartitionLog {
   async deleteRecordsBefore(offset: number): Promise<void> {
     if (this.failure) throw this.failure;
     if (offset <= this.startOffset) return;
-    if (offset > this.durableEnd) throw new OffsetOutOfRangeError(offset, this.startOffset, this.durableEnd);
+    if (offset > this.highWatermark) throw new OffsetOutOfRangeError(offset, this.startOffset, this.highWatermark);
     await this.moveStartTo(offset);
   }
 
@@ -680,7 +756,7 @@ export class PartitionLog {
     let drop = 0;
     while (drop < this.segments.length - 1) {
       const segment = this.segments[drop];
-      if (segment.nextOffset > this.durableEnd) break;
+      if (segment.nextOffset > this.highWatermark) break;
       const expired = retentionMs >= 0 && segment.maxTimestamp < now - retentionMs;
       const oversized = retentionBytes >= 0 && total - segment.size >= retentionBytes;
       if (!expired && !oversized) break;
@@ -708,6 +784,8 @@ export class PartitionLog {
     this.startOffset = Math.max(this.startOffset, offset);
     this.producers.pruneAborted(this.startOffset);
     await this.persistStartOffset();
+    this.leaderEpochs.truncateFromStart(this.startOffset);
+    await this.persistEpochs();
     while (this.segments.length > 1 && this.segments[1].baseOffset <= offset) {
       const gone = this.segments.shift()!;
       await gone.remove(this.fs);
@@ -843,35 +921,11 @@ export class PartitionLog {
   }
 }
 
-/**
- * Where to cut `segment` so that the log ends before `offset`: the file position of the first batch
- * whose last offset reaches it, and the log end that leaves (after the batch before it).
- */
-async function findBatchStart(fs: Fs, segment: Segment, offset: number): Promise<{ position: number; offset: number }> {
-  let found = { position: segment.written, offset: segment.nextOffset };
-  let end = segment.baseOffset;
-  if (segment.written === 0) return { position: 0, offset: segment.baseOffset };
-  await scanBatches(fs, segment.fd, 0, segment.written, (buf, at, position) => {
-    const last = Number(buf.readBigInt64BE(at + BatchField.BASE_OFFSET)) + buf.readInt32BE(at + BatchField.LAST_OFFSET_DELTA);
-    if (last >= offset) {
-      found = { position, offset: end };
-      return false;
-    }
-    end = last + 1;
-    return true;
-  });
-  return found;
-}
-
-/** The epochs of a log whose checkpoint is missing (written before there were any), from its batch headers. */
-async function rebuildLeaderEpochs(fs: Fs, dir: string, segments: Segment[]): Promise<LeaderEpochCache> {
-  const epochs = LeaderEpochCache.empty(fs, dir);
-  for (const segment of segments) {
-    if (segment.written === 0) continue;
-    await scanBatches(fs, segment.fd, 0, segment.written, (buf, at) => {
-      epochs.assign(buf.readInt32BE(at + BatchField.PARTITION_LEADER_EPOCH), Number(buf.readBigInt64BE(at + BatchField.BASE_OFFSET)));
-      return true;
-    });
+/** Throws RangeError unless the control batch at `at` can be read (a follower replays its marker). */
+function checkControlBatch(batches: Buffer, at: number, size: number): void {
+  try {
+    decodeTxnMarker(batches.subarray(at, at + size));
+  } catch (err) {
+    throw new RangeError(`replicated control batch at byte ${at} cannot be read: ${(err as Error).message}`, { cause: err });
   }
-  return epochs;
 }

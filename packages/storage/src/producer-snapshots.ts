@@ -36,7 +36,12 @@ export async function writeProducerSnapshot(fs: Fs, dir: string, offset: number,
   for (const old of snapshotOffsets(await fs.readdir(dir)).slice(KEPT)) await fs.unlink(snapshotPath(dir, old));
 }
 
-/** Deletes the snapshots of offsets past `offset` (the log was cut there: they describe records that are gone). */
+/**
+ * Deletes the snapshots of offsets past `offset` (the log was cut there: they describe records that
+ * are gone), durably: a snapshot past the log end makes the log fail to open.
+ */
 export async function removeProducerSnapshotsAbove(fs: Fs, dir: string, offset: number): Promise<void> {
-  for (const old of snapshotOffsets(await fs.readdir(dir))) if (old > offset) await fs.unlink(snapshotPath(dir, old));
+  const above = snapshotOffsets(await fs.readdir(dir)).filter((old) => old > offset);
+  for (const old of above) await fs.unlink(snapshotPath(dir, old));
+  if (above.length > 0) await fs.fsyncDir(dir);
 }
