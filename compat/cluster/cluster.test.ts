@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { Connection } from '@millrace/client';
+import { ApiKey, createFindCoordinatorRequest, ErrorCode, errorName, type FindCoordinatorResponse } from '@millrace/protocol';
 import { consumeAllWithKcat } from '../harness/kcat.ts';
 import { runTool } from '../harness/run-tool.ts';
 import { startCluster, type RunningCluster } from './cluster-process.ts';
@@ -102,5 +104,72 @@ test('confluent-kafka produces with acks=all and idempotence while a leader is S
   for (let p = 0; p < 3; p++) {
     const seq = read.filter((r) => r.partition === p && r.payload!.startsWith('value-')).map((r) => Number(r.payload!.slice(6)));
     for (let i = 1; i < seq.length; i++) assert.ok(seq[i] > seq[i - 1], `partition ${p}: value-${seq[i]} after value-${seq[i - 1]}`);
+  }
+});
+
+/** The node id FindCoordinator names for a group, asked of any live broker. */
+async function groupCoordinator(group: string): Promise<number> {
+  const live = cluster.brokers.filter((b) => b.process.exitCode === null && b.process.signalCode === null);
+  const connection = await Connection.open(live[0].host, live[0].port);
+  try {
+    const response = await connection.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, 3, createFindCoordinatorRequest({ key: group, keyType: 0 }));
+    if (response.errorCode !== ErrorCode.NONE) throw new Error(`FindCoordinator: ${errorName(response.errorCode)}`);
+    return response.nodeId;
+  } finally {
+    connection.close();
+  }
+}
+
+function startMember(group: string, topic: string): { values: Set<string>; lines: string[]; stop(): Promise<void> } {
+  const member = spawn('/usr/bin/python3', [join(import.meta.dirname, '../groups/group_member.py'), cluster.bootstrap, topic, group], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const values = new Set<string>();
+  const lines: string[] = [];
+  let out = '';
+  member.stdout.setEncoding('utf8').on('data', (text: string) => {
+    out += text;
+    const parts = out.split('\n');
+    out = parts.pop()!;
+    for (const line of parts) {
+      lines.push(line);
+      const parsed = JSON.parse(line) as { value?: string };
+      if (parsed.value !== undefined) values.add(parsed.value);
+    }
+  });
+  const exited = new Promise((resolve) => member.once('exit', resolve));
+  return { values, lines, stop: async () => {
+    member.kill('SIGKILL');
+    await exited;
+  } };
+}
+
+test('a confluent-kafka group member keeps consuming and committing when its group coordinator is SIGKILLed; a new member resumes after the commits', async () => {
+  const topic = 'grouped';
+  const produce = (from: number, count: number) =>
+    runTool('kcat', ['-b', cluster.bootstrap, '-P', '-t', topic, '-X', 'acks=all'], { input: Array.from({ length: count }, (_, i) => `v${from + i}`).join('\n') + '\n', timeoutMs: 60_000 });
+  await produce(0, 1_000);
+  await until('every ISR full', async () => (await metadata(topic)).topics[0].partitions.every((p) => p.isrs.length === 3));
+  const member = startMember('survivors', topic);
+  try {
+    await until('the first 1,000 consumed', async () => member.values.size === 1_000, 60_000);
+    const coordinatorId = await groupCoordinator('survivors');
+    const coordinator = cluster.brokers[coordinatorId - 1];
+    await coordinator.stop('SIGKILL');
+    await until('another broker coordinates the group', async () => (await groupCoordinator('survivors')) !== coordinatorId, 30_000);
+    await produce(1_000, 1_000);
+    await until('the next 1,000 consumed', async () => member.values.size === 2_000, 60_000);
+    await coordinator.restart();
+  } finally {
+    await member.stop();
+  }
+  // Commits made before and after the move are kept: a new member starts after the last of them.
+  const next = startMember('survivors', topic);
+  try {
+    await produce(2_000, 10);
+    await until('the 10 new records consumed', async () => [...Array(10).keys()].every((i) => next.values.has(`v${2_000 + i}`)), 60_000);
+    const old = [...next.values].filter((v) => Number(v.slice(1)) < 2_000);
+    // The member commits after each record, so at most the record it was handling when killed may come again per partition.
+    assert.ok(old.length <= 3, `a new member re-read ${old.length} committed records: ${old.slice(0, 5).join(', ')}`);
+  } finally {
+    await next.stop();
   }
 });

@@ -1,29 +1,53 @@
 import { join } from 'node:path';
 import { NodeFs, readOffsetCheckpoint, writeCheckpoint } from '@millrace/storage';
 
-/** Ids reserved per durable write: one checkpoint write per this many InitProducerId requests. */
+/** Ids reserved per durable write: one reservation per this many InitProducerId requests. */
 const BLOCK_SIZE = 1000;
 const FILE = 'producer-id-block.checkpoint';
 const fs = new NodeFs();
 
 /**
- * Hands out producer ids that are never reused, even across crashes: the end of the current block
- * is written durably before any id from the block is given out, and a restart starts a new block
- * there (the unused rest of the old one is skipped).
+ * Reserves `size` ids durably and returns the first; `floor` is the lowest id it may return. A
+ * single broker reserves in a checkpoint file; a cluster in etcd, shared by every broker.
+ */
+export type ProducerIdReserver = (size: number, floor: number) => Promise<number>;
+
+/**
+ * Hands out producer ids that are never reused, even across crashes: a block is reserved durably
+ * before any id from it is given out, and a restart starts a new block (the unused rest of the old
+ * one is skipped). Two brokers of a cluster never share a block.
  */
 export class ProducerIdManager {
   private next = 0;
   private blockEnd = 0;
   private reserving: Promise<void> | null = null;
-  private readonly path: string;
+  private reserver: ProducerIdReserver;
 
-  private constructor(dataDir: string, start: number) {
-    this.path = join(dataDir, FILE);
+  private constructor(reserver: ProducerIdReserver, start: number) {
+    this.reserver = reserver;
     this.next = this.blockEnd = start;
   }
 
   static async open(dataDir: string): Promise<ProducerIdManager> {
-    return new ProducerIdManager(dataDir, (await readOffsetCheckpoint(fs, join(dataDir, FILE))) ?? 0);
+    const path = join(dataDir, FILE);
+    const start = (await readOffsetCheckpoint(fs, path)) ?? 0;
+    // Blocks follow each other in the file: the one reserved last ends where the next begins.
+    let fileEnd = start;
+    const local: ProducerIdReserver = async (size) => {
+      await writeCheckpoint(fs, path, fileEnd + size);
+      fileEnd += size;
+      return fileEnd - size;
+    };
+    return new ProducerIdManager(local, start);
+  }
+
+  /**
+   * From now on blocks come from `reserver` (the cluster's), above every id this broker reserved
+   * before, so ids it handed out while alone are never handed out again.
+   */
+  useReserver(reserver: ProducerIdReserver): void {
+    this.reserver = reserver;
+    this.next = this.blockEnd;
   }
 
   async allocate(): Promise<number> {
@@ -37,9 +61,8 @@ export class ProducerIdManager {
   }
 
   private async reserve(): Promise<void> {
-    const end = this.blockEnd + BLOCK_SIZE;
-    await writeCheckpoint(fs, this.path, end);
-    this.next = this.blockEnd;
-    this.blockEnd = end;
+    const start = await this.reserver(BLOCK_SIZE, this.blockEnd);
+    this.next = start;
+    this.blockEnd = start + BLOCK_SIZE;
   }
 }

@@ -113,3 +113,16 @@ test('a broker restarting at its own address replaces its previous registration 
     await first.leave();
   }
 });
+
+test('producer id blocks reserved by brokers at the same time never overlap, and start above a floor', async () => {
+  const nodes = await Promise.all([1, 2].map((id) => ClusterNode.join(options('c5', id), () => {})));
+  try {
+    const starts = await Promise.all([...Array(10).keys()].map((i) => nodes[i % 2].reserveProducerIds(1000, 0)));
+    const sorted = [...starts].sort((a, b) => a - b);
+    assert.deepEqual(sorted, [...Array(10).keys()].map((i) => i * 1000));
+    assert.equal(await nodes[0].reserveProducerIds(1000, 50_000), 50_000, 'a floor above the counter wins');
+    assert.equal(await nodes[1].reserveProducerIds(1000, 0), 51_000);
+  } finally {
+    for (const n of nodes) await n.leave();
+  }
+});

@@ -207,6 +207,21 @@ export class ClusterNode {
     return result.succeeded;
   }
 
+  /**
+   * Reserves `size` producer ids for this broker and returns the first: the cluster-wide counter
+   * moves by compare-and-swap, so no two brokers ever hand out the same id. `floor` is the lowest id
+   * that may be reserved (a broker that ran alone before joining has used ids below it).
+   */
+  async reserveProducerIds(size: number, floor: number): Promise<number> {
+    const key = this.keys.producerIdBlock;
+    for (;;) {
+      const current = await this.store.get(key);
+      const start = Math.max(current ? Number(current.value.toString('utf8')) : 0, floor);
+      const result = await this.store.transaction([{ key, target: 'mod', revision: current?.modRevision ?? 0n }], [{ put: key, value: Buffer.from(String(start + size)) }]);
+      if (result.succeeded) return start;
+    }
+  }
+
   /** Leaves the cluster: the registration ends at once, so the controller moves leadership without waiting. */
   async leave(): Promise<void> {
     this.closed = true;

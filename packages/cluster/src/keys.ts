@@ -6,7 +6,8 @@
  * - `brokers/<id>`: a broker's registration, under its lease; its create_revision is the broker epoch;
  * - `topics/<name>`: a topic's id, replica assignment and config overrides;
  * - `partitions/<topic id>/<index>`: leader, leader epoch and ISR of one partition. Keyed by topic id,
- *   so a deleted and re-created topic never matches an old compare.
+ *   so a deleted and re-created topic never matches an old compare;
+ * - `producer_id_block`: the first producer id no broker has reserved yet.
  */
 export interface ClusterKeys {
   root: string;
@@ -15,6 +16,7 @@ export interface ClusterKeys {
   brokers: string;
   topics: string;
   partitions: string;
+  producerIdBlock: string;
   broker(id: number): string;
   topic(name: string): string;
   partition(topicId: string, index: number): string;
@@ -30,6 +32,7 @@ export function clusterKeys(clusterName: string): ClusterKeys {
     brokers: `${root}brokers/`,
     topics: `${root}topics/`,
     partitions: `${root}partitions/`,
+    producerIdBlock: `${root}producer_id_block`,
     broker: (id) => `${root}brokers/${id}`,
     topic: (name) => `${root}topics/${name}`,
     partition: (topicId, index) => `${root}partitions/${topicId}/${index}`,

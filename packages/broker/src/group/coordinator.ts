@@ -1,3 +1,5 @@
+import { ErrorCode } from '@millrace/protocol';
+import type { Partition } from '../partition.ts';
 import { Group } from './group.ts';
 import type { OffsetStore } from './offset-store.ts';
 import type { Timers } from './timers.ts';
@@ -11,7 +13,11 @@ export interface CoordinatorSettings {
   maxMetadataBytes: number;
 }
 
-/** The group coordinator of a single broker: every group, and their committed offsets. */
+/**
+ * The group coordinator: groups and their committed offsets. A single broker coordinates every
+ * group; a broker of a cluster those whose `__consumer_offsets` partition it leads, loaded from its
+ * log when it becomes the leader and dropped when it stops being it.
+ */
 export class GroupCoordinator {
   readonly groups = new Map<string, Group>();
   readonly offsets: OffsetStore;
@@ -20,6 +26,9 @@ export class GroupCoordinator {
 
   private expiryTimer: unknown = null;
   private readonly onStoreError: (err: Error) => void;
+  /** In a cluster, the partitions whose groups are here; null on a single broker (every one). */
+  private owned: Set<number> | null = null;
+  private readonly loading = new Set<number>();
 
   constructor(offsets: OffsetStore, settings: CoordinatorSettings, timers: Timers, onStoreError: (err: Error) => void = () => {}) {
     this.offsets = offsets;
@@ -64,6 +73,53 @@ export class GroupCoordinator {
 
   stop(): void {
     this.timers.clear(this.expiryTimer);
+  }
+
+  /** Why this broker may not act for a group now (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS), or NONE. */
+  errorFor(groupId: string): number {
+    if (this.owned === null) return ErrorCode.NONE;
+    const index = this.offsets.indexOf(groupId);
+    if (this.loading.has(index)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return this.owned.has(index) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+  }
+
+  /** Cluster mode: nothing is coordinated here until this broker leads a partition of `__consumer_offsets`. */
+  enterCluster(): void {
+    for (const group of this.groups.values()) group.shutdown(ErrorCode.NOT_COORDINATOR);
+    this.groups.clear();
+    this.owned = new Set();
+  }
+
+  /** This broker now leads `partition` of `__consumer_offsets`: its groups and commits are read and served here. */
+  async becomeCoordinator(partition: Partition): Promise<void> {
+    if (!this.owned || this.owned.has(partition.index) || this.loading.has(partition.index)) return;
+    this.loading.add(partition.index);
+    try {
+      await this.offsets.loadPartition(partition);
+      // Leadership moved on while the log was read: what was read is not ours to serve.
+      if (partition.role !== 'leader') {
+        this.offsets.unloadPartition(partition.index);
+        return;
+      }
+      for (const [groupId, snapshot] of this.offsets.storedGroups()) {
+        if (this.offsets.indexOf(groupId) === partition.index && !this.groups.has(groupId)) this.groupOrCreate(groupId).restore(snapshot);
+      }
+      this.owned.add(partition.index);
+    } finally {
+      this.loading.delete(partition.index);
+    }
+  }
+
+  /** This broker no longer leads partition `index`: its groups go, and their members look for the new coordinator. */
+  resign(index: number): void {
+    if (!this.owned) return;
+    this.owned.delete(index);
+    for (const [groupId, group] of this.groups) {
+      if (this.offsets.indexOf(groupId) !== index) continue;
+      group.shutdown(ErrorCode.NOT_COORDINATOR);
+      this.groups.delete(groupId);
+    }
+    this.offsets.unloadPartition(index);
   }
 
   group(groupId: string): Group | undefined {

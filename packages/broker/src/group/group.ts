@@ -302,6 +302,24 @@ export class Group {
     this.emptySince = this.members.size > 0 ? null : snapshot.stateTimestamp;
   }
 
+  /**
+   * This broker no longer coordinates the group (its partition moved): timers stop, and members
+   * waiting in a join or a sync are answered with `errorCode` so that they find the new coordinator.
+   */
+  shutdown(errorCode: number): void {
+    this.timers.clear(this.rebalanceTimer);
+    for (const timer of this.pending.values()) this.timers.clear(timer);
+    this.pending.clear();
+    for (const member of this.members.values()) {
+      this.timers.clear(member.sessionTimer);
+      const join = member.awaitingJoin;
+      const sync = member.awaitingSync;
+      member.awaitingJoin = member.awaitingSync = null;
+      join?.(joinError(errorCode, member.memberId));
+      sync?.(syncError(errorCode));
+    }
+  }
+
   heartbeat(memberId: string, groupInstanceId: string | null, generationId: number): number {
     const member = this.members.get(memberId);
     if (!member) return this.fencedOrUnknown(groupInstanceId, memberId);

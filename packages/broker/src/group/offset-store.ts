@@ -1,8 +1,8 @@
-import { Attribute, BatchField, decodeRecordBatch, encodeRecordBatch } from '@millrace/protocol';
+import { Attribute, BatchField, decodeRecordBatch, encodeRecordBatch, ErrorCode } from '@millrace/protocol';
 import { forEachBatch } from '../log-replay.ts';
 import { decodeTxnMarker } from '@millrace/storage';
 import type { Partition } from '../partition.ts';
-import type { TopicManager } from '../topic-manager.ts';
+import type { Topic, TopicManager } from '../topic-manager.ts';
 import { internalPartitionIndex } from '../metadata/internal-topics.ts';
 import { decodeGroupKey, decodeGroupValue, encodeGroupKey, encodeGroupValue, type GroupSnapshot } from './group-records.ts';
 import { type CommittedOffset, decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue } from './offset-records.ts';
@@ -15,6 +15,20 @@ interface PendingCommit {
   topic: string;
   partition: number;
   offset: CommittedOffset | null;
+}
+
+/** How a cluster changes the store: its topic is the cluster's, and a write counts once the ISR has it. */
+export interface ReplicatedOffsets {
+  /** Whether the cluster's metadata has the topic (a copy left from before the broker joined does not count). */
+  hasTopic(name: string): boolean;
+  createTopic(name: string, partitions: number, configs: Record<string, string>): Promise<Topic>;
+  /** Resolves once the records below `endOffset` are committed (the ISR holds them); throws otherwise. */
+  awaitCommitted(partition: Partition, endOffset: number): Promise<void>;
+}
+
+/** Thrown when a write goes to a partition this broker does not lead: the group has moved. */
+export class NotCoordinatorError extends Error {
+  readonly errorCode = ErrorCode.NOT_COORDINATOR;
 }
 
 export interface OffsetCommit {
@@ -38,6 +52,7 @@ export class OffsetStore {
   private readonly pending = new Map<number, PendingCommit[]>();
 
   private readonly segmentBytes: number;
+  private replicated: ReplicatedOffsets | null = null;
 
   private constructor(topics: TopicManager, partitionCount: number, segmentBytes: number) {
     this.topics = topics;
@@ -53,18 +68,68 @@ export class OffsetStore {
     return store;
   }
 
+  /**
+   * In a cluster: forgets what was read at start-up (partitions are loaded as this broker comes to
+   * lead them), and creates the topic and confirms writes the cluster's way.
+   */
+  useCluster(replicated: ReplicatedOffsets): void {
+    this.replicated = replicated;
+    this.offsets.clear();
+    this.loadedGroups.clear();
+    this.pending.clear();
+  }
+
   /** The index of the `__consumer_offsets` partition that holds a group (the topic is made if needed). */
   async partitionIndexFor(group: string): Promise<number> {
     return (await this.partitionFor(group)).index;
   }
 
+  /** The partition index of a group, from the configured partition count (the topic need not exist yet). */
+  indexOf(group: string): number {
+    return internalPartitionIndex(group, this.topics.get(OFFSETS_TOPIC)?.partitions.length ?? this.partitionCount);
+  }
+
+  /** Makes the topic if it does not exist yet (in a cluster, in the cluster's metadata). */
+  ensureTopic(): Promise<unknown> {
+    if (this.replicated ? this.replicated.hasTopic(OFFSETS_TOPIC) : this.topics.get(OFFSETS_TOPIC)) return Promise.resolve();
+    const configs = { 'cleanup.policy': 'compact', 'segment.bytes': String(this.segmentBytes) };
+    this.creating ??= (this.replicated ? this.replicated.createTopic(OFFSETS_TOPIC, this.partitionCount, configs) : this.topics.createTopic(OFFSETS_TOPIC, this.partitionCount, configs)).finally(() => {
+      this.creating = null;
+    });
+    return this.creating;
+  }
+
   private async partitionFor(group: string): Promise<Partition> {
-    if (!this.topics.get(OFFSETS_TOPIC)) {
-      this.creating ??= this.topics.createTopic(OFFSETS_TOPIC, this.partitionCount, { 'cleanup.policy': 'compact', 'segment.bytes': String(this.segmentBytes) });
-      await this.creating;
-    }
+    await this.ensureTopic();
     const partitions = this.topics.get(OFFSETS_TOPIC)!.partitions;
-    return partitions[internalPartitionIndex(group, partitions.length)];
+    const partition = partitions[internalPartitionIndex(group, partitions.length)];
+    if (partition.role !== 'leader') throw new NotCoordinatorError(`this broker does not lead ${OFFSETS_TOPIC}-${partition.index}, which holds group ${group}`);
+    return partition;
+  }
+
+  /** Appends to a partition this broker leads, and resolves once the write counts (synced; in a cluster, held by the ISR). */
+  private async append(partition: Partition, batch: Buffer): Promise<void> {
+    const { lastOffset } = partition.log.append(batch, partition.leaderEpoch, null);
+    await partition.log.flush();
+    partition.notifyNewData();
+    await this.replicated?.awaitCommitted(partition, lastOffset + 1);
+  }
+
+  /** Reads a partition's commits and groups (a broker that now coordinates its groups). */
+  loadPartition(partition: Partition): Promise<void> {
+    return this.load(partition);
+  }
+
+  /** Forgets the groups of a partition this broker no longer coordinates. */
+  unloadPartition(index: number): void {
+    const here = (group: string) => this.indexOf(group) === index;
+    for (const group of [...this.offsets.keys()]) if (here(group)) this.offsets.delete(group);
+    for (const group of [...this.loadedGroups.keys()]) if (here(group)) this.loadedGroups.delete(group);
+    for (const [producerId, commits] of this.pending) {
+      const kept = commits.filter((c) => !here(c.group));
+      if (kept.length > 0) this.pending.set(producerId, kept);
+      else this.pending.delete(producerId);
+    }
   }
 
   private load(partition: Partition): Promise<void> {
@@ -121,9 +186,7 @@ export class OffsetStore {
         timestamp: e.offset?.commitTimestamp ?? now,
       })),
     });
-    partition.log.append(batch, partition.leaderEpoch, null);
-    await partition.log.flush();
-    partition.notifyNewData();
+    await this.append(partition, batch);
     for (const e of entries) this.apply(group, e.topic, e.partition, e.offset);
   }
 
@@ -142,8 +205,7 @@ export class OffsetStore {
       baseSequence: -1,
       records: commits.map((c) => ({ key: encodeOffsetKey({ group, topic: c.topic, partition: c.partition }), value: encodeOffsetValue(c.offset), timestamp: c.offset.commitTimestamp })),
     });
-    partition.log.append(batch, partition.leaderEpoch, null);
-    await partition.log.flush();
+    await this.append(partition, batch);
     for (const c of commits) this.addPending(producerId, { group, topic: c.topic, partition: c.partition, offset: c.offset });
   }
 
@@ -169,9 +231,7 @@ export class OffsetStore {
   async storeGroup(group: string, snapshot: GroupSnapshot | null, now: number): Promise<void> {
     const partition = await this.partitionFor(group);
     const batch = encodeRecordBatch({ records: [{ key: encodeGroupKey(group), value: snapshot && encodeGroupValue(snapshot), timestamp: now }] });
-    partition.log.append(batch, partition.leaderEpoch, null);
-    await partition.log.flush();
-    partition.notifyNewData();
+    await this.append(partition, batch);
   }
 
   /** Groups as they were stored before the last shutdown. */

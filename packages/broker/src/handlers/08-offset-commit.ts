@@ -5,11 +5,13 @@ import {
 import { GroupState } from '../group/group.ts';
 import type { OffsetCommit } from '../group/offset-store.ts';
 import type { Handler, RequestContext } from '../handler.ts';
-import { storageErrorCode } from '../storage-errors.ts';
+import { coordinatorOrStorageErrorCode } from '../storage-errors.ts';
 
 /** The error for a whole commit from this member, or NONE (Kafka's member and generation checks). */
 function memberError(ctx: RequestContext, request: OffsetCommitRequest): number {
   if (request.groupId === '') return ErrorCode.INVALID_GROUP_ID;
+  const coordinator = ctx.broker.groups.errorFor(request.groupId);
+  if (coordinator !== ErrorCode.NONE) return coordinator;
   const group = ctx.broker.groups.group(request.groupId);
   const generation = ctx.apiVersion >= 1 ? request.generationIdOrMemberEpoch : -1;
   if (generation < 0 && request.memberId === '') {
@@ -56,7 +58,7 @@ export const offsetCommitHandler: Handler<OffsetCommitRequest, OffsetCommitRespo
       try {
         await state.groups.offsets.commit(request.groupId, commits);
       } catch (err) {
-        const code = storageErrorCode(err, state.log);
+        const code = coordinatorOrStorageErrorCode(err, state.log);
         for (const t of results) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
       }
     }

@@ -52,7 +52,8 @@ export const offsetFetchHandler: Handler<OffsetFetchRequest, OffsetFetchResponse
         groups: request.groups.map((g) =>
           createOffsetFetchResponseOffsetFetchResponseGroup({
             groupId: g.groupId,
-            topics: lookup(ctx, g.groupId, g.topics, request.requireStable).map((t) =>
+            errorCode: ctx.broker.groups.errorFor(g.groupId),
+            topics: ctx.broker.groups.errorFor(g.groupId) !== ErrorCode.NONE ? [] : lookup(ctx, g.groupId, g.topics, request.requireStable).map((t) =>
               createOffsetFetchResponseOffsetFetchResponseTopics({ name: t.name, partitions: t.partitions.map((p) => createOffsetFetchResponseOffsetFetchResponsePartitions(p)) }),
             ),
           }),
@@ -60,6 +61,8 @@ export const offsetFetchHandler: Handler<OffsetFetchRequest, OffsetFetchResponse
       });
     }
     if (request.groupId === '') return createOffsetFetchResponse({ errorCode: ErrorCode.INVALID_GROUP_ID });
+    const refused = ctx.broker.groups.errorFor(request.groupId);
+    if (refused !== ErrorCode.NONE) return createOffsetFetchResponse({ errorCode: refused });
     return createOffsetFetchResponse({
       topics: lookup(ctx, request.groupId, request.topics, ctx.apiVersion >= 7 && request.requireStable).map((t) =>
         createOffsetFetchResponseOffsetFetchResponseTopic({ name: t.name, partitions: t.partitions.map((p) => createOffsetFetchResponseOffsetFetchResponsePartition(p)) }),

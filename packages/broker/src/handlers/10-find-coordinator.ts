@@ -4,21 +4,40 @@ import {
 } from '@millrace/protocol';
 import type { BrokerState, Handler } from '../handler.ts';
 import { liveBrokers } from '../replication/cluster-brokers.ts';
+import { OFFSETS_TOPIC } from '../group/offset-store.ts';
 
 const KeyType = { GROUP: 0, TRANSACTION: 1 } as const;
 
-function coordinatorFor(state: BrokerState, key: string, keyType: number): FindCoordinatorResponseCoordinator {
+async function coordinatorFor(state: BrokerState, key: string, keyType: number): Promise<FindCoordinatorResponseCoordinator> {
   if (keyType !== KeyType.GROUP && keyType !== KeyType.TRANSACTION) {
     return createFindCoordinatorResponseCoordinator({ key, nodeId: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}` });
   }
   if (key === '') {
     return createFindCoordinatorResponseCoordinator({ key, nodeId: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'the coordinator key is empty' });
   }
-  // A single broker coordinates every group and transactional id. A cluster does not replicate group
-  // and transaction state yet: one broker, the same for every client (the lowest live id), holds it.
+  if (state.cluster && keyType === KeyType.GROUP) return groupCoordinatorInCluster(state, key);
+  // A single broker coordinates every group and transactional id. A cluster does not replicate
+  // transaction state yet: one broker, the same for every client (the lowest live id), holds it.
   const coordinator = liveBrokers(state)[0];
   if (!coordinator) return createFindCoordinatorResponseCoordinator({ key, nodeId: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE });
   return createFindCoordinatorResponseCoordinator({ key, nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port });
+}
+
+/** In a cluster a group's coordinator is the leader of its `__consumer_offsets` partition (made on the first request). */
+async function groupCoordinatorInCluster(state: BrokerState, key: string): Promise<FindCoordinatorResponseCoordinator> {
+  const unavailable = (errorMessage: string) => createFindCoordinatorResponseCoordinator({ key, nodeId: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage });
+  try {
+    await state.groups.offsets.ensureTopic();
+  } catch (err) {
+    return unavailable(`${OFFSETS_TOPIC} cannot be created: ${(err as Error).message}`);
+  }
+  const view = state.cluster!.view;
+  const topic = view.topics.get(OFFSETS_TOPIC);
+  const index = state.groups.offsets.indexOf(key);
+  const leader = topic && view.partition(topic.assignment.id, index)?.state.leader;
+  const broker = leader === undefined ? undefined : view.brokers.get(leader);
+  if (!broker) return unavailable(`${OFFSETS_TOPIC}-${index} has no leader`);
+  return createFindCoordinatorResponseCoordinator({ key, nodeId: broker.nodeId, host: broker.host, port: broker.port });
 }
 
 /**
@@ -29,11 +48,13 @@ export const findCoordinatorHandler: Handler<FindCoordinatorRequest, FindCoordin
   apiKey: ApiKey.FindCoordinator,
   // v6 adds share-group keys.
   versions: { min: 0, max: 5 },
-  handle(ctx, request) {
+  async handle(ctx, request) {
     if (ctx.apiVersion >= 4) {
-      return createFindCoordinatorResponse({ coordinators: request.coordinatorKeys.map((key) => coordinatorFor(ctx.broker, key, request.keyType)) });
+      const coordinators = [];
+      for (const key of request.coordinatorKeys) coordinators.push(await coordinatorFor(ctx.broker, key, request.keyType));
+      return createFindCoordinatorResponse({ coordinators });
     }
-    const c = coordinatorFor(ctx.broker, request.key, request.keyType);
+    const c = await coordinatorFor(ctx.broker, request.key, request.keyType);
     return createFindCoordinatorResponse({ errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port });
   },
 };

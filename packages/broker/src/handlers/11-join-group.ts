@@ -27,6 +27,8 @@ export const joinGroupHandler: Handler<JoinGroupRequest, JoinGroupResponse> = {
     const groups = ctx.broker.groups;
     const fail = (errorCode: number) => response(v, { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId: request.memberId, members: [] });
     if (request.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+    const coordinator = groups.errorFor(request.groupId);
+    if (coordinator !== ErrorCode.NONE) return fail(coordinator);
     const { minSessionTimeoutMs, maxSessionTimeoutMs } = groups.settings;
     if (request.sessionTimeoutMs < minSessionTimeoutMs || request.sessionTimeoutMs > maxSessionTimeoutMs) return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
     const group = groups.groupOrCreate(request.groupId);

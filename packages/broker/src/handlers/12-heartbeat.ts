@@ -5,6 +5,8 @@ export const heartbeatHandler: Handler<HeartbeatRequest, HeartbeatResponse> = {
   apiKey: ApiKey.Heartbeat,
   versions: { min: 0, max: 4 },
   handle(ctx, request) {
+    const coordinator = ctx.broker.groups.errorFor(request.groupId);
+    if (coordinator !== ErrorCode.NONE) return createHeartbeatResponse({ errorCode: coordinator });
     const group = ctx.broker.groups.group(request.groupId);
     const errorCode = group ? group.heartbeat(request.memberId, request.groupInstanceId, request.generationId) : ErrorCode.UNKNOWN_MEMBER_ID;
     return createHeartbeatResponse({ errorCode });

@@ -8,6 +8,8 @@ export const leaveGroupHandler: Handler<LeaveGroupRequest, LeaveGroupResponse> =
   apiKey: ApiKey.LeaveGroup,
   versions: { min: 0, max: 5 },
   handle(ctx, request) {
+    const coordinator = ctx.broker.groups.errorFor(request.groupId);
+    if (coordinator !== ErrorCode.NONE) return createLeaveGroupResponse({ errorCode: coordinator });
     const group = ctx.broker.groups.group(request.groupId);
     // v3 leaves a batch of members (static members by instance id); earlier versions one member id.
     const leaving = ctx.apiVersion >= 3 ? request.members : [{ memberId: request.memberId, groupInstanceId: null }];

@@ -7,6 +7,8 @@ export const syncGroupHandler: Handler<SyncGroupRequest, SyncGroupResponse> = {
   handle(ctx, request) {
     const group = ctx.broker.groups.group(request.groupId);
     if (request.groupId === '') return createSyncGroupResponse({ errorCode: ErrorCode.INVALID_GROUP_ID, assignment: EMPTY });
+    const coordinator = ctx.broker.groups.errorFor(request.groupId);
+    if (coordinator !== ErrorCode.NONE) return createSyncGroupResponse({ errorCode: coordinator, assignment: EMPTY });
     if (!group) return createSyncGroupResponse({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY });
     // v5 names the protocol the member thinks was chosen: it must be the group's.
     if ((request.protocolType !== null && request.protocolType !== group.protocolType) || (request.protocolName !== null && request.protocolName !== group.protocolName)) {

@@ -16,6 +16,8 @@ export const describeGroupsHandler: Handler<DescribeGroupsRequest, DescribeGroup
     return createDescribeGroupsResponse({
       groups: request.groups.map((groupId) => {
         if (groupId === '') return createDescribeGroupsResponseDescribedGroup({ groupId, errorCode: ErrorCode.INVALID_GROUP_ID, authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED });
+        const refused = coordinator.errorFor(groupId);
+        if (refused !== ErrorCode.NONE) return createDescribeGroupsResponseDescribedGroup({ groupId, errorCode: refused, authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED });
         const group = coordinator.group(groupId);
         if (!group) {
           // A group with only committed offsets is Empty; one never seen is Dead (Kafka's answer before v6).

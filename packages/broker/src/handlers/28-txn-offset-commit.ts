@@ -5,7 +5,7 @@ import {
 import { ProducerSequenceError } from '@millrace/storage';
 import type { OffsetCommit } from '../group/offset-store.ts';
 import type { Handler, RequestContext } from '../handler.ts';
-import { storageErrorCode } from '../storage-errors.ts';
+import { coordinatorOrStorageErrorCode } from '../storage-errors.ts';
 
 /**
  * KIP-447: a producer that names the consumer's member id and generation (v3+) is checked against
@@ -14,6 +14,8 @@ import { storageErrorCode } from '../storage-errors.ts';
  */
 function memberError(ctx: RequestContext, request: TxnOffsetCommitRequest): number {
   if (request.groupId === '') return ErrorCode.INVALID_GROUP_ID;
+  const coordinator = ctx.broker.groups.errorFor(request.groupId);
+  if (coordinator !== ErrorCode.NONE) return coordinator;
   if (ctx.apiVersion < 3 || (request.memberId === '' && request.generationId < 0)) return ErrorCode.NONE;
   const group = ctx.broker.groups.group(request.groupId);
   const member = group?.members.get(request.memberId);
@@ -44,7 +46,7 @@ export const txnOffsetCommitHandler: Handler<TxnOffsetCommitRequest, TxnOffsetCo
         await state.groups.offsets.commitTransactional(request.groupId, Number(request.producerId), request.producerEpoch, commits);
       } catch (err) {
         if (err instanceof ProducerSequenceError) error = ctx.apiVersion >= 2 ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
-        else error = storageErrorCode(err, state.log);
+        else error = coordinatorOrStorageErrorCode(err, state.log);
       }
     }
     return createTxnOffsetCommitResponse({

@@ -3,7 +3,7 @@ import {
   type DeleteGroupsResponse, ErrorCode,
 } from '@millrace/protocol';
 import type { Handler } from '../handler.ts';
-import { storageErrorCode } from '../storage-errors.ts';
+import { coordinatorOrStorageErrorCode } from '../storage-errors.ts';
 
 export const deleteGroupsHandler: Handler<DeleteGroupsRequest, DeleteGroupsResponse> = {
   apiKey: ApiKey.DeleteGroups,
@@ -14,6 +14,7 @@ export const deleteGroupsHandler: Handler<DeleteGroupsRequest, DeleteGroupsRespo
     for (const groupId of request.groupsNames) {
       let errorCode: number = ErrorCode.NONE;
       if (groupId === '') errorCode = ErrorCode.INVALID_GROUP_ID;
+      else if (coordinator.errorFor(groupId) !== ErrorCode.NONE) errorCode = coordinator.errorFor(groupId);
       else if (!coordinator.groupIds().includes(groupId)) errorCode = ErrorCode.GROUP_ID_NOT_FOUND;
       else if ((coordinator.group(groupId)?.members.size ?? 0) > 0) errorCode = ErrorCode.NON_EMPTY_GROUP;
       else {
@@ -21,7 +22,7 @@ export const deleteGroupsHandler: Handler<DeleteGroupsRequest, DeleteGroupsRespo
           await coordinator.offsets.delete(groupId, coordinator.offsets.committed(groupId), ctx.broker.now());
           await coordinator.forget(groupId);
         } catch (err) {
-          errorCode = storageErrorCode(err, ctx.broker.log);
+          errorCode = coordinatorOrStorageErrorCode(err, ctx.broker.log);
         }
       }
       results.push(createDeleteGroupsResponseDeletableGroupResult({ groupId, errorCode }));

@@ -4,7 +4,7 @@ import {
 } from '@millrace/protocol';
 import { subscribedTopics } from '../group/subscriptions.ts';
 import type { Handler } from '../handler.ts';
-import { storageErrorCode } from '../storage-errors.ts';
+import { coordinatorOrStorageErrorCode } from '../storage-errors.ts';
 
 /** Deletes a group's committed offsets for some partitions, unless active members subscribe to the topic. */
 export const offsetDeleteHandler: Handler<OffsetDeleteRequest, OffsetDeleteResponse> = {
@@ -13,6 +13,8 @@ export const offsetDeleteHandler: Handler<OffsetDeleteRequest, OffsetDeleteRespo
   async handle(ctx, request) {
     const coordinator = ctx.broker.groups;
     if (request.groupId === '') return createOffsetDeleteResponse({ errorCode: ErrorCode.INVALID_GROUP_ID });
+    const refused = coordinator.errorFor(request.groupId);
+    if (refused !== ErrorCode.NONE) return createOffsetDeleteResponse({ errorCode: refused });
     if (!coordinator.groupIds().includes(request.groupId)) return createOffsetDeleteResponse({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND });
     const group = coordinator.group(request.groupId);
     const subscribed = group ? subscribedTopics(group) : new Set<string>();
@@ -30,7 +32,7 @@ export const offsetDeleteHandler: Handler<OffsetDeleteRequest, OffsetDeleteRespo
     try {
       await coordinator.offsets.delete(request.groupId, deletions, ctx.broker.now());
     } catch (err) {
-      return createOffsetDeleteResponse({ errorCode: storageErrorCode(err, ctx.broker.log) });
+      return createOffsetDeleteResponse({ errorCode: coordinatorOrStorageErrorCode(err, ctx.broker.log) });
     }
     return createOffsetDeleteResponse({
       topics: topics.map((t) =>

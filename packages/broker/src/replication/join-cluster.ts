@@ -1,6 +1,14 @@
 import { ClusterNode } from '@millrace/cluster';
 import type { BrokerState } from '../handler.ts';
+import { ErrorCode, errorName } from '@millrace/protocol';
+import { NotCoordinatorError } from '../group/offset-store.ts';
+import { isFailure, type Topic } from '../topic-manager.ts';
+import { awaitCommit } from './await-commit.ts';
+import { createClusterTopic } from './cluster-topics.ts';
 import { ReplicaManager } from './replica-manager.ts';
+
+/** Kafka's offsets.commit.timeout.ms: how long a group write waits for the ISR. */
+const OFFSET_COMMIT_TIMEOUT_MS = 5_000;
 
 /**
  * Makes this broker a member of the cluster named in its settings: every partition it holds starts
@@ -26,7 +34,20 @@ export async function joinCluster(state: BrokerState): Promise<void> {
     },
     log: state.log,
   });
+  state.groups.enterCluster();
+  state.groups.offsets.useCluster({
+    hasTopic: (name) => node.view.topics.has(name) && state.topics.get(name)?.record.id === node.view.topics.get(name)!.assignment.id,
+    createTopic: (name, partitions, configs) => createInternalTopic(state, name, partitions, Number(values['offsets.topic.replication.factor']), configs),
+    awaitCommitted: async (partition, endOffset) => {
+      replication.advanceHighWatermark(partition);
+      const errorCode = await awaitCommit(state, partition, endOffset, OFFSET_COMMIT_TIMEOUT_MS);
+      // Kafka's mapping for group writes: a lost leadership means the group moved; anything else, try again.
+      if (errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) throw new NotCoordinatorError(`${partition.topic}-${partition.index} moved while a write to it waited for its ISR`);
+      if (errorCode !== ErrorCode.NONE) throw Object.assign(new Error(`${partition.topic}-${partition.index}: the ISR did not confirm the write (${errorName(errorCode)})`), { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE });
+    },
+  });
   node.subscribe((changes) => replication.onChanges(changes));
+  state.producerIds.useReserver((size, floor) => node.reserveProducerIds(size, floor));
   replication.attach(node);
   state.cluster = node;
   state.replication = replication;
@@ -38,4 +59,16 @@ export async function joinCluster(state: BrokerState): Promise<void> {
   }
   await replication.settled();
   state.log.info(`joined cluster '${values['cluster.name']}' as broker ${state.identity.nodeId} (broker epoch ${node.membership.epoch})`);
+}
+
+/** An internal topic in the cluster's metadata; one that another broker created meanwhile is as good. */
+async function createInternalTopic(state: BrokerState, name: string, partitions: number, replicationFactor: number, configs: Record<string, string>): Promise<Topic> {
+  const created = await createClusterTopic(state, name, partitions, replicationFactor, configs);
+  if (!isFailure(created)) return created;
+  if (created.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) {
+    await state.replication!.settled();
+    const topic = state.topics.get(name);
+    if (topic) return topic;
+  }
+  throw Object.assign(new Error(created.message), { errorCode: created.errorCode });
 }

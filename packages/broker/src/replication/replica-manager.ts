@@ -1,6 +1,7 @@
 import { type ClusterNode, LeaderState, NO_LEADER, type PartitionView, ReplicaFetcher, type TopicView, type ViewChanges } from '@millrace/cluster';
 import type { BrokerState } from '../handler.ts';
 import type { Partition } from '../partition.ts';
+import { OFFSETS_TOPIC } from '../group/offset-store.ts';
 import { followerLog } from './follower-log.ts';
 
 export interface ReplicationSettings {
@@ -114,6 +115,7 @@ export class ReplicaManager {
       this.state.log.info(`leading ${local.topic}-${local.index} in epoch ${leaderEpoch} (ISR [${isr}])`);
       this.advanceHighWatermark(local);
       local.notifyNewData();
+      this.coordinate(local);
       return;
     }
     const fetcher = replicas.includes(me) && leader !== NO_LEADER ? this.fetcherFor(leader) : null;
@@ -128,6 +130,17 @@ export class ReplicaManager {
     }
     // Produce requests waiting for acknowledgements in the old role find out they lost it.
     local.notifyNewData();
+    this.coordinate(local);
+  }
+
+  /** The groups of a `__consumer_offsets` partition are coordinated by its leader. */
+  private coordinate(p: Partition): void {
+    if (p.topic !== OFFSETS_TOPIC) return;
+    if (p.role !== 'leader') {
+      this.state.groups.resign(p.index);
+      return;
+    }
+    this.state.groups.becomeCoordinator(p).catch((err: Error) => this.state.log.error(`loading the groups of ${p.topic}-${p.index} failed: ${err.message}`));
   }
 
   private fetcherFor(leaderId: number): ReplicaFetcher | null {
