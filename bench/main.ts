@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchClients, clientReport } from './clients.ts';
+import { benchCluster, clusterReport } from './cluster.ts';
 import { benchCompaction } from './compaction.ts';
 import { measureFsyncedWrites } from './disk-limit.ts';
 import { measureLoopbackTcp } from './loopback-limit.ts';
@@ -50,6 +51,9 @@ for (const line of peerReport(workload, millrace, peers, limits)) console.log(li
 const clients = await benchClients();
 for (const line of clientReport(clients)) console.log(line);
 
+const cluster = await benchCluster();
+for (const line of clusterReport(cluster)) console.log(line);
+
 const recovery = await benchRecovery();
 for (const line of recoveryReport(recovery)) console.log(line);
 
@@ -60,7 +64,7 @@ const resultsDir = join(here, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 const file = join(resultsDir, `bench-${Date.now()}.json`);
-writeFileSync(file, JSON.stringify({ commit, workload, limits: { disk: [diskBefore, diskAfter], loopback }, millrace, peers, clients, recovery, compaction }, null, 2));
+writeFileSync(file, JSON.stringify({ commit, workload, limits: { disk: [diskBefore, diskAfter], loopback }, millrace, peers, clients, cluster, recovery, compaction }, null, 2));
 console.log(`\nresults: ${file}`);
 // A peer that could not be measured is a failed run, after everything else has been reported.
 if (peers.some((p) => 'error' in p)) process.exitCode = 1;

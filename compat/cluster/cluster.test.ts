@@ -173,3 +173,54 @@ test('a confluent-kafka group member keeps consuming and committing when its gro
     await next.stop();
   }
 });
+
+interface ClusterInfo {
+  brokers: { nodeId: number }[];
+  controller: { nodeId: number } | null;
+  underReplicated: { topic: string; partition: number }[];
+  offline: unknown[];
+}
+
+async function clusterInfo(): Promise<ClusterInfo> {
+  const main = join(import.meta.dirname, '../../packages/millrace/src/main.ts');
+  const live = cluster.brokers.filter((b) => b.process.exitCode === null && b.process.signalCode === null).map((b) => b.bootstrap).join(',');
+  const { stdout } = await runTool(process.execPath, ['--conditions=development', main, 'cluster', 'info', '--brokers', live, '--output', 'json'], { timeoutMs: 30_000 });
+  return JSON.parse(stdout) as ClusterInfo;
+}
+
+test('millrace cluster info shows the brokers and controller, and the partitions a dead broker leaves under-replicated until it is back', async () => {
+  const before = await until('nothing under-replicated', async () => {
+    const info = await clusterInfo();
+    return info.underReplicated.length === 0 && info.brokers.length === 3 ? info : null;
+  });
+  assert.ok(before.controller && [1, 2, 3].includes(before.controller.nodeId));
+  const victim = cluster.brokers[2];
+  await victim.stop('SIGKILL');
+  const during = await until('under-replicated partitions', async () => {
+    const info = await clusterInfo();
+    return info.brokers.length === 2 && info.underReplicated.length > 0 ? info : null;
+  });
+  assert.deepEqual(during.offline, [], 'every partition still has a leader');
+  await victim.restart();
+  await until('every ISR full again', async () => {
+    const info = await clusterInfo();
+    return info.brokers.length === 3 && info.underReplicated.length === 0;
+  }, 60_000);
+});
+
+test('transactional producers are refused in a cluster with a clear broker message, idempotent ones are served', async () => {
+  const { code, stderr } = await runTool('/usr/bin/python3', ['-c', [
+    'import sys',
+    'from confluent_kafka import Producer, KafkaException',
+    `p = Producer({"bootstrap.servers": "${cluster.bootstrap}", "transactional.id": "t1"})`,
+    'try:',
+    '    p.init_transactions(20)',
+    'except KafkaException as e:',
+    '    print(e, file=sys.stderr)',
+    '    sys.exit(3)',
+  ].join('\n')], { timeoutMs: 60_000, allowFailure: true });
+  assert.equal(code, 3, stderr);
+  assert.match(stderr, /INVALID_REQUEST|Invalid request/i);
+  const logs = cluster.brokers.map((b) => b.output()).join('');
+  assert.match(logs, /transactions are not supported in cluster mode yet/);
+});

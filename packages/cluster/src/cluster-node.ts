@@ -207,6 +207,14 @@ export class ClusterNode {
     return result.succeeded;
   }
 
+  /** The cluster's id: the first broker to ask makes it `candidate`; every broker then reports the same. */
+  async clusterId(candidate: string): Promise<string> {
+    const key = this.keys.clusterId;
+    await this.store.transaction([{ key, target: 'create', revision: 0n }], [{ put: key, value: Buffer.from(candidate) }]);
+    const stored = await this.store.get(key);
+    return stored ? stored.value.toString('utf8') : candidate;
+  }
+
   /**
    * Reserves `size` producer ids for this broker and returns the first: the cluster-wide counter
    * moves by compare-and-swap, so no two brokers ever hand out the same id. `floor` is the lowest id

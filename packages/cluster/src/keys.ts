@@ -7,7 +7,8 @@
  * - `topics/<name>`: a topic's id, replica assignment and config overrides;
  * - `partitions/<topic id>/<index>`: leader, leader epoch and ISR of one partition. Keyed by topic id,
  *   so a deleted and re-created topic never matches an old compare;
- * - `producer_id_block`: the first producer id no broker has reserved yet.
+ * - `producer_id_block`: the first producer id no broker has reserved yet;
+ * - `cluster_id`: the id every broker reports in Metadata, made by the first broker to start.
  */
 export interface ClusterKeys {
   root: string;
@@ -17,6 +18,7 @@ export interface ClusterKeys {
   topics: string;
   partitions: string;
   producerIdBlock: string;
+  clusterId: string;
   broker(id: number): string;
   topic(name: string): string;
   partition(topicId: string, index: number): string;
@@ -33,6 +35,7 @@ export function clusterKeys(clusterName: string): ClusterKeys {
     topics: `${root}topics/`,
     partitions: `${root}partitions/`,
     producerIdBlock: `${root}producer_id_block`,
+    clusterId: `${root}cluster_id`,
     broker: (id) => `${root}brokers/${id}`,
     topic: (name) => `${root}topics/${name}`,
     partition: (topicId, index) => `${root}partitions/${topicId}/${index}`,

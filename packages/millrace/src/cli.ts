@@ -10,8 +10,10 @@ const USAGE = `millrace: a Kafka-compatible event streaming broker
 
 Usage:
   millrace dev                      start a broker for development (data in ./.millrace/data, port 9092)
+  millrace dev --brokers 3          start etcd and a replicated cluster of 3 brokers (ports 9092-9094)
   millrace start --data-dir DIR     start a broker
        [--host 127.0.0.1] [--port 9092] [--config server.properties] [--set key=value ...]
+       [--node-id N --etcd http://127.0.0.1:2379]   join a cluster whose metadata is in that etcd
   millrace topic create|list|describe|delete|alter-config|add-partitions ...
                                     topics and their settings (millrace topic --help)
   millrace produce TOPIC [-k SEP] [-H key=value] [-p N] [-z CODEC] [FILE]

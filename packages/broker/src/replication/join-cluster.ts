@@ -57,6 +57,8 @@ export async function joinCluster(state: BrokerState): Promise<void> {
     replication.stop();
     throw new Error(`joining the cluster through etcd at ${values['etcd.endpoints']} failed: ${(err as Error).message}`, { cause: err });
   }
+  // Every broker of the cluster reports one cluster id: the one the first broker made.
+  state.identity.clusterId = await node.clusterId(state.identity.clusterId);
   await replication.settled();
   state.log.info(`joined cluster '${values['cluster.name']}' as broker ${state.identity.nodeId} (broker epoch ${node.membership.epoch})`);
 }

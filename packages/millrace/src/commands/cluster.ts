@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { CommandError, outputMode, printTable, withAdmin } from '../admin-session.ts';
 
 export const CLUSTER_USAGE = `Usage:
-  millrace cluster info     the cluster id, its brokers and controller, and how many topics it holds
+  millrace cluster info     the cluster id, its brokers and controller, its topics and partitions, and which partitions are under-replicated or offline
 
 Options: --brokers HOST:PORT[,...] (default: $MILLRACE_BROKERS or 127.0.0.1:9092), --output table|json`;
 
@@ -31,13 +31,24 @@ export async function clusterCommand(args: string[]): Promise<number> {
   }
   try {
     const output = outputMode(values.output);
-    const { cluster, topics } = await withAdmin(values.brokers, async (admin) => ({ cluster: await admin.describeCluster(), topics: await admin.listTopics({ includeInternal: true }) }));
+    const { cluster, topics } = await withAdmin(values.brokers, async (admin) => {
+      const names = await admin.listTopics({ includeInternal: true });
+      return { cluster: await admin.describeCluster(), topics: names.length > 0 ? await admin.describeTopics(names) : [] };
+    });
+    // Partitions whose ISR is smaller than their replica set, and those with no leader at all.
+    const partitions = topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, ...p })));
+    const underReplicated = partitions.filter((p) => p.isr.length < p.replicas.length);
+    const offline = partitions.filter((p) => p.leader < 0);
     if (output === 'json') {
-      console.log(JSON.stringify({ ...cluster, topics: topics.length }, null, 2));
+      console.log(JSON.stringify({ ...cluster, topics: topics.length, partitions: partitions.length, underReplicated, offline }, null, 2));
       return 0;
     }
-    console.log(`cluster ${cluster.clusterId ?? '(no id)'}  controller ${cluster.controller?.nodeId ?? 'none'}  ${topics.length} topics\n`);
+    console.log(`cluster ${cluster.clusterId ?? '(no id)'}  controller ${cluster.controller?.nodeId ?? 'none'}  ${topics.length} topics  ${partitions.length} partitions  ${underReplicated.length} under-replicated  ${offline.length} offline\n`);
     printTable(['Broker', 'Host', 'Port', 'Rack'], cluster.brokers.map((b) => [b.nodeId, b.host, b.port, b.rack ?? '-']), 'table');
+    if (underReplicated.length > 0) {
+      console.log('\nUnder-replicated partitions:');
+      printTable(['Topic', 'Partition', 'Leader', 'Replicas', 'ISR'], underReplicated.map((p) => [p.topic, p.partition, p.leader, p.replicas.join(','), p.isr.join(',')]), 'table');
+    }
     return 0;
   } catch (err) {
     if (!(err instanceof CommandError)) throw err;

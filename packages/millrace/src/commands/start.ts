@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Broker, buildBrokerConfig, ConfigError, parseProperties } from '@millrace/broker';
+import { runDevCluster } from './dev-cluster.ts';
 
 const OPTIONS = {
   'data-dir': { type: 'string' },
@@ -9,9 +10,11 @@ const OPTIONS = {
   port: { type: 'string' },
   config: { type: 'string' },
   set: { type: 'string', multiple: true },
+  'node-id': { type: 'string' },
+  etcd: { type: 'string' },
 } as const;
 
-interface StartSettings {
+export interface StartSettings {
   dataDir: string;
   host: string;
   port: number;
@@ -30,6 +33,9 @@ function parseStart(args: string[], defaults: { dataDir?: string; host: string; 
     if (eq <= 0) throw new ConfigError(`--set expects key=value, not "${pair}"`);
     overrides[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
+  // Shorthands for the settings that make a broker a cluster member.
+  if (values['node-id'] !== undefined) overrides['node.id'] = values['node-id'];
+  if (values.etcd !== undefined) overrides['etcd.endpoints'] = values.etcd;
   return { dataDir: resolve(dataDir), host: values.host ?? defaults.host, port, overrides };
 }
 
@@ -75,6 +81,16 @@ export function startCommand(args: string[]): Promise<number> {
 }
 
 export function devCommand(args: string[]): Promise<number> {
+  const at = args.indexOf('--brokers');
+  if (at >= 0) {
+    const count = Number(args[at + 1]);
+    const rest = [...args.slice(0, at), ...args.slice(at + 2)];
+    return guarded(() => {
+      if (!Number.isInteger(count) || count < 1 || count > 9) throw new ConfigError(`--brokers must be 1-9, not "${args[at + 1]}"`);
+      const settings = parseStart(rest, { dataDir: '.millrace', host: '127.0.0.1', port: 9092 });
+      return runDevCluster(count, settings);
+    });
+  }
   const settings = () => parseStart(args, { dataDir: '.millrace/data', host: '127.0.0.1', port: 9092 });
   return guarded(() =>
     run(settings(), (host, port) =>
