@@ -19,6 +19,8 @@ function options(clusterName: string, nodeId: number, sessionTimeoutMs = 3_000):
     clusterName,
     registration: { nodeId, host: '127.0.0.1', port: 9000 + nodeId, rack: null },
     sessionTimeoutMs,
+    // Nothing listens at these brokers' addresses: the watchdog would take them all for dead.
+    watchPeers: false,
     uncleanElectionAllowed: () => false,
     log: quiet,
   };

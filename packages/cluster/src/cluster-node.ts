@@ -5,6 +5,7 @@ import { ClusterView, type PartitionView, type ViewChanges } from './cluster-vie
 import { Controller } from './controller.ts';
 import { clusterKeys, type ClusterKeys } from './keys.ts';
 import { Membership } from './membership.ts';
+import { PeerWatchdog } from './peer-watchdog.ts';
 import { type Compare, MetaStore, type Operation } from './meta-store.ts';
 import { type BrokerRegistration, encodeRecord, type TopicAssignment } from './records.ts';
 
@@ -15,6 +16,8 @@ export interface ClusterNodeOptions {
   clusterName: string;
   registration: BrokerRegistration;
   sessionTimeoutMs: number;
+  /** Watch the other brokers' listeners and end the registration of one whose port refuses connections (default true). */
+  watchPeers?: boolean;
   uncleanElectionAllowed(topic: string): boolean;
   log: { info(m: string): void; warn(m: string): void; error(m: string): void };
 }
@@ -42,6 +45,7 @@ export class ClusterNode {
   readonly membership: Membership;
   private readonly store: MetaStore;
   private readonly controller: Controller;
+  private readonly watchdog: PeerWatchdog;
   private readonly options: ClusterNodeOptions;
   private readonly listeners: ((changes: ViewChanges) => void)[] = [];
   private revisionWaiters: { revision: bigint; resolve: () => void }[] = [];
@@ -60,6 +64,12 @@ export class ClusterNode {
       sessionTimeoutMs: options.sessionTimeoutMs,
       log: options.log,
       onReregistered: (epoch) => options.log.info(`registered again with broker epoch ${epoch}`),
+    });
+    // A broker whose process is gone ends its own registration sooner than its lease would: any
+    // broker that sees its port refuse connections revokes its lease, and the controller moves on.
+    this.watchdog = new PeerWatchdog(options.registration.nodeId, (broker) => {
+      options.log.warn(`broker ${broker.nodeId} at ${broker.host}:${broker.port} refuses connections: ending its registration`);
+      this.store.revokeLease(broker.lease).catch(() => undefined);
     });
     this.controller = new Controller({
       store: this.store,
@@ -133,6 +143,7 @@ export class ClusterNode {
   }
 
   private publish(changes: ViewChanges): void {
+    if (!this.closed && this.options.watchPeers !== false && (changes.brokersUp.length > 0 || changes.brokersDown.length > 0)) this.watchdog.update(this.view.brokers.values());
     for (const listener of this.listeners) listener(changes);
     this.controller.poke();
     const done = this.revisionWaiters.filter((w) => w.revision <= this.view.revision);
@@ -233,6 +244,7 @@ export class ClusterNode {
   /** Leaves the cluster: the registration ends at once, so the controller moves leadership without waiting. */
   async leave(): Promise<void> {
     this.closed = true;
+    this.watchdog.stop();
     this.controller.stop();
     await this.membership.leave();
     await this.cancelWatch?.().catch(() => undefined);

@@ -7,6 +7,8 @@ import {
 export interface LiveBroker extends BrokerRegistration {
   /** The create revision of its registration: a new value means a new incarnation. */
   epoch: bigint;
+  /** The lease its registration lives under. */
+  lease: string;
 }
 
 export interface TopicView {
@@ -112,7 +114,7 @@ export class ClusterView {
         changes.brokersDown.push(old);
       }
       if (put) {
-        const broker = { ...decodeBrokerRegistration(event.value), epoch: event.createRevision };
+        const broker = { ...decodeBrokerRegistration(event.value), epoch: event.createRevision, lease: event.lease };
         this.brokers.set(id, broker);
         changes.brokersUp.push(broker);
       }

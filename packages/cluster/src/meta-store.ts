@@ -28,6 +28,7 @@ export interface WatchEvent {
   value: Buffer;
   createRevision: bigint;
   modRevision: bigint;
+  lease: string;
 }
 
 export interface WatchHandlers {
@@ -114,6 +115,7 @@ export class MetaStore {
         value: e.kv.value,
         createRevision: BigInt(e.kv.create_revision),
         modRevision: BigInt(e.kv.mod_revision),
+        lease: String(e.kv.lease),
       }));
       handlers.onEvents(events, BigInt(res.header.revision));
     });
