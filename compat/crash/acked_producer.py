@@ -1,7 +1,8 @@
 """Produces unique values with acks=all (idempotence off unless asked) until stdin closes, printing
 every acknowledged record as a JSON line {"p": partition, "o": offset, "v": value}.
 
-Usage: acked_producer.py BOOTSTRAP TOPIC [idempotent]
+Usage: acked_producer.py BOOTSTRAP TOPIC [idempotent [PREFIX]]
+Values are PREFIX-N (PREFIX "value" unless given).
 """
 import json
 import select
@@ -11,6 +12,7 @@ from confluent_kafka import Producer
 
 bootstrap, topic = sys.argv[1], sys.argv[2]
 idempotent = len(sys.argv) > 3 and sys.argv[3] == 'idempotent'
+prefix = sys.argv[4] if len(sys.argv) > 4 else 'value'
 producer = Producer({
     'bootstrap.servers': bootstrap,
     'acks': 'all',
@@ -33,7 +35,7 @@ while True:
     if readable and sys.stdin.read(1) == '':
         break
     try:
-        producer.produce(topic, ('value-%d' % sent).encode(), on_delivery=on_delivery)
+        producer.produce(topic, ('%s-%d' % (prefix, sent)).encode(), on_delivery=on_delivery)
         sent += 1
     except BufferError:
         pass

@@ -111,9 +111,11 @@ async function readRound(state: BrokerState, wanted: { name: string; topicId: st
         round.error = true;
         continue;
       }
-      // Followers read everything the leader has synced; consumers only what is committed.
+      // Followers read everything the leader has synced; consumers only what is committed. An offset
+      // between the two is in range (a new leader's high watermark can lag its predecessor's for a
+      // moment): the consumer gets nothing yet, not a reset.
       const visibleEnd = reader.follower ? log.durableEndOffset : log.highWatermark;
-      if (w.fetchOffset < log.logStartOffset || w.fetchOffset > visibleEnd) {
+      if (w.fetchOffset < log.logStartOffset || w.fetchOffset > log.durableEndOffset) {
         partitions.push(partitionResult(w.index, ErrorCode.OFFSET_OUT_OF_RANGE, p, readCommitted));
         round.error = true;
         continue;

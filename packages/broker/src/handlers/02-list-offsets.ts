@@ -39,6 +39,9 @@ async function answer(ctx: RequestContext, topic: string, q: ListOffsetsRequestL
   }
   if (q.timestamp < EARLIEST_LOCAL) return respond({ errorCode: ErrorCode.UNSUPPORTED_VERSION });
   if (p.log.offlineReason) return respond({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
+  // KIP-207: a new leader's high watermark may still be below where its epoch began (it learns the
+  // followers' progress from their next fetches); "latest" must not go back, so it is not answered yet.
+  if (q.timestamp === LATEST && p.replication && p.log.highWatermark < p.replication.epochStartOffset) return respond({ errorCode: ErrorCode.OFFSET_NOT_AVAILABLE });
   const found = await lookup(p, q.timestamp, readCommitted);
   if (ctx.apiVersion === 0) {
     // v0 answers with a list of offsets; the one found is what clients use.

@@ -1,0 +1,160 @@
+// A fault schedule against a three-broker cluster: idempotent confluent-kafka producers (acks=all)
+// and kcat consumers run while brokers are killed, restarted and paused; then everything heals, the
+// log is read whole, and the history is checked (checker.ts).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { consumeAllWithKcat } from '../harness/kcat.ts';
+import { runTool } from '../harness/run-tool.ts';
+import { type Ack, check, type CheckResult, type Read } from './checker.ts';
+import { type RunningCluster, startCluster } from './cluster-process.ts';
+
+export interface FaultRunOptions {
+  /** How many faults to inject. */
+  faults: number;
+  seed: number;
+  producers?: number;
+  log?: (line: string) => void;
+}
+
+export interface FaultRunResult extends CheckResult {
+  faultsByKind: Record<string, number>;
+  sent: number;
+  seconds: number;
+}
+
+const TOPIC = 'faults';
+const PARTITIONS = 4;
+
+/** A small seeded generator (mulberry32), so that a schedule can be run again. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function lines(child: ChildProcess, onLine: (line: string) => void): void {
+  let buffered = '';
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+    buffered += text;
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    for (const line of parts) if (line !== '') onLine(line);
+  });
+}
+
+async function leaderOf(cluster: RunningCluster, partition: number): Promise<number | null> {
+  try {
+    const live = cluster.brokers.filter((b) => b.process.exitCode === null && b.process.signalCode === null).map((b) => b.bootstrap).join(',');
+    const { stdout } = await runTool('kcat', ['-b', live, '-L', '-J', '-t', TOPIC, '-m', '5'], { timeoutMs: 10_000 });
+    const md = JSON.parse(stdout) as { topics: { partitions: { partition: number; leader: number }[] }[] };
+    return md.topics[0]?.partitions.find((p) => p.partition === partition)?.leader ?? null;
+  } catch {
+    return null;
+  }
+}
+
+async function allInSync(cluster: RunningCluster): Promise<boolean> {
+  try {
+    const { stdout } = await runTool('kcat', ['-b', cluster.bootstrap, '-L', '-J', '-t', TOPIC, '-m', '5'], { timeoutMs: 10_000 });
+    const md = JSON.parse(stdout) as { brokers: unknown[]; topics: { partitions: { isrs: unknown[] }[] }[] };
+    return md.brokers.length === 3 && md.topics[0].partitions.length === PARTITIONS && md.topics[0].partitions.every((p) => p.isrs.length === 3);
+  } catch {
+    return false;
+  }
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** One fault, chosen by `rand`, applied and healed; returns its kind. */
+async function inject(cluster: RunningCluster, rand: () => number): Promise<string> {
+  const kind = ['kill', 'kill-leader', 'pause'][Math.floor(rand() * 3)];
+  let id = 1 + Math.floor(rand() * 3);
+  if (kind === 'kill-leader') id = (await leaderOf(cluster, Math.floor(rand() * PARTITIONS))) ?? id;
+  const victim = cluster.brokers[id - 1];
+  if (kind === 'pause') {
+    // From well under to past the 6 s registration lease.
+    victim.process.kill('SIGSTOP');
+    await sleep(1_000 + rand() * 8_000);
+    victim.process.kill('SIGCONT');
+  } else {
+    await victim.stop('SIGKILL');
+    await sleep(rand() * 3_000);
+    await victim.restart();
+  }
+  return kind;
+}
+
+export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultRunResult> {
+  const log = options.log ?? (() => {});
+  const rand = random(options.seed);
+  const started = Date.now();
+  const cluster = await startCluster(3, { 'num.partitions': String(PARTITIONS), 'default.replication.factor': '3', 'min.insync.replicas': '2' });
+  const children: ChildProcess[] = [];
+  try {
+    await runTool('kcat', ['-b', cluster.bootstrap, '-P', '-t', TOPIC, '-X', 'acks=all'], { input: 'warm-up\n', timeoutMs: 60_000 });
+    await until('the topic in sync', () => allInSync(cluster), 60_000);
+    const acks: Ack[] = [];
+    const polls: Read[] = [];
+    const sentCounts: { prefix: string; count: number }[] = [];
+    const producerExits: Promise<void>[] = [];
+    for (let i = 0; i < (options.producers ?? 2); i++) {
+      const prefix = `p${i}`;
+      const producer = spawn('/usr/bin/python3', [join(import.meta.dirname, '../crash/acked_producer.py'), cluster.bootstrap, TOPIC, 'idempotent', prefix], { stdio: ['pipe', 'pipe', 'ignore'] });
+      children.push(producer);
+      const entry = { prefix, count: -1 };
+      sentCounts.push(entry);
+      lines(producer, (line) => {
+        const parsed = JSON.parse(line) as { p?: number; o?: number; v?: string; sent?: number };
+        if (parsed.v !== undefined) acks.push({ value: parsed.v, partition: parsed.p!, offset: parsed.o! });
+        if (parsed.sent !== undefined) entry.count = parsed.sent;
+      });
+      producerExits.push(new Promise((resolve) => producer.once('exit', () => resolve())));
+    }
+    for (let i = 0; i < 2; i++) {
+      const consumer = spawn('kcat', ['-b', cluster.bootstrap, '-C', '-t', TOPIC, '-o', 'beginning', '-u', '-q', '-f', '%p %o %s\n'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      children.push(consumer);
+      lines(consumer, (line) => {
+        const [partition, offset, value] = line.split(' ');
+        polls.push({ consumer: `kcat-${i}`, partition: Number(partition), offset: Number(offset), value });
+      });
+    }
+    const faultsByKind: Record<string, number> = {};
+    for (let f = 0; f < options.faults; f++) {
+      await sleep(1_000 + rand() * 3_000);
+      const kind = await inject(cluster, rand);
+      faultsByKind[kind] = (faultsByKind[kind] ?? 0) + 1;
+      log(`fault ${f + 1}/${options.faults}: ${kind}; ${acks.length} acknowledged so far`);
+    }
+    await until('every broker back in every ISR', () => allInSync(cluster), 120_000);
+    await sleep(2_000);
+    for (const p of children.slice(0, options.producers ?? 2)) p.stdin!.end();
+    await Promise.all(producerExits);
+    const final = (await consumeAllWithKcat(cluster.bootstrap, TOPIC)).map((r) => ({ consumer: 'final', partition: r.partition, offset: r.offset, value: r.payload ?? '' }));
+    // The consumers that ran through the faults read on until they have seen the end.
+    const end = final.length;
+    await until('the consumers caught up', async () => polls.filter((p) => p.consumer === 'kcat-0').length >= end && polls.filter((p) => p.consumer === 'kcat-1').length >= end, 60_000).catch(() => log('a consumer did not catch up within 60 s'));
+    const sent = new Set<string>(['warm-up']);
+    for (const { prefix, count } of sentCounts) {
+      if (count < 0) throw new Error(`producer ${prefix} did not report what it sent`);
+      for (let n = 0; n < count; n++) sent.add(`${prefix}-${n}`);
+    }
+    const result = check(acks, sent, polls, final);
+    return { ...result, faultsByKind, sent: sent.size - 1, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    await cluster.dispose();
+  }
+}
