@@ -71,7 +71,7 @@ test('kcat sees three brokers; a topic it creates has three replicas per partiti
  * leader of partition 0 and then heals; then checks that every acknowledged record is read back
  * once, at the partition and offset it was acknowledged at, and in order per partition.
  */
-async function produceThroughFault(topic: string, fault: (victim: RunningCluster['brokers'][number]) => Promise<void>): Promise<void> {
+async function produceThroughFault(topic: string, fault: (victim: RunningCluster['brokers'][number], acknowledged: () => number) => Promise<void>): Promise<void> {
   await runTool('kcat', ['-b', cluster.bootstrap, '-P', '-t', topic, '-X', 'acks=all'], { input: 'warm-up\n', timeoutMs: 60_000 });
   await until('every ISR full', async () => (await metadata(topic)).topics[0].partitions.every((p) => p.isrs.length === 3));
   const producer = spawn('/usr/bin/python3', [join(import.meta.dirname, '../crash/acked_producer.py'), cluster.bootstrap, topic, 'idempotent'], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -86,7 +86,7 @@ async function produceThroughFault(topic: string, fault: (victim: RunningCluster
   const exited = new Promise<number | null>((resolve) => producer.once('exit', resolve));
   await until('acknowledgements before the fault', async () => acked.length > 2_000);
   const victimId = (await metadata(topic)).topics[0].partitions.find((p) => p.partition === 0)!.leader;
-  await fault(cluster.brokers[victimId - 1]);
+  await fault(cluster.brokers[victimId - 1], () => acked.length);
   await until('the struck broker back in every ISR', async () => (await metadata(topic)).topics[0].partitions.every((p) => p.isrs.length === 3), 60_000);
   const ackedAtHeal = acked.length;
   await until('acknowledgements after the heal', async () => acked.length > ackedAtHeal + 1_000, 60_000);
@@ -128,6 +128,20 @@ test('confluent-kafka produces with acks=all and idempotence while a leader is p
       await sleep(2_000);
     } finally {
       victim.process.kill('SIGCONT');
+    }
+  });
+});
+
+test('etcd paused for 10 s while confluent-kafka produces: leaders keep serving what they hold, and nothing acknowledged is lost once etcd returns', async () => {
+  await produceThroughFault('etcd-paused', async (_victim, acknowledged) => {
+    cluster.etcd.pause();
+    try {
+      await sleep(2_000);
+      const before = acknowledged();
+      await sleep(8_000);
+      assert.ok(acknowledged() > before + 1_000, `only ${acknowledged() - before} acknowledgements in 8 s without etcd`);
+    } finally {
+      cluster.etcd.resume();
     }
   });
 });
