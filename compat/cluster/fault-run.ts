@@ -7,12 +7,15 @@ import { consumeAllWithKcat } from '../harness/kcat.ts';
 import { runTool } from '../harness/run-tool.ts';
 import { type Ack, check, type CheckResult, type Read } from './checker.ts';
 import { type RunningCluster, startCluster } from './cluster-process.ts';
+import type { TestNetwork } from './test-network.ts';
 
 export interface FaultRunOptions {
   /** How many faults to inject. */
   faults: number;
   seed: number;
   producers?: number;
+  /** With a test network, network partitions join the process faults. */
+  network?: TestNetwork;
   log?: (line: string) => void;
 }
 
@@ -78,13 +81,24 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs: num
   }
 }
 
+const PROCESS_FAULTS = ['kill', 'kill-leader', 'pause'];
+/** A broker cut off from the other brokers (not etcd), from etcd (not the brokers), or from both: the stale-leader cases. */
+const NETWORK_FAULTS = ['cut-from-brokers', 'cut-from-etcd', 'isolate-leader'];
+
 /** One fault, chosen by `rand`, applied and healed; returns its kind. */
-async function inject(cluster: RunningCluster, rand: () => number): Promise<string> {
-  const kind = ['kill', 'kill-leader', 'pause'][Math.floor(rand() * 3)];
+async function inject(cluster: RunningCluster, rand: () => number, network?: TestNetwork): Promise<string> {
+  const kinds = network ? [...PROCESS_FAULTS, ...NETWORK_FAULTS] : PROCESS_FAULTS;
+  const kind = kinds[Math.floor(rand() * kinds.length)];
   let id = 1 + Math.floor(rand() * 3);
-  if (kind === 'kill-leader') id = (await leaderOf(cluster, Math.floor(rand() * PARTITIONS))) ?? id;
+  if (kind === 'kill-leader' || kind === 'isolate-leader') id = (await leaderOf(cluster, Math.floor(rand() * PARTITIONS))) ?? id;
   const victim = cluster.brokers[id - 1];
-  if (kind === 'pause') {
+  if (network && NETWORK_FAULTS.includes(kind)) {
+    const others = [1, 2, 3].filter((b) => b !== id).map((b) => `b${b}`);
+    const cutFrom = kind === 'cut-from-brokers' ? others : kind === 'cut-from-etcd' ? ['etcd'] : ['etcd', ...others];
+    network.cut(`b${id}`, cutFrom);
+    await sleep(2_000 + rand() * 10_000);
+    network.heal();
+  } else if (kind === 'pause') {
     // From well under to past the 6 s registration lease.
     victim.process.kill('SIGSTOP');
     await sleep(1_000 + rand() * 8_000);
@@ -101,7 +115,7 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
   const log = options.log ?? (() => {});
   const rand = random(options.seed);
   const started = Date.now();
-  const cluster = await startCluster(3, { 'num.partitions': String(PARTITIONS), 'default.replication.factor': '3', 'min.insync.replicas': '2' });
+  const cluster = await startCluster(3, { 'num.partitions': String(PARTITIONS), 'default.replication.factor': '3', 'min.insync.replicas': '2' }, options.network);
   const children: ChildProcess[] = [];
   try {
     await runTool('kcat', ['-b', cluster.bootstrap, '-P', '-t', TOPIC, '-X', 'acks=all'], { input: 'warm-up\n', timeoutMs: 60_000 });
@@ -134,7 +148,7 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
     const faultsByKind: Record<string, number> = {};
     for (let f = 0; f < options.faults; f++) {
       await sleep(1_000 + rand() * 3_000);
-      const kind = await inject(cluster, rand);
+      const kind = await inject(cluster, rand, options.network);
       faultsByKind[kind] = (faultsByKind[kind] ?? 0) + 1;
       log(`fault ${f + 1}/${options.faults}: ${kind}; ${acks.length} acknowledged so far`);
     }

@@ -54,15 +54,15 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 function launch(dataDir: string, port: number, options: BrokerOptions, log: string[]): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=development', ...(options.nodeArgs ?? []), join(root, 'packages/millrace/src/main.ts'), 'start', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port), ...(options.args ?? [])],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
-  );
+  const host = options.host ?? '127.0.0.1';
+  const node = [process.execPath, '--conditions=development', ...(options.nodeArgs ?? []), join(root, 'packages/millrace/src/main.ts'), 'start', '--data-dir', dataDir, '--host', host, '--port', String(port), ...(options.args ?? [])];
+  // In a network namespace of a test network, `ip netns exec` runs node itself (the pid is node's).
+  const command = options.netns ? ['ip', 'netns', 'exec', options.netns, ...node] : node;
+  const child = spawn(command[0], command.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   running.add(child);
   child.on('exit', () => running.delete(child));
   return new Promise((resolveChild, reject) => {
-    const ready = `listening on 127.0.0.1:${port}`;
+    const ready = `listening on ${host}:${port}`;
     // This start's stdout alone, so a readiness line split across chunks is still seen.
     let stdout = '';
     const timer = setTimeout(() => {
@@ -97,6 +97,10 @@ export interface BrokerOptions {
   nodeArgs?: string[];
   /** Environment variables added to the broker's. */
   env?: Record<string, string>;
+  /** A network namespace to run in (see compat/cluster/test-network.ts), with its address and a port. */
+  netns?: string;
+  host?: string;
+  port?: number;
 }
 
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
@@ -107,17 +111,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let port: number;
   let child: ChildProcess;
   try {
-    port = await freePort();
+    port = options.port ?? (await freePort());
     child = await launch(dataDir, port, options, log);
   } catch (err) {
     tempDirs.delete(dataDir);
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
+  const host = options.host ?? '127.0.0.1';
   const broker: RunningBroker = {
-    host: '127.0.0.1',
+    host,
     port,
-    bootstrap: `127.0.0.1:${port}`,
+    bootstrap: `${host}:${port}`,
     dataDir,
     get process() {
       return child;

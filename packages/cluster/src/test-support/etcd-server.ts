@@ -28,15 +28,23 @@ function freePort(): Promise<number> {
 
 const STARTUP_TIMEOUT_MS = 15_000;
 
-export async function startEtcd(): Promise<EtcdServer> {
+/** Where to run: loopback on free ports by default, or a test network's namespace and address. */
+export interface EtcdPlacement {
+  netns?: string;
+  host?: string;
+}
+
+export async function startEtcd(placement: EtcdPlacement = {}): Promise<EtcdServer> {
   const dir = mkdtempSync(join(tmpdir(), 'millrace-etcd-'));
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const endpoint = `http://127.0.0.1:${clientPort}`;
-  const child = spawn('etcd', [
+  const host = placement.host ?? '127.0.0.1';
+  const [clientPort, peerPort] = placement.netns ? [2379, 2380] : [await freePort(), await freePort()];
+  const endpoint = `http://${host}:${clientPort}`;
+  const command = placement.netns ? ['ip', 'netns', 'exec', placement.netns, 'etcd'] : ['etcd'];
+  const child = spawn(command[0], [...command.slice(1),
     '--name', 'test', '--data-dir', dir,
     '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
-    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-    '--initial-cluster', `test=http://127.0.0.1:${peerPort}`,
+    '--listen-peer-urls', `http://${host}:${peerPort}`, '--initial-advertise-peer-urls', `http://${host}:${peerPort}`,
+    '--initial-cluster', `test=http://${host}:${peerPort}`,
     // Compaction on, so that watches restarting after it are exercised as in production.
     '--auto-compaction-mode', 'revision', '--auto-compaction-retention', '1000',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
