@@ -34,9 +34,32 @@ function tryRun(...args: string[]): void {
   }
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes the namespaces and bridges of test runs whose process is gone (killed before it could clean up). */
+function removeStale(): void {
+  const output = (...args: string[]) => {
+    try {
+      return execFileSync(args[0], args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    } catch {
+      return '';
+    }
+  };
+  for (const match of output('ip', 'netns', 'list').matchAll(/^mr(\d+)-\S+/gm)) if (!alive(Number(match[1]))) tryRun('ip', 'netns', 'del', match[0]);
+  for (const match of output('ip', '-o', 'link', 'show', 'type', 'bridge').matchAll(/\b(mr(\d+)br)\b/g)) if (!alive(Number(match[2]))) tryRun('ip', 'link', 'del', match[1]);
+}
+
 /** A network of `names` hosts, or null when this machine does not allow namespaces (not root, a sandbox). */
 export function openTestNetwork(names: string[]): TestNetwork | null {
-  const tag = `mr${process.pid % 100_000}`;
+  removeStale();
+  const tag = `mr${process.pid}`;
   const bridge = `${tag}br`;
   const hosts = new Map<string, TestHost>();
   const dispose = () => {
