@@ -128,3 +128,23 @@ test('producer id blocks reserved by brokers at the same time never overlap, and
     for (const n of nodes) await n.leave();
   }
 });
+
+test('with broker.rack on every broker, new topics spread each partition over the racks; a broker without one is refused', async () => {
+  const racked = (id: number, rack: string | null) => ({ ...options('c6', id), registration: { nodeId: id, host: '127.0.0.1', port: 9000 + id, rack } });
+  const nodes = await Promise.all([[1, 'east'], [2, 'east'], [3, 'west'], [4, 'west']].map(([id, rack]) => ClusterNode.join(racked(id as number, rack as string), () => {})));
+  try {
+    await until('all registered', () => nodes.every((n) => n.view.brokers.size === 4));
+    const assignment = await nodes[0].createTopic('spread', 8, 2, {});
+    const rackOf = (id: number) => (id <= 2 ? 'east' : 'west');
+    for (const replicas of assignment.replicas) assert.deepEqual(new Set(replicas.map(rackOf)), new Set(['east', 'west']));
+    const loner = await ClusterNode.join(racked(5, null), () => {});
+    try {
+      await until('the fifth broker seen', () => nodes[0].view.brokers.size === 5);
+      await assert.rejects(nodes[0].createTopic('mixed', 1, 2, {}), /\[5\] have no broker.rack/);
+    } finally {
+      await loner.leave();
+    }
+  } finally {
+    for (const n of nodes) await n.leave();
+  }
+});

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { ErrorCode } from '@millrace/protocol';
-import { assignReplicas } from './assignment.ts';
+import { assignReplicas, assignReplicasRackAware } from './assignment.ts';
 import { ClusterView, type PartitionView, type ViewChanges } from './cluster-view.ts';
 import { Controller } from './controller.ts';
 import { clusterKeys, type ClusterKeys } from './keys.ts';
@@ -167,11 +167,7 @@ export class ClusterNode {
     if (!replicas && replicationFactor > live.length) {
       throw new ClusterChangeError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${replicationFactor} is larger than the ${live.length} available brokers`);
     }
-    const assignment: TopicAssignment = {
-      id: randomBytes(16).toString('base64url'),
-      replicas: replicas ?? assignReplicas(live, partitions, replicationFactor, (below) => randomInt(below)),
-      configs,
-    };
+    const assignment: TopicAssignment = { id: randomBytes(16).toString('base64url'), replicas: replicas ?? this.assign(live, partitions, replicationFactor), configs };
     const states: Operation[] = assignment.replicas.map((r, index) => ({
       put: this.keys.partition(assignment.id, index),
       value: encodeRecord({ leader: r.find((b) => this.view.brokers.has(b)) ?? r[0], leaderEpoch: 0, isr: r, controllerEpoch: this.view.controllerEpoch }),
@@ -185,6 +181,18 @@ export class ClusterNode {
     }
     await this.waitForRevision(result.revision);
     return assignment;
+  }
+
+  /** Kafka's assignment over `live` brokers: rack-aware when every broker names its rack (broker.rack). */
+  private assign(live: number[], partitions: number, replicationFactor: number): number[][] {
+    const random = (below: number) => randomInt(below);
+    const racks = new Map(live.map((id) => [id, this.view.brokers.get(id)!.rack]));
+    const withRack = [...racks.values()].filter((r) => r !== null).length;
+    if (withRack === 0) return assignReplicas(live, partitions, replicationFactor, random);
+    if (withRack < live.length) {
+      throw new ClusterChangeError(ErrorCode.INVALID_REPLICATION_FACTOR, `brokers [${live.filter((id) => racks.get(id) === null)}] have no broker.rack while others do: set it on every broker or on none`);
+    }
+    return assignReplicasRackAware(racks as Map<number, string>, partitions, replicationFactor, random);
   }
 
   /** Deletes a topic and its partition states in one transaction, if it is still the topic we know. */
