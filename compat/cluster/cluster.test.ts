@@ -6,10 +6,13 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Connection } from '@millrace/client';
+import kafkajs from 'kafkajs';
 import { ApiKey, createFindCoordinatorRequest, ErrorCode, errorName, type FindCoordinatorResponse } from '@millrace/protocol';
 import { consumeAllWithKcat } from '../harness/kcat.ts';
 import { runTool } from '../harness/run-tool.ts';
 import { startCluster, type RunningCluster } from './cluster-process.ts';
+
+const { ConfigResourceTypes, Kafka, logLevel } = kafkajs;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -262,4 +265,30 @@ test('transactional producers are refused in a cluster with a clear broker messa
   assert.match(stderr, /INVALID_REQUEST|Invalid request/i);
   const logs = cluster.brokers.map((b) => b.output()).join('');
   assert.match(logs, /transactions are not supported in cluster mode yet/);
+});
+
+test('KafkaJS admin: a topic created with configs, its configs altered and partitions added, is the same seen from every broker', async () => {
+  const admin = new Kafka({ clientId: 'cluster-admin', brokers: cluster.brokers.map((b) => b.bootstrap), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic: 'administered', numPartitions: 2, replicationFactor: 3, configEntries: [{ name: 'retention.ms', value: '3600000' }] }], waitForLeaders: true });
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'administered', configEntries: [{ name: 'retention.ms', value: '7200000' }, { name: 'min.insync.replicas', value: '2' }] }] });
+    await admin.createPartitions({ topicPartitions: [{ topic: 'administered', count: 5 }] });
+    for (const broker of cluster.brokers) {
+      const single = new Kafka({ clientId: 'cluster-admin-one', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
+      await single.connect();
+      try {
+        const configs = await single.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'administered', configNames: ['retention.ms', 'min.insync.replicas'] }], includeSynonyms: false });
+        const values = Object.fromEntries(configs.resources[0].configEntries.map((e) => [e.configName, e.configValue]));
+        assert.deepEqual(values, { 'retention.ms': '7200000', 'min.insync.replicas': '2' }, `configs as broker ${broker.port} sees them`);
+      } finally {
+        await single.disconnect();
+      }
+      const md = await metadata('administered', broker.bootstrap);
+      assert.equal(md.topics[0].partitions.length, 5, `partitions as broker ${broker.port} sees them`);
+      for (const p of md.topics[0].partitions) assert.equal(p.replicas.length, 3);
+    }
+  } finally {
+    await admin.disconnect();
+  }
 });

@@ -183,6 +183,36 @@ export class ClusterNode {
     return assignment;
   }
 
+  /**
+   * Changes a topic's config overrides, or adds partitions to it (spread over the live brokers with
+   * the topic's replication factor, unless `replicas` names them): one transaction that also
+   * writes the new partitions' states, applied only if the topic is unchanged since we read it.
+   */
+  async updateTopic(name: string, change: { configs?: Record<string, string>; partitions?: number; replicas?: number[][] }): Promise<void> {
+    const topic = this.view.topics.get(name);
+    if (!topic) throw new ClusterChangeError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+    const assignment: TopicAssignment = { ...topic.assignment, configs: change.configs ?? topic.assignment.configs };
+    const ops: Operation[] = [];
+    const current = topic.assignment.replicas.length;
+    if (change.partitions !== undefined && change.partitions > current) {
+      const live = [...this.view.brokers.keys()].sort((a, b) => a - b);
+      const factor = topic.assignment.replicas[0]?.length ?? 1;
+      if (!change.replicas && factor > live.length) {
+        throw new ClusterChangeError(ErrorCode.INVALID_REPLICATION_FACTOR, `the topic's replication factor ${factor} is larger than the ${live.length} available brokers`);
+      }
+      const added = change.replicas ?? this.assign(live, change.partitions - current, factor);
+      assignment.replicas = [...topic.assignment.replicas, ...added];
+      added.forEach((r, i) => ops.push({
+        put: this.keys.partition(assignment.id, current + i),
+        value: encodeRecord({ leader: r.find((b) => this.view.brokers.has(b)) ?? r[0], leaderEpoch: 0, isr: r, controllerEpoch: this.view.controllerEpoch }),
+      }));
+    }
+    const key = this.keys.topic(name);
+    const result = await this.store.transaction([{ key, target: 'mod', revision: topic.modRevision }], [...ops, { put: key, value: encodeRecord(assignment) }]);
+    if (!result.succeeded) throw new ClusterChangeError(ErrorCode.CONCURRENT_TRANSACTIONS, `topic '${name}' changed while it was being changed; try again`);
+    await this.waitForRevision(result.revision);
+  }
+
   /** Kafka's assignment over `live` brokers: rack-aware when every broker names its rack (broker.rack). */
   private assign(live: number[], partitions: number, replicationFactor: number): number[][] {
     const random = (below: number) => randomInt(below);

@@ -2,6 +2,7 @@ import { ErrorCode } from '@millrace/protocol';
 import type { BrokerState } from '../handler.ts';
 import { isFailure, type KafkaFailure, validateTopicConfigs } from '../topic-manager.ts';
 import { ResourceType } from './resource-types.ts';
+import { updateClusterTopic } from '../replication/cluster-topics.ts';
 
 /** Validates and (unless validate-only) stores a topic's complete new set of config overrides. */
 export async function replaceTopicConfigs(
@@ -21,7 +22,11 @@ export async function replaceTopicConfigs(
   if (isFailure(configs)) return configs;
   const failure = validateTopicConfigs(configs);
   if (failure) return failure;
-  if (!validateOnly) {
+  if (!validateOnly && state.cluster) {
+    const failed = await updateClusterTopic(state, topicName, { configs });
+    if (failed) return failed;
+    state.log.info(`topic ${topicName} configs now ${JSON.stringify(configs)} in the cluster`);
+  } else if (!validateOnly) {
     await state.topics.setTopicConfigs(topicName, configs);
     state.log.info(`topic ${topicName} configs now ${JSON.stringify(configs)}`);
   }

@@ -4,6 +4,7 @@ import {
 } from '@millrace/protocol';
 import type { Handler } from '../handler.ts';
 import { MAX_PARTITIONS } from '../topic-manager.ts';
+import { updateClusterTopic } from '../replication/cluster-topics.ts';
 
 export const createPartitionsHandler: Handler<CreatePartitionsRequest, CreatePartitionsResponse> = {
   apiKey: ApiKey.CreatePartitions,
@@ -25,9 +26,16 @@ export const createPartitionsHandler: Handler<CreatePartitionsRequest, CreatePar
       } else if (t.count > MAX_PARTITIONS) {
         errorCode = ErrorCode.INVALID_PARTITIONS;
         errorMessage = `at most ${MAX_PARTITIONS} partitions per topic`;
-      } else if (t.assignments && (t.assignments.length !== t.count - current || t.assignments.some((a) => a.brokerIds.length !== 1 || a.brokerIds[0] !== state.identity.nodeId))) {
+      } else if (state.cluster && t.assignments && (t.assignments.length !== t.count - current || t.assignments.some((a) => a.brokerIds.length === 0 || new Set(a.brokerIds).size !== a.brokerIds.length || a.brokerIds.some((id) => !state.cluster!.view.brokers.has(id))))) {
+        errorCode = ErrorCode.INVALID_REPLICA_ASSIGNMENT;
+        errorMessage = `assignments must name distinct live brokers for each of the ${t.count - current} new partition(s)`;
+      } else if (!state.cluster && t.assignments && (t.assignments.length !== t.count - current || t.assignments.some((a) => a.brokerIds.length !== 1 || a.brokerIds[0] !== state.identity.nodeId))) {
         errorCode = ErrorCode.INVALID_REPLICA_ASSIGNMENT;
         errorMessage = `assignments must name broker ${state.identity.nodeId} once for each of the ${t.count - current} new partition(s)`;
+      } else if (!request.validateOnly && state.cluster) {
+        const failed = await updateClusterTopic(state, t.name, { partitions: t.count, replicas: t.assignments?.map((a) => a.brokerIds) });
+        if (failed) ({ errorCode, message: errorMessage } = failed);
+        else state.log.info(`topic ${t.name} now has ${t.count} partitions in the cluster`);
       } else if (!request.validateOnly) {
         await state.topics.addPartitions(t.name, t.count);
         state.log.info(`topic ${t.name} now has ${t.count} partitions`);

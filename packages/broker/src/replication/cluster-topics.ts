@@ -42,6 +42,18 @@ export async function deleteClusterTopic(state: BrokerState, name: string): Prom
   return null;
 }
 
+/** Changes a topic's configs or partition count in the cluster's metadata, then waits until this broker has applied it. */
+export async function updateClusterTopic(state: BrokerState, name: string, change: { configs?: Record<string, string>; partitions?: number; replicas?: number[][] }): Promise<KafkaFailure | null> {
+  const { node } = clusterOf(state);
+  try {
+    await node.updateTopic(name, change);
+  } catch (err) {
+    return failure(err, `topic '${name}' could not be changed`);
+  }
+  await state.replication!.settled();
+  return null;
+}
+
 /** In a cluster, topics that exist only on this broker (the internal ones, for now) are not the cluster's. */
 export function isClusterTopic(state: BrokerState, topic: Topic): boolean {
   return !state.cluster || state.cluster.view.topicsById.has(topic.record.id);
