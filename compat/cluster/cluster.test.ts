@@ -3,6 +3,7 @@
 // acknowledged.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Connection } from '@millrace/client';
@@ -291,4 +292,29 @@ test('KafkaJS admin: a topic created with configs, its configs altered and parti
   } finally {
     await admin.disconnect();
   }
+});
+
+test('KafkaJS deleteTopicRecords on the leader: the log start moves on the leader, and each follower follows it', async () => {
+  const lines = Array.from({ length: 100 }, (_, i) => `r${i}`).join('\n') + '\n';
+  await runTool('kcat', ['-b', cluster.bootstrap, '-P', '-t', 'trimmed', '-p', '0', '-X', 'acks=all'], { input: lines, timeoutMs: 60_000 });
+  await until('every ISR full', async () => (await metadata('trimmed')).topics[0].partitions.every((p) => p.isrs.length === 3));
+  const admin = new Kafka({ clientId: 'cluster-trim', brokers: cluster.brokers.map((b) => b.bootstrap), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.fetchTopicMetadata({ topics: ['trimmed'] });
+    await admin.deleteTopicRecords({ topic: 'trimmed', partitions: [{ partition: 0, offset: '40' }] });
+    const offsets = await admin.fetchTopicOffsets('trimmed');
+    assert.equal(offsets.find((o) => o.partition === 0)!.low, '40');
+  } finally {
+    await admin.disconnect();
+  }
+  // Each replica's log start offset checkpoint ("v1 <offset> <crc>") reaches 40.
+  const logStart = (dataDir: string) => {
+    try {
+      return Number(readFileSync(join(dataDir, 'trimmed-0', 'log-start-offset.checkpoint'), 'utf8').split(' ')[1]);
+    } catch {
+      return 0;
+    }
+  };
+  await until('every replica\'s log start at 40', async () => cluster.brokers.every((b) => logStart(b.dataDir) === 40), 15_000);
 });

@@ -13,6 +13,10 @@ export interface FollowerLog {
   flush(): Promise<void>;
   truncateTo(offset: number): Promise<number>;
   setReplicationHighWatermark(offset: number): void;
+  readonly logStartOffset: number;
+  readonly highWatermark: number;
+  /** Moves the log start up (the leader's moved: retention or DeleteRecords there). */
+  deleteRecordsBefore(offset: number): Promise<void>;
 }
 
 export interface FollowedPartition {
@@ -161,6 +165,9 @@ export class ReplicaFetcher {
         await log.flush();
       }
       log.setReplicationHighWatermark(Math.min(Number(p.highWatermark), log.logEndOffset));
+      // Kafka's rule: a follower's log start follows the leader's, as far as what it holds as committed.
+      const leaderStart = Math.min(Number(p.logStartOffset), log.highWatermark);
+      if (leaderStart > log.logStartOffset) await log.deleteRecordsBefore(leaderStart);
     } catch (err) {
       entry.backoffUntil = Date.now() + PARTITION_BACKOFF_MS;
       this.options.log.error(`replicating ${name} from broker ${this.options.leaderId} failed: ${(err as Error).message}`);

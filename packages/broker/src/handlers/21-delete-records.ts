@@ -24,6 +24,11 @@ export const deleteRecordsHandler: Handler<DeleteRecordsRequest, DeleteRecordsRe
           partitions.push(result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
           continue;
         }
+        // The leader moves the log start; followers follow it from the leader's fetch answers.
+        if (p.role !== 'leader') {
+          partitions.push(result(ErrorCode.NOT_LEADER_OR_FOLLOWER));
+          continue;
+        }
         const target = q.offset === HIGH_WATERMARK ? p.log.highWatermark : Number(q.offset);
         if (target < 0 || target > p.log.highWatermark) {
           partitions.push(result(ErrorCode.OFFSET_OUT_OF_RANGE));

@@ -15,5 +15,12 @@ export function followerLog(log: PartitionLog): FollowerLog {
     flush: () => log.flush(),
     truncateTo: (offset) => log.truncateTo(offset),
     setReplicationHighWatermark: (offset) => log.setReplicationHighWatermark(offset),
+    get logStartOffset() {
+      return log.logStartOffset;
+    },
+    get highWatermark() {
+      return log.highWatermark;
+    },
+    deleteRecordsBefore: (offset) => log.deleteRecordsBefore(offset),
   };
 }
