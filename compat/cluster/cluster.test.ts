@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Connection } from '@millrace/client';
 import kafkajs from 'kafkajs';
-import { ApiKey, createFindCoordinatorRequest, ErrorCode, errorName, type FindCoordinatorResponse } from '@millrace/protocol';
+import {
+  ApiKey, createElectLeadersRequest, createElectLeadersRequestTopicPartitions, createFindCoordinatorRequest, type ElectLeadersResponse, ErrorCode, errorName,
+  type FindCoordinatorResponse,
+} from '@millrace/protocol';
 import { consumeAllWithKcat } from '../harness/kcat.ts';
 import { runTool } from '../harness/run-tool.ts';
 import { startCluster, type RunningCluster } from './cluster-process.ts';
@@ -317,4 +320,33 @@ test('KafkaJS deleteTopicRecords on the leader: the log start moves on the leade
     }
   };
   await until('every replica\'s log start at 40', async () => cluster.brokers.every((b) => logStart(b.dataDir) === 40), 15_000);
+});
+
+test('ElectLeaders: after its preferred leader restarts and is back in the ISR, a preferred election gives it the partition again', async () => {
+  const admin = new Kafka({ clientId: 'cluster-elect', brokers: cluster.brokers.map((b) => b.bootstrap), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic: 'preferred', replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }] }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+  const leader = async () => (await metadata('preferred')).topics[0].partitions[0].leader;
+  assert.equal(await leader(), 1);
+  await cluster.brokers[0].stop('SIGKILL');
+  await until('another leader', async () => (await leader()) !== 1);
+  await cluster.brokers[0].restart();
+  await until('broker 1 back in the ISR', async () => (await metadata('preferred')).topics[0].partitions[0].isrs.length === 3);
+  assert.notEqual(await leader(), 1, 'no election happens by itself before the rebalance interval');
+  const elect = async () => {
+    const connection = await Connection.open(cluster.brokers[1].host, cluster.brokers[1].port);
+    try {
+      const response = await connection.request<ElectLeadersResponse>(ApiKey.ElectLeaders, 2, createElectLeadersRequest({ electionType: 0, timeoutMs: 10_000, topicPartitions: [createElectLeadersRequestTopicPartitions({ topic: 'preferred', partitions: [0] })] }));
+      return response.replicaElectionResults[0].partitionResult[0].errorCode;
+    } finally {
+      connection.close();
+    }
+  };
+  assert.equal(errorName(await elect()), 'NONE');
+  await until('broker 1 leads again', async () => (await leader()) === 1);
+  assert.equal(errorName(await elect()), 'ELECTION_NOT_NEEDED');
 });

@@ -148,3 +148,28 @@ test('with broker.rack on every broker, new topics spread each partition over th
     for (const n of nodes) await n.leave();
   }
 });
+
+test('auto leader rebalance: the controller gives partitions back to their preferred leader once it is in the ISR again', async () => {
+  const withRebalance = (id: number) => ({ ...options('c7', id), rebalance: { intervalMs: 300, imbalancePercentage: 10 } });
+  const nodes = await Promise.all([1, 2, 3].map((id) => ClusterNode.join(withRebalance(id), () => {})));
+  const [, second, third] = nodes;
+  let back: ClusterNode | null = null;
+  try {
+    await until('all registered', () => nodes.every((n) => n.view.brokers.size === 3));
+    const assignment = await second.createTopic('rebalanced', 2, 3, {}, [[1, 2, 3], [1, 3, 2]]);
+    await nodes[0].leave();
+    await until('broker 1 out of the ISRs', () => [0, 1].every((p) => !second.view.partition(assignment.id, p)!.state.isr.includes(1)));
+    back = await ClusterNode.join(withRebalance(1), () => {});
+    await until('broker 1 registered again', () => second.view.brokers.has(1) && third.view.brokers.has(1));
+    // The leaders take broker 1 back into their ISRs, as they would once it caught up.
+    for (let p = 0; p < 2; p++) {
+      const partition = second.view.partition(assignment.id, p)!;
+      const leader = nodes.find((n) => n.nodeId === partition.state.leader)!;
+      assert.ok(await leader.alterIsr(partition, [...partition.state.isr, 1]));
+    }
+    await until('broker 1 leads both partitions again', () => [0, 1].every((p) => second.view.partition(assignment.id, p)!.state.leader === 1), 10_000);
+  } finally {
+    for (const n of [second, third]) await n.leave();
+    await back?.leave();
+  }
+});

@@ -3,6 +3,7 @@ import { ErrorCode } from '@millrace/protocol';
 import { assignReplicas, assignReplicasRackAware } from './assignment.ts';
 import { ClusterView, type PartitionView, type ViewChanges } from './cluster-view.ts';
 import { Controller } from './controller.ts';
+import { electPreferred, electUnclean } from './elections.ts';
 import { clusterKeys, type ClusterKeys } from './keys.ts';
 import { Membership } from './membership.ts';
 import { PeerWatchdog } from './peer-watchdog.ts';
@@ -18,6 +19,8 @@ export interface ClusterNodeOptions {
   sessionTimeoutMs: number;
   /** Watch the other brokers' listeners and end the registration of one whose port refuses connections (default true). */
   watchPeers?: boolean;
+  /** Kafka's auto leader rebalance, done by the controller; null or absent for none. */
+  rebalance?: { intervalMs: number; imbalancePercentage: number } | null;
   uncleanElectionAllowed(topic: string): boolean;
   log: { info(m: string): void; warn(m: string): void; error(m: string): void };
 }
@@ -78,6 +81,7 @@ export class ClusterNode {
       nodeId: options.registration.nodeId,
       lease: () => this.membership.lease,
       uncleanElectionAllowed: options.uncleanElectionAllowed,
+      rebalance: options.rebalance ?? null,
       log: options.log,
     });
   }
@@ -211,6 +215,49 @@ export class ClusterNode {
     const result = await this.store.transaction([{ key, target: 'mod', revision: topic.modRevision }], [...ops, { put: key, value: encodeRecord(assignment) }]);
     if (!result.succeeded) throw new ClusterChangeError(ErrorCode.CONCURRENT_TRANSACTIONS, `topic '${name}' changed while it was being changed; try again`);
     await this.waitForRevision(result.revision);
+  }
+
+  /**
+   * ElectLeaders: a preferred election (the first replica leads again, if alive and in the ISR) or
+   * an unclean one (for a partition without a live leader, any live replica), per partition. Each is
+   * a compare-and-swap on the partition's state; one that races another change is decided again on
+   * the newer state. Returns a Kafka error code per "topic/index".
+   */
+  async electLeaders(type: 'preferred' | 'unclean', partitions: { topic: string; index: number }[]): Promise<Map<string, number>> {
+    const results = new Map<string, number>();
+    for (const { topic, index } of partitions) {
+      const name = `${topic}/${index}`;
+      for (let attempt = 0; ; attempt++) {
+        const view = this.view.topics.get(topic);
+        const partition = view && this.view.partition(view.assignment.id, index);
+        if (!view || !partition) {
+          results.set(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          break;
+        }
+        const live = (id: number) => this.view.brokers.has(id);
+        const replicas = view.assignment.replicas[index];
+        const decision = type === 'preferred' ? electPreferred(replicas, partition.state, live) : electUnclean(replicas, partition.state, live);
+        if (decision.outcome !== 'elect') {
+          results.set(name, decision.outcome === 'not-needed' ? ErrorCode.ELECTION_NOT_NEEDED : type === 'preferred' ? ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE : ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE);
+          break;
+        }
+        const key = this.keys.partition(view.assignment.id, index);
+        const result = await this.store.transaction([{ key, target: 'mod', revision: partition.modRevision }], [{ put: key, value: encodeRecord({ ...decision.next, controllerEpoch: this.view.controllerEpoch }) }]);
+        if (result.succeeded) {
+          await this.waitForRevision(result.revision);
+          results.set(name, ErrorCode.NONE);
+          break;
+        }
+        if (attempt === 2) {
+          results.set(name, ErrorCode.CONCURRENT_TRANSACTIONS);
+          break;
+        }
+        // Another change won: read the newer state and decide again.
+        const latest = await this.store.get(key);
+        if (latest) await this.waitForRevision(latest.modRevision);
+      }
+    }
+    return results;
   }
 
   /** Kafka's assignment over `live` brokers: rack-aware when every broker names its rack (broker.rack). */

@@ -1,5 +1,5 @@
 import type { ClusterView } from './cluster-view.ts';
-import { electLeader } from './elections.ts';
+import { electLeader, electPreferred } from './elections.ts';
 import type { ClusterKeys } from './keys.ts';
 import type { Compare, MetaStore, Operation } from './meta-store.ts';
 import { encodeRecord } from './records.ts';
@@ -12,6 +12,8 @@ export interface ControllerOptions {
   /** The lease the controller key lives under: the broker's own, so it goes when the broker does. */
   lease: () => string;
   uncleanElectionAllowed(topic: string): boolean;
+  /** Kafka's auto leader rebalance (auto.leader.rebalance.enable), or null for none. */
+  rebalance: { intervalMs: number; imbalancePercentage: number } | null;
   log: { info(m: string): void; warn(m: string): void; error(m: string): void };
 }
 
@@ -32,9 +34,16 @@ export class Controller {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  private rebalanceDue = false;
+  private readonly rebalanceTimer: NodeJS.Timeout | null;
 
   constructor(options: ControllerOptions) {
     this.options = options;
+    const rebalance = options.rebalance;
+    this.rebalanceTimer = rebalance && setInterval(() => {
+      this.rebalanceDue = true;
+      this.poke();
+    }, rebalance.intervalMs);
   }
 
   get active(): boolean {
@@ -60,6 +69,7 @@ export class Controller {
   stop(): void {
     this.stopped = true;
     this.epochRevision = 0n;
+    if (this.rebalanceTimer) clearInterval(this.rebalanceTimer);
   }
 
   private async run(): Promise<void> {
@@ -70,6 +80,10 @@ export class Controller {
       }
       if (!this.active && view.controllerId === -1) await this.campaign();
       if (this.active) await this.electLeaders();
+      if (this.active && this.rebalanceDue) {
+        this.rebalanceDue = false;
+        await this.rebalanceLeaders();
+      }
     } catch (err) {
       log.warn(`controller pass failed: ${(err as Error).message}`);
     }
@@ -113,6 +127,37 @@ export class Controller {
     for (let i = 0; i < writes.length && this.active; i += perTxn) {
       const group = writes.slice(i, i + perTxn);
       await this.write(group.map((w) => w.compare), group.map((w) => w.op));
+    }
+  }
+
+  /**
+   * Auto leader rebalance: a broker that is the preferred leader (first replica) of more partitions
+   * than it leads, by over leader.imbalance.per.broker.percentage, gets them back where it is alive
+   * and in the ISR (a preferred election: nothing can be lost).
+   */
+  private async rebalanceLeaders(): Promise<void> {
+    const { view, keys } = this.options;
+    const live = (id: number) => view.brokers.has(id);
+    const byPreferred = new Map<number, { preferred: number; moves: { compare: Compare; op: Operation }[] }>();
+    for (const partition of view.partitions.values()) {
+      const topic = view.topicsById.get(partition.topicId);
+      const replicas = topic?.assignment.replicas[partition.index];
+      if (!replicas || replicas.length === 0) continue;
+      const entry = byPreferred.get(replicas[0]) ?? { preferred: 0, moves: [] };
+      byPreferred.set(replicas[0], entry);
+      entry.preferred++;
+      const decision = electPreferred(replicas, partition.state, live);
+      if (decision.outcome !== 'elect') continue;
+      const key = keys.partition(partition.topicId, partition.index);
+      entry.moves.push({ compare: { key, target: 'mod', revision: partition.modRevision }, op: { put: key, value: encodeRecord({ ...decision.next, controllerEpoch: this.epoch }) } });
+    }
+    for (const [broker, { preferred, moves }] of byPreferred) {
+      if (moves.length === 0 || (moves.length * 100) / preferred <= this.options.rebalance!.imbalancePercentage) continue;
+      this.options.log.info(`rebalancing leaders: broker ${broker} is the preferred leader of ${moves.length} partition(s) it does not lead`);
+      for (let i = 0; i < moves.length && this.active; i += MAX_TXN_OPS - 1) {
+        const group = moves.slice(i, i + MAX_TXN_OPS - 1);
+        await this.write(group.map((m) => m.compare), group.map((m) => m.op));
+      }
     }
   }
 

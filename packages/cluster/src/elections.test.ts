@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { electLeader } from './elections.ts';
+import { electLeader, electPreferred, electUnclean } from './elections.ts';
 
 const alive = (...ids: number[]) => (id: number) => ids.includes(id);
 const state = (leader: number, leaderEpoch: number, isr: number[]) => ({ leader, leaderEpoch, isr, controllerEpoch: 1 });
@@ -30,4 +30,16 @@ test('the last ISR member stays in the ISR while dead, and is elected when it re
 
 test('unclean election takes the first live replica, alone in the ISR', () => {
   assert.deepEqual(electLeader([1, 2, 3], state(1, 4, [1]), alive(3, 2), true), { leader: 2, leaderEpoch: 5, isr: [2] });
+});
+
+test('preferred election: the first replica leads again once it is alive and in the ISR', () => {
+  assert.deepEqual(electPreferred([1, 2, 3], state(2, 5, [2, 3]), alive(1, 2, 3)), { outcome: 'not-available' }, 'not in the ISR yet');
+  assert.deepEqual(electPreferred([1, 2, 3], state(2, 5, [2, 3, 1]), alive(1, 2, 3)), { outcome: 'elect', next: { leader: 1, leaderEpoch: 6, isr: [2, 3, 1] } });
+  assert.deepEqual(electPreferred([1, 2, 3], state(1, 6, [1, 2, 3]), alive(1, 2, 3)), { outcome: 'not-needed' });
+});
+
+test('unclean election on request: only where no live leader is, taking any live replica', () => {
+  assert.deepEqual(electUnclean([1, 2, 3], state(1, 4, [1, 2]), alive(1, 2, 3)), { outcome: 'not-needed' });
+  assert.deepEqual(electUnclean([1, 2, 3], state(-1, 5, [1]), alive(2, 3)), { outcome: 'elect', next: { leader: 2, leaderEpoch: 6, isr: [2] } });
+  assert.deepEqual(electUnclean([1, 2, 3], state(-1, 5, [1]), alive()), { outcome: 'not-available' });
 });

@@ -47,6 +47,9 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'replica.lag.time.max.ms': '30000',
   'replica.fetch.wait.max.ms': '500',
   'replica.fetch.max.bytes': String(1024 * 1024),
+  'auto.leader.rebalance.enable': 'true',
+  'leader.imbalance.check.interval.seconds': '300',
+  'leader.imbalance.per.broker.percentage': '10',
   ...Object.fromEntries(TOPIC_CONFIGS.filter((d) => d.brokerSynonym).map((d) => [d.brokerSynonym!, d.defaultValue])),
 };
 

@@ -27,6 +27,7 @@ import { alterConfigsHandler } from './33-alter-configs.ts';
 import { createPartitionsHandler } from './37-create-partitions.ts';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.ts';
 import { deleteGroupsHandler } from './42-delete-groups.ts';
+import { electLeadersHandler } from './43-elect-leaders.ts';
 import { offsetDeleteHandler } from './47-offset-delete.ts';
 import { describeClusterHandler } from './60-describe-cluster.ts';
 import { describeProducersHandler } from './61-describe-producers.ts';
@@ -64,6 +65,7 @@ export function buildHandlers(state: BrokerState): Map<number, Handler> {
     createPartitionsHandler,
     incrementalAlterConfigsHandler,
     deleteGroupsHandler,
+    electLeadersHandler,
     offsetDeleteHandler,
     describeClusterHandler,
     describeProducersHandler,

@@ -28,6 +28,9 @@ export async function joinCluster(state: BrokerState): Promise<void> {
     clusterName: values['cluster.name'],
     registration: { nodeId: state.identity.nodeId, host: state.advertised.host, port: state.advertised.port, rack: values['broker.rack'] || null },
     sessionTimeoutMs: Number(values['broker.session.timeout.ms']),
+    rebalance: values['auto.leader.rebalance.enable'] === 'true'
+      ? { intervalMs: Number(values['leader.imbalance.check.interval.seconds']) * 1000, imbalancePercentage: Number(values['leader.imbalance.per.broker.percentage']) }
+      : null,
     uncleanElectionAllowed: (name) => {
       const topic = state.topics.get(name);
       return (topic ? state.topics.topicConfig(topic.record, 'unclean.leader.election.enable') : values['unclean.leader.election.enable']) === 'true';
