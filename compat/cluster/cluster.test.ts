@@ -350,3 +350,41 @@ test('ElectLeaders: after its preferred leader restarts and is back in the ISR, 
   await until('broker 1 leads again', async () => (await leader()) === 1);
   assert.equal(errorName(await elect()), 'ELECTION_NOT_NEEDED');
 });
+
+test('KafkaJS partition reassignment: a partition moves from brokers [1, 2] to [3, 2] with every record, listed while under way', async () => {
+  const admin = new Kafka({ clientId: 'cluster-move', brokers: cluster.brokers.map((b) => b.bootstrap), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic: 'moving', replicaAssignment: [{ partition: 0, replicas: [1, 2] }] }], waitForLeaders: true });
+    const lines = Array.from({ length: 500 }, (_, i) => `m${i}`).join('\n') + '\n';
+    await runTool('kcat', ['-b', cluster.bootstrap, '-P', '-t', 'moving', '-X', 'acks=all'], { input: lines, timeoutMs: 60_000 });
+    // Broker 3 paused (still registered): the move cannot finish until it resumes and catches up.
+    cluster.brokers[2].process.kill('SIGSTOP');
+    try {
+      await admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: [3, 2] }] }] });
+      const listed = await admin.listPartitionReassignments({ topics: [{ topic: 'moving', partitions: [0] }] });
+      // KafkaJS's answer names topics `name` and partitions `partition` (its type declarations say otherwise).
+      const ongoing = (listed.topics as unknown as { name: string; partitions: { partition: number; replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }[] }[])
+        .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, ...p })));
+      assert.deepEqual(ongoing, [{ topic: 'moving', partition: 0, replicas: [3, 2, 1], addingReplicas: [3], removingReplicas: [1] }]);
+    } finally {
+      cluster.brokers[2].process.kill('SIGCONT');
+    }
+    await until('the move finished', async () => {
+      const p = (await metadata('moving')).topics[0].partitions[0];
+      return p.replicas.map((r) => r.id).join() === '3,2' && p.isrs.length === 2 && p.leader !== 1;
+    }, 60_000);
+    assert.deepEqual((await admin.listPartitionReassignments({})).topics, []);
+  } finally {
+    await admin.disconnect();
+  }
+  // With broker 2 down, broker 3 alone serves the partition: it holds every record.
+  await cluster.brokers[1].stop('SIGKILL');
+  try {
+    await until('broker 3 leads', async () => (await metadata('moving')).topics[0].partitions[0].leader === 3);
+    const read = await consumeAllWithKcat(cluster.brokers[2].bootstrap, 'moving');
+    assert.equal(read.length, 500);
+  } finally {
+    await cluster.brokers[1].restart();
+  }
+});

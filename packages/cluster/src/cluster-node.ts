@@ -260,6 +260,51 @@ export class ClusterNode {
     return results;
   }
 
+  /**
+   * AlterPartitionReassignments for one topic: each partition gets `target` replicas (the partition
+   * keeps its current ones too until the target ones are all in sync; the controller then finishes
+   * it), or null to cancel one under way (back to the replicas it had). One compare-and-swap on the
+   * topic. Returns a Kafka error code and message per partition index.
+   */
+  async reassign(name: string, changes: { index: number; target: number[] | null }[]): Promise<Map<number, { errorCode: number; message: string | null }>> {
+    const results = new Map<number, { errorCode: number; message: string | null }>();
+    const topic = this.view.topics.get(name);
+    if (!topic) {
+      for (const c of changes) results.set(c.index, { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `topic '${name}' does not exist` });
+      return results;
+    }
+    const replicas = topic.assignment.replicas.map((r) => [...r]);
+    const reassigning = { ...(topic.assignment.reassigning ?? {}) };
+    for (const { index, target } of changes) {
+      const current = reassigning[String(index)];
+      if (index < 0 || index >= replicas.length) {
+        results.set(index, { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `topic '${name}' has no partition ${index}` });
+      } else if (target === null && !current) {
+        results.set(index, { errorCode: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, message: `${name}-${index} is not being reassigned` });
+      } else if (target === null) {
+        replicas[index] = current.original;
+        delete reassigning[String(index)];
+        results.set(index, { errorCode: ErrorCode.NONE, message: null });
+      } else if (target.length === 0 || new Set(target).size !== target.length || target.some((b) => !this.view.brokers.has(b))) {
+        results.set(index, { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `replicas [${target}] must be distinct live brokers` });
+      } else {
+        const original = current?.original ?? replicas[index];
+        replicas[index] = [...target, ...original.filter((b) => !target.includes(b))];
+        reassigning[String(index)] = { target, original };
+        results.set(index, { errorCode: ErrorCode.NONE, message: null });
+      }
+    }
+    const assignment: TopicAssignment = { ...topic.assignment, replicas, ...(Object.keys(reassigning).length > 0 ? { reassigning } : { reassigning: undefined }) };
+    const key = this.keys.topic(name);
+    const result = await this.store.transaction([{ key, target: 'mod', revision: topic.modRevision }], [{ put: key, value: encodeRecord(assignment) }]);
+    if (!result.succeeded) {
+      for (const [index, r] of results) if (r.errorCode === ErrorCode.NONE) results.set(index, { errorCode: ErrorCode.CONCURRENT_TRANSACTIONS, message: `topic '${name}' changed meanwhile; try again` });
+      return results;
+    }
+    await this.waitForRevision(result.revision);
+    return results;
+  }
+
   /** Kafka's assignment over `live` brokers: rack-aware when every broker names its rack (broker.rack). */
   private assign(live: number[], partitions: number, replicationFactor: number): number[][] {
     const random = (below: number) => randomInt(below);

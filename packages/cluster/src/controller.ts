@@ -79,6 +79,7 @@ export class Controller {
         this.resign(`the watch shows controller ${view.controllerId} at epoch ${view.controllerEpoch}`);
       }
       if (!this.active && view.controllerId === -1) await this.campaign();
+      if (this.active) await this.completeReassignments();
       if (this.active) await this.electLeaders();
       if (this.active && this.rebalanceDue) {
         this.rebalanceDue = false;
@@ -111,12 +112,13 @@ export class Controller {
   /** One pass over every partition: elect where the leader is gone, drop dead brokers from ISRs. */
   private async electLeaders(): Promise<void> {
     const { view, keys } = this.options;
-    const live = (id: number) => view.brokers.has(id);
     const writes: { compare: Compare; op: Operation }[] = [];
     for (const partition of view.partitions.values()) {
       const topic = view.topicsById.get(partition.topicId);
       if (!topic) continue;
       const replicas = topic.assignment.replicas[partition.index] ?? [];
+      // A broker that is no longer a replica (a finished or cancelled reassignment) counts as gone.
+      const live = (id: number) => view.brokers.has(id) && replicas.includes(id);
       const next = electLeader(replicas, partition.state, live, this.options.uncleanElectionAllowed(topic.name));
       if (!next) continue;
       const key = keys.partition(partition.topicId, partition.index);
@@ -127,6 +129,30 @@ export class Controller {
     for (let i = 0; i < writes.length && this.active; i += perTxn) {
       const group = writes.slice(i, i + perTxn);
       await this.write(group.map((w) => w.compare), group.map((w) => w.op));
+    }
+  }
+
+  /**
+   * Finishes reassignments whose target replicas are all in the ISR: the topic's replicas become the
+   * target. The next election pass then moves the leadership off a removed replica and drops removed
+   * replicas from the ISR.
+   */
+  private async completeReassignments(): Promise<void> {
+    const { view, keys } = this.options;
+    for (const topic of view.topics.values()) {
+      const reassigning = topic.assignment.reassigning;
+      if (!reassigning) continue;
+      const done = Object.entries(reassigning).filter(([index, r]) => {
+        const state = view.partition(topic.assignment.id, Number(index))?.state;
+        return state !== undefined && r.target.every((b) => state.isr.includes(b));
+      });
+      if (done.length === 0) continue;
+      const replicas = topic.assignment.replicas.map((r, i) => (done.some(([index]) => Number(index) === i) ? reassigning[String(i)].target : r));
+      const rest = Object.fromEntries(Object.entries(reassigning).filter(([index]) => !done.some(([d]) => d === index)));
+      const next = { ...topic.assignment, replicas, ...(Object.keys(rest).length > 0 ? { reassigning: rest } : { reassigning: undefined }) };
+      const key = keys.topic(topic.name);
+      this.options.log.info(`reassignment of ${done.map(([i]) => `${topic.name}-${i}`).join(', ')} complete`);
+      await this.write([{ key, target: 'mod', revision: topic.modRevision }], [{ put: key, value: encodeRecord(next) }]);
     }
   }
 

@@ -21,7 +21,7 @@ export class LeaderState {
   readonly epoch: number;
   /** The log end when this epoch began: a follower must reach it before it may rejoin the ISR. */
   readonly epochStartOffset: number;
-  readonly replicas: number[];
+  replicas: number[];
   /** The ISR as stored in etcd. */
   isr: number[];
   /** An ISR written to etcd and not yet seen back, or null. */
@@ -37,6 +37,15 @@ export class LeaderState {
     for (const r of replicas) {
       if (r !== leaderId) this.followers.set(r, { endOffset: 0, lastCaughtUpMs: now, previousLeaderEnd: 0, previousFetchMs: now });
     }
+  }
+
+  /** The partition's replicas changed (a reassignment): new followers are tracked, removed ones forgotten. */
+  updateReplicas(replicas: number[], now: number): void {
+    this.replicas = replicas;
+    for (const r of replicas) {
+      if (r !== this.leaderId && !this.followers.has(r)) this.followers.set(r, { endOffset: 0, lastCaughtUpMs: now, previousLeaderEnd: 0, previousFetchMs: now });
+    }
+    for (const r of [...this.followers.keys()]) if (!replicas.includes(r)) this.followers.delete(r);
   }
 
   /** The ISR the high watermark waits for: the stored one plus any addition in flight. */

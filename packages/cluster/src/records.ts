@@ -7,11 +7,19 @@ export interface BrokerRegistration {
   rack: string | null;
 }
 
+/** A partition moving to new replicas: it keeps the old ones (`original`) until every one of `target` is in sync. */
+export interface Reassignment {
+  target: number[];
+  original: number[];
+}
+
 export interface TopicAssignment {
   id: string;
-  /** Replica broker ids per partition, the preferred leader first. */
+  /** Replica broker ids per partition, the preferred leader first (during a reassignment: target, then the rest of the original). */
   replicas: number[][];
   configs: Record<string, string>;
+  /** Reassignments under way, by partition index. */
+  reassigning?: Record<string, Reassignment>;
 }
 
 /** Leader -1 means no leader: the partition is offline until a replica in the ISR comes back. */
@@ -51,7 +59,11 @@ export function decodeTopicAssignment(bytes: Buffer): TopicAssignment {
   if (typeof v.id !== 'string' || !Array.isArray(v.replicas) || !v.replicas.every(isIntList) || typeof v.configs !== 'object' || v.configs === null) {
     throw new Error(`topic assignment ${bytes.toString('utf8')} lacks id, replicas or configs`);
   }
-  return { id: v.id, replicas: v.replicas as number[][], configs: v.configs as Record<string, string> };
+  const reassigning = v.reassigning as Record<string, Reassignment> | undefined;
+  if (reassigning !== undefined && (typeof reassigning !== 'object' || !Object.values(reassigning).every((r) => isIntList(r?.target) && isIntList(r?.original)))) {
+    throw new Error(`topic assignment ${bytes.toString('utf8')} has an unreadable reassignment`);
+  }
+  return { id: v.id, replicas: v.replicas as number[][], configs: v.configs as Record<string, string>, ...(reassigning ? { reassigning } : {}) };
 }
 
 export function decodePartitionState(bytes: Buffer): PartitionState {

@@ -28,6 +28,8 @@ import { createPartitionsHandler } from './37-create-partitions.ts';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.ts';
 import { deleteGroupsHandler } from './42-delete-groups.ts';
 import { electLeadersHandler } from './43-elect-leaders.ts';
+import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.ts';
+import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.ts';
 import { offsetDeleteHandler } from './47-offset-delete.ts';
 import { describeClusterHandler } from './60-describe-cluster.ts';
 import { describeProducersHandler } from './61-describe-producers.ts';
@@ -66,6 +68,8 @@ export function buildHandlers(state: BrokerState): Map<number, Handler> {
     incrementalAlterConfigsHandler,
     deleteGroupsHandler,
     electLeadersHandler,
+    alterPartitionReassignmentsHandler,
+    listPartitionReassignmentsHandler,
     offsetDeleteHandler,
     describeClusterHandler,
     describeProducersHandler,

@@ -104,6 +104,7 @@ export class ReplicaManager {
     if (leader === me) {
       if (local.role === 'leader' && local.leaderEpoch === leaderEpoch) {
         local.replication!.isr = isr;
+        local.replication!.updateReplicas(replicas, Date.now());
         this.advanceHighWatermark(local);
         return;
       }
