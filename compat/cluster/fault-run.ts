@@ -3,6 +3,7 @@
 // log is read whole, and the history is checked (checker.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { random } from '../../packages/broker/src/fuzz/frame-mutator.ts';
 import { consumeAllWithKcat } from '../harness/kcat.ts';
 import { runTool } from '../harness/run-tool.ts';
 import { type Ack, check, type CheckResult, type Read } from './checker.ts';
@@ -27,18 +28,6 @@ export interface FaultRunResult extends CheckResult {
 
 const TOPIC = 'faults';
 const PARTITIONS = 4;
-
-/** A small seeded generator (mulberry32), so that a schedule can be run again. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
