@@ -43,7 +43,7 @@ test('three brokers: one controller, every broker sees the others and a new topi
     await until('one controller', () => nodes.filter((n) => n.isController).length === 1);
     const controller = nodes.find((n) => n.isController)!;
     await until('every view names it', () => nodes.every((n) => n.view.controllerId === controller.nodeId));
-    const assignment = await nodes[1].createTopic('orders', 6, 3, { 'min.insync.replicas': '2' });
+    const assignment = await nodes[1].topics.createTopic('orders', 6, 3, { 'min.insync.replicas': '2' });
     assert.equal(assignment.replicas.length, 6);
     for (const node of nodes) {
       await until('the topic everywhere', () => node.view.topics.get('orders'));
@@ -53,8 +53,8 @@ test('three brokers: one controller, every broker sees the others and a new topi
         assert.deepEqual(state.isr, assignment.replicas[p]);
       }
     }
-    await assert.rejects(nodes[2].createTopic('orders', 1, 1, {}), /already exists/);
-    await assert.rejects(nodes[2].createTopic('wide', 1, 4, {}), /replication factor 4 is larger than the 3 available brokers/);
+    await assert.rejects(nodes[2].topics.createTopic('orders', 1, 1, {}), /already exists/);
+    await assert.rejects(nodes[2].topics.createTopic('wide', 1, 4, {}), /replication factor 4 is larger than the 3 available brokers/);
   } finally {
     for (const n of nodes) await n.leave();
   }
@@ -65,7 +65,7 @@ test('a broker that leaves loses its leaderships to live ISR members with a high
   const [first, second, third] = nodes;
   try {
     await until('all registered', () => nodes.every((n) => n.view.brokers.size === 3));
-    const assignment = await first.createTopic('events', 3, 3, {}, [[1, 2, 3], [2, 3, 1], [3, 1, 2]]);
+    const assignment = await first.topics.createTopic('events', 3, 3, {}, [[1, 2, 3], [2, 3, 1], [3, 1, 2]]);
     await first.leave();
     for (const node of [second, third]) {
       await until('partition 0 led by broker 2', () => node.view.partition(assignment.id, 0)?.state.leader === 2);
@@ -134,13 +134,13 @@ test('with broker.rack on every broker, new topics spread each partition over th
   const nodes = await Promise.all([[1, 'east'], [2, 'east'], [3, 'west'], [4, 'west']].map(([id, rack]) => ClusterNode.join(racked(id as number, rack as string), () => {})));
   try {
     await until('all registered', () => nodes.every((n) => n.view.brokers.size === 4));
-    const assignment = await nodes[0].createTopic('spread', 8, 2, {});
+    const assignment = await nodes[0].topics.createTopic('spread', 8, 2, {});
     const rackOf = (id: number) => (id <= 2 ? 'east' : 'west');
     for (const replicas of assignment.replicas) assert.deepEqual(new Set(replicas.map(rackOf)), new Set(['east', 'west']));
     const loner = await ClusterNode.join(racked(5, null), () => {});
     try {
       await until('the fifth broker seen', () => nodes[0].view.brokers.size === 5);
-      await assert.rejects(nodes[0].createTopic('mixed', 1, 2, {}), /\[5\] have no broker.rack/);
+      await assert.rejects(nodes[0].topics.createTopic('mixed', 1, 2, {}), /\[5\] have no broker.rack/);
     } finally {
       await loner.leave();
     }
@@ -156,7 +156,7 @@ test('auto leader rebalance: the controller gives partitions back to their prefe
   let back: ClusterNode | null = null;
   try {
     await until('all registered', () => nodes.every((n) => n.view.brokers.size === 3));
-    const assignment = await second.createTopic('rebalanced', 2, 3, {}, [[1, 2, 3], [1, 3, 2]]);
+    const assignment = await second.topics.createTopic('rebalanced', 2, 3, {}, [[1, 2, 3], [1, 3, 2]]);
     await nodes[0].leave();
     await until('broker 1 out of the ISRs', () => [0, 1].every((p) => !second.view.partition(assignment.id, p)!.state.isr.includes(1)));
     back = await ClusterNode.join(withRebalance(1), () => {});

@@ -1,4 +1,5 @@
-export { ClusterNode, ClusterChangeError, type ClusterNodeOptions } from './cluster-node.ts';
+export { ClusterNode, type ClusterNodeOptions } from './cluster-node.ts';
+export { ClusterChangeError, TopicAdmin } from './topic-admin.ts';
 export { ClusterView, type LiveBroker, type PartitionView, type TopicView, type ViewChanges } from './cluster-view.ts';
 export { LeaderState } from './leader-state.ts';
 export { ReplicaFetcher, type FollowedPartition, type FollowerLog } from './replica-fetcher.ts';

@@ -18,7 +18,7 @@ export const electLeadersHandler: Handler<ElectLeadersRequest, ElectLeadersRespo
     const wanted = request.topicPartitions ?? state.topics.list().map((t) => ({ topic: t.record.name, partitions: t.partitions.map((p) => p.index) }));
     const type = ctx.apiVersion >= 1 && request.electionType === UNCLEAN ? 'unclean' : 'preferred';
     const asked = wanted.flatMap((t) => t.partitions.map((index) => ({ topic: t.topic, index })));
-    const outcomes = state.cluster ? await state.cluster.electLeaders(type, asked) : null;
+    const outcomes = state.cluster ? await state.cluster.topics.electLeaders(type, asked) : null;
     return createElectLeadersResponse({
       replicaElectionResults: wanted.map((t) =>
         createElectLeadersResponseReplicaElectionResult({

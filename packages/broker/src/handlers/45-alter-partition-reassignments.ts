@@ -18,7 +18,7 @@ export const alterPartitionReassignmentsHandler: Handler<AlterPartitionReassignm
     for (const t of request.topics) {
       let results: Map<number, { errorCode: number; message: string | null }>;
       if (state.cluster) {
-        results = await state.cluster.reassign(t.name, t.partitions.map((p) => ({ index: p.partitionIndex, target: p.replicas })));
+        results = await state.cluster.topics.reassign(t.name, t.partitions.map((p) => ({ index: p.partitionIndex, target: p.replicas })));
         await state.replication!.settled();
       } else {
         results = new Map(t.partitions.map((p): [number, { errorCode: number; message: string | null }] => {

@@ -21,7 +21,7 @@ function failure(err: unknown, what: string): KafkaFailure {
 export async function createClusterTopic(state: BrokerState, name: string, partitions: number, replicationFactor: number, configs: Record<string, string>, replicas?: number[][]): Promise<Topic | KafkaFailure> {
   const { node } = clusterOf(state);
   try {
-    await node.createTopic(name, partitions, replicationFactor, configs, replicas);
+    await node.topics.createTopic(name, partitions, replicationFactor, configs, replicas);
   } catch (err) {
     return failure(err, `topic '${name}' could not be created`);
   }
@@ -34,7 +34,7 @@ export async function createClusterTopic(state: BrokerState, name: string, parti
 export async function deleteClusterTopic(state: BrokerState, name: string): Promise<KafkaFailure | null> {
   const { node } = clusterOf(state);
   try {
-    await node.deleteTopic(name);
+    await node.topics.deleteTopic(name);
   } catch (err) {
     return failure(err, `topic '${name}' could not be deleted`);
   }
@@ -46,7 +46,7 @@ export async function deleteClusterTopic(state: BrokerState, name: string): Prom
 export async function updateClusterTopic(state: BrokerState, name: string, change: { configs?: Record<string, string>; partitions?: number; replicas?: number[][] }): Promise<KafkaFailure | null> {
   const { node } = clusterOf(state);
   try {
-    await node.updateTopic(name, change);
+    await node.topics.updateTopic(name, change);
   } catch (err) {
     return failure(err, `topic '${name}' could not be changed`);
   }
