@@ -19,7 +19,8 @@ export interface TestNetwork {
   dispose(): void;
 }
 
-const SUBNET = '10.77.0';
+// A subnet per test process, so that two runs at once (a soak beside the tests) do not collide.
+const SUBNET = `10.77.${(process.pid % 250) + 1}`;
 const BRIDGE_ADDRESS = `${SUBNET}.1`;
 
 function run(...args: string[]): void {
