@@ -110,13 +110,21 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
     await runTool('kcat', ['-b', cluster.bootstrap, '-P', '-t', TOPIC, '-X', 'acks=all'], { input: 'warm-up\n', timeoutMs: 60_000 });
     await until('the topic in sync', () => allInSync(cluster), 60_000);
     const acks: Ack[] = [];
+    const failures: string[] = [];
+    let stopping = false;
     const polls: Read[] = [];
     const sentCounts: { prefix: string; count: number }[] = [];
     const producerExits: Promise<void>[] = [];
     for (let i = 0; i < (options.producers ?? 2); i++) {
       const prefix = `p${i}`;
-      const producer = spawn('/usr/bin/python3', [join(import.meta.dirname, '../crash/acked_producer.py'), cluster.bootstrap, TOPIC, 'idempotent', prefix], { stdio: ['pipe', 'pipe', 'ignore'] });
+      const producer = spawn('/usr/bin/python3', [join(import.meta.dirname, '../crash/acked_producer.py'), cluster.bootstrap, TOPIC, 'idempotent', prefix], { stdio: ['pipe', 'pipe', 'pipe'] });
       children.push(producer);
+      let stderr = '';
+      producer.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-4000)));
+      // A producer that dies during the faults is a failure of the run (a fatal client error), not a quiet stall.
+      producer.once('exit', (code) => {
+        if (!stopping) failures.push(`producer ${prefix} exited (${code}) during the faults: ${stderr}`);
+      });
       const entry = { prefix, count: -1 };
       sentCounts.push(entry);
       lines(producer, (line) => {
@@ -135,7 +143,7 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
       });
     }
     const faultsByKind: Record<string, number> = {};
-    for (let f = 0; f < options.faults; f++) {
+    for (let f = 0; f < options.faults && failures.length === 0; f++) {
       await sleep(1_000 + rand() * 3_000);
       const kind = await inject(cluster, rand, options.network);
       faultsByKind[kind] = (faultsByKind[kind] ?? 0) + 1;
@@ -143,6 +151,8 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
     }
     await until('every broker back in every ISR', () => allInSync(cluster), 120_000);
     await sleep(2_000);
+    if (failures.length > 0) throw new Error(failures.join('\n'));
+    stopping = true;
     for (const p of children.slice(0, options.producers ?? 2)) p.stdin!.end();
     await Promise.all(producerExits);
     const final = (await consumeAllWithKcat(cluster.bootstrap, TOPIC)).map((r) => ({ consumer: 'final', partition: r.partition, offset: r.offset, value: r.payload ?? '' }));

@@ -475,7 +475,14 @@ export class PartitionLog {
         await this.flush();
         await this.recoveryPointWrite?.catch(() => undefined);
         if (this.failure) throw this.failure;
-        if (offset >= this.logEndOffset) return this.logEndOffset;
+        if (offset >= this.logEndOffset) {
+          // Nothing to cut, but an epoch this broker began as leader without appending in it (its
+          // entry sits at the log end) must go: a follower that kept it would keep asking the
+          // leader about an epoch whose records it does not have (as Kafka does since KAFKA-9838's fix).
+          this.leaderEpochs.truncateFromEnd(this.logEndOffset);
+          await this.persistEpochs();
+          return this.logEndOffset;
+        }
         if (offset < this.startOffset) throw new RangeError(`cannot truncate ${this.dir} to ${offset}, below its log start offset ${this.startOffset}`);
         const index = this.segmentFor(offset);
         const cut = await findTruncationPoint(this.fs, this.segments[index], offset);

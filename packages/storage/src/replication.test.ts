@@ -128,3 +128,14 @@ test('a power loss in the middle of a truncation leaves a log that opens, with n
     assert.ok(reopened.logEndOffset >= 24, `crash after ${turns} turns: the log ends at ${reopened.logEndOffset}, shorter than asked`);
   }
 });
+
+test('truncating to the log end drops an epoch begun there with nothing appended in it (a deposed leader turned follower)', async () => {
+  const log = await open(tempDir());
+  log.append(testBatch({ records: 3 }), 4, null);
+  await log.flush();
+  await log.assignLeaderEpoch(6);
+  assert.equal(log.leaderEpochs.latestEpoch, 6);
+  assert.equal(await log.truncateTo(log.logEndOffset), 3);
+  assert.equal(log.leaderEpochs.latestEpoch, 4, 'the follower asks about the epoch its records are in');
+  await log.close();
+});

@@ -176,8 +176,15 @@ export const fetchHandler: Handler<FetchRequest, FetchResponse> = {
     const follower = replicaId >= 0 && state.replication !== null;
     const reader: Reader = { follower, readCommitted: !follower && request.isolationLevel === READ_COMMITTED };
     if (follower) {
-      // Where a follower asks to fetch from is what it holds: the leader's high watermark follows it.
-      for (const t of wanted) for (const w of t.parts) if (w.partition?.role === 'leader') state.replication!.onFollowerFetch(w.partition, replicaId, w.fetchOffset);
+      // Where a follower asks to fetch from is what it holds, and the leader's high watermark follows
+      // it; but only once its log agrees with ours up to there: a follower whose last epoch diverges
+      // holds records we do not, and counting them would commit what only it has.
+      for (const t of wanted) {
+        for (const w of t.parts) {
+          const p = w.partition;
+          if (p?.role === 'leader' && servingError(p, w) === ErrorCode.NONE && !divergence(p, w)) state.replication!.onFollowerFetch(p, replicaId, w.fetchOffset);
+        }
+      }
     }
     const deadline = state.now() + Math.max(0, request.maxWaitMs);
     const watched = wanted.flatMap((t) => t.parts.map((p) => p.partition)).filter((p) => p !== undefined);
