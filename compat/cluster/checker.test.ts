@@ -13,6 +13,13 @@ test('a clean history has no anomalies', () => {
   assert.equal(result.valid, true, JSON.stringify(result.anomalies));
 });
 
+test('an acknowledgement without an offset counts once its value is there, anywhere; a missing one is still lost', () => {
+  const acks = [{ value: 'a', partition: 0, offset: null }, { value: 'b', partition: 0, offset: null }];
+  const result = check(acks, all('a', 'b'), [], [read('final', 'a', 0, 7)]);
+  assert.deepEqual(result.anomalies.misplaced, []);
+  assert.deepEqual(result.anomalies.lost.map((a) => a.value), ['b']);
+});
+
 test('each anomaly is found', () => {
   const acks = [ack('a', 0, 0), ack('b', 0, 1), ack('lost', 0, 2), ack('moved', 1, 0)];
   const final = [read('final', 'a', 0, 0), read('final', 'b', 0, 1), read('final', 'b', 0, 3), read('final', 'moved', 1, 5), read('final', 'ghost', 1, 6)];

@@ -1,11 +1,16 @@
 // Checks a history of sends and reads against a replicated log's guarantees, in the spirit of
 // Jepsen's Kafka queue workload (acks=all, idempotent producers, no transactions).
 
-/** A send the broker acknowledged at an offset. */
+/**
+ * A send the broker acknowledged at an offset. The offset is null when the client reported the
+ * send delivered without one: librdkafka's idempotent producer does so for a batch whose answer was
+ * lost once a later batch of the same producer succeeded (it must have been written, but where is
+ * not known to it). Such an acknowledgement is checked for presence only.
+ */
 export interface Ack {
   value: string;
   partition: number;
-  offset: number;
+  offset: number | null;
 }
 
 /** A record a consumer read, in the order that consumer read them. */
@@ -52,7 +57,7 @@ export function check(acks: Ack[], sent: Set<string>, polls: Read[], final: Read
   for (const ack of acks) {
     const found = finalByValue.get(ack.value);
     if (!found) anomalies.lost.push(ack);
-    else if (!found.some((f) => f.partition === ack.partition && f.offset === ack.offset)) anomalies.misplaced.push({ ack, found: { partition: found[0].partition, offset: found[0].offset } });
+    else if (ack.offset !== null && !found.some((f) => f.partition === ack.partition && f.offset === ack.offset)) anomalies.misplaced.push({ ack, found: { partition: found[0].partition, offset: found[0].offset } });
   }
 
   const valuesAt = new Map<string, Set<string>>();
@@ -61,7 +66,7 @@ export function check(acks: Ack[], sent: Set<string>, polls: Read[], final: Read
     if (!valuesAt.has(key)) valuesAt.set(key, new Set());
     valuesAt.get(key)!.add(value);
   };
-  for (const a of acks) note(a.partition, a.offset, a.value);
+  for (const a of acks) if (a.offset !== null) note(a.partition, a.offset, a.value);
   for (const r of [...polls, ...final]) note(r.partition, r.offset, r.value);
   for (const [key, values] of valuesAt) {
     if (values.size > 1) {

@@ -128,8 +128,8 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
       const entry = { prefix, count: -1 };
       sentCounts.push(entry);
       lines(producer, (line) => {
-        const parsed = JSON.parse(line) as { p?: number; o?: number; v?: string; sent?: number };
-        if (parsed.v !== undefined) acks.push({ value: parsed.v, partition: parsed.p!, offset: parsed.o! });
+        const parsed = JSON.parse(line) as { p?: number; o?: number | null; v?: string; sent?: number };
+        if (parsed.v !== undefined) acks.push({ value: parsed.v, partition: parsed.p!, offset: parsed.o ?? null });
         if (parsed.sent !== undefined) entry.count = parsed.sent;
       });
       producerExits.push(new Promise((resolve) => producer.once('exit', () => resolve())));
