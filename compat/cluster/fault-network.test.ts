@@ -17,7 +17,7 @@ test('12 faults with network partitions under acks=all idempotent producers and 
   }
   try {
     const result = await runFaultSchedule({ faults: 12, seed: 4_12_2026, network, log: (line) => console.log(line) });
-    console.log(`fault schedule with partitions: ${JSON.stringify(result.faultsByKind)}, ${result.sent} sent, ${describe(result)}, ${result.seconds.toFixed(0)} s`);
+    console.log(`fault schedule with partitions: ${JSON.stringify(result.faultsByKind)}, ${result.sent} sent, ${describe(result)}, ${result.producerErrors.length} producer(s) stopped by a fatal client error${result.producerErrors.map((e) => `\n  ${e}`).join('')}, ${result.seconds.toFixed(0)} s`);
     assert.ok(result.acknowledged > 1_000, `only ${result.acknowledged} records were acknowledged: the workload did not run`);
     assert.ok(result.valid, describe(result));
   } finally {

@@ -22,6 +22,8 @@ export interface FaultRunOptions {
 
 export interface FaultRunResult extends CheckResult {
   faultsByKind: Record<string, number>;
+  /** Fatal client errors that stopped a producer (each was replaced by a new one). */
+  producerErrors: string[];
   sent: number;
   seconds: number;
 }
@@ -110,21 +112,21 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
     await runTool('kcat', ['-b', cluster.bootstrap, '-P', '-t', TOPIC, '-X', 'acks=all'], { input: 'warm-up\n', timeoutMs: 60_000 });
     await until('the topic in sync', () => allInSync(cluster), 60_000);
     const acks: Ack[] = [];
-    const failures: string[] = [];
+    const producerErrors: string[] = [];
     let stopping = false;
     const polls: Read[] = [];
     const sentCounts: { prefix: string; count: number }[] = [];
     const producerExits: Promise<void>[] = [];
-    for (let i = 0; i < (options.producers ?? 2); i++) {
-      const prefix = `p${i}`;
+    // A producer stopped by a fatal client error is replaced by a new one (a new producer id and
+    // value prefix); its error is kept and reported. What it sent is not known, so any value with
+    // its prefix counts as sent.
+    const producers = new Set<ChildProcess>();
+    const startProducer = (prefix: string): void => {
       const producer = spawn('/usr/bin/python3', [join(import.meta.dirname, '../crash/acked_producer.py'), cluster.bootstrap, TOPIC, 'idempotent', prefix], { stdio: ['pipe', 'pipe', 'pipe'] });
       children.push(producer);
+      producers.add(producer);
       let stderr = '';
       producer.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-4000)));
-      // A producer that dies during the faults is a failure of the run (a fatal client error), not a quiet stall.
-      producer.once('exit', (code) => {
-        if (!stopping) failures.push(`producer ${prefix} exited (${code}) during the faults: ${stderr}`);
-      });
       const entry = { prefix, count: -1 };
       sentCounts.push(entry);
       lines(producer, (line) => {
@@ -133,7 +135,16 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
         if (parsed.sent !== undefined) entry.count = parsed.sent;
       });
       producerExits.push(new Promise((resolve) => producer.once('exit', () => resolve())));
-    }
+      producer.once('exit', (code) => {
+        producers.delete(producer);
+        if (stopping) return;
+        const fatal = /FATAL[^\n]*/.exec(stderr)?.[0] ?? `exit code ${code}: ${stderr.slice(-500)}`;
+        producerErrors.push(`${prefix}: ${fatal}`);
+        log(`producer ${prefix} stopped: ${fatal}`);
+        startProducer(`${prefix}r`);
+      });
+    };
+    for (let i = 0; i < (options.producers ?? 2); i++) startProducer(`p${i}`);
     for (let i = 0; i < 2; i++) {
       const consumer = spawn('kcat', ['-b', cluster.bootstrap, '-C', '-t', TOPIC, '-o', 'beginning', '-u', '-q', '-f', '%p %o %s\n'], { stdio: ['ignore', 'pipe', 'ignore'] });
       children.push(consumer);
@@ -143,7 +154,7 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
       });
     }
     const faultsByKind: Record<string, number> = {};
-    for (let f = 0; f < options.faults && failures.length === 0; f++) {
+    for (let f = 0; f < options.faults; f++) {
       await sleep(1_000 + rand() * 3_000);
       const kind = await inject(cluster, rand, options.network);
       faultsByKind[kind] = (faultsByKind[kind] ?? 0) + 1;
@@ -151,9 +162,8 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
     }
     await until('every broker back in every ISR', () => allInSync(cluster), 120_000);
     await sleep(2_000);
-    if (failures.length > 0) throw new Error(failures.join('\n'));
     stopping = true;
-    for (const p of children.slice(0, options.producers ?? 2)) p.stdin!.end();
+    for (const p of producers) p.stdin!.end();
     await Promise.all(producerExits);
     const final = (await consumeAllWithKcat(cluster.bootstrap, TOPIC)).map((r) => ({ consumer: 'final', partition: r.partition, offset: r.offset, value: r.payload ?? '' }));
     // The consumers that ran through the faults read on until they have seen the end.
@@ -161,11 +171,11 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
     await until('the consumers caught up', async () => polls.filter((p) => p.consumer === 'kcat-0').length >= end && polls.filter((p) => p.consumer === 'kcat-1').length >= end, 60_000).catch(() => log('a consumer did not catch up within 60 s'));
     const sent = new Set<string>(['warm-up']);
     for (const { prefix, count } of sentCounts) {
-      if (count < 0) throw new Error(`producer ${prefix} did not report what it sent`);
-      for (let n = 0; n < count; n++) sent.add(`${prefix}-${n}`);
+      if (count >= 0) for (let n = 0; n < count; n++) sent.add(`${prefix}-${n}`);
+      else for (const r of [...polls, ...final]) if (r.value.startsWith(`${prefix}-`)) sent.add(r.value);
     }
     const result = check(acks, sent, polls, final);
-    return { ...result, faultsByKind, sent: sent.size - 1, seconds: (Date.now() - started) / 1000 };
+    return { ...result, faultsByKind, sent: sent.size - 1, producerErrors, seconds: (Date.now() - started) / 1000 };
   } finally {
     for (const child of children) child.kill('SIGKILL');
     await cluster.dispose();
