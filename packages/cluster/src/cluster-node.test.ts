@@ -161,11 +161,17 @@ test('auto leader rebalance: the controller gives partitions back to their prefe
     await until('broker 1 out of the ISRs', () => [0, 1].every((p) => !second.view.partition(assignment.id, p)!.state.isr.includes(1)));
     back = await ClusterNode.join(withRebalance(1), () => {});
     await until('broker 1 registered again', () => second.view.brokers.has(1) && third.view.brokers.has(1));
-    // The leaders take broker 1 back into their ISRs, as they would once it caught up.
+    // The leaders take broker 1 back into their ISRs, as they would once it caught up (a
+    // compare-and-swap that loses a race with another change is made again on the newer state).
     for (let p = 0; p < 2; p++) {
-      const partition = second.view.partition(assignment.id, p)!;
-      const leader = nodes.find((n) => n.nodeId === partition.state.leader)!;
-      assert.ok(await leader.alterIsr(partition, [...partition.state.isr, 1]));
+      let added = false;
+      for (let attempt = 0; attempt < 20 && !added; attempt++) {
+        const partition = second.view.partition(assignment.id, p)!;
+        const leader = nodes.find((n) => n.nodeId === partition.state.leader)!;
+        added = partition.state.isr.includes(1) || (await leader.alterIsr(partition, [...partition.state.isr, 1]));
+        if (!added) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(added, `broker 1 back in the ISR of partition ${p}`);
     }
     await until('broker 1 leads both partitions again', () => [0, 1].every((p) => second.view.partition(assignment.id, p)!.state.leader === 1), 10_000);
   } finally {
