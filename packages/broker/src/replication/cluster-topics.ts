@@ -4,9 +4,9 @@ import type { BrokerState } from '../handler.ts';
 import type { KafkaFailure, Topic } from '../topic-manager.ts';
 
 /** The broker's cluster membership, for code that runs only in cluster mode. */
-export function clusterOf(state: BrokerState): { node: ClusterNode; state: BrokerState } {
+function clusterOf(state: BrokerState): ClusterNode {
   if (!state.cluster || !state.replication) throw new Error('not in cluster mode');
-  return { node: state.cluster, state };
+  return state.cluster;
 }
 
 function failure(err: unknown, what: string): KafkaFailure {
@@ -19,7 +19,7 @@ function failure(err: unknown, what: string): KafkaFailure {
  * are open), so that the client's next request here finds it.
  */
 export async function createClusterTopic(state: BrokerState, name: string, partitions: number, replicationFactor: number, configs: Record<string, string>, replicas?: number[][]): Promise<Topic | KafkaFailure> {
-  const { node } = clusterOf(state);
+  const node = clusterOf(state);
   try {
     await node.topics.createTopic(name, partitions, replicationFactor, configs, replicas);
   } catch (err) {
@@ -32,7 +32,7 @@ export async function createClusterTopic(state: BrokerState, name: string, parti
 }
 
 export async function deleteClusterTopic(state: BrokerState, name: string): Promise<KafkaFailure | null> {
-  const { node } = clusterOf(state);
+  const node = clusterOf(state);
   try {
     await node.topics.deleteTopic(name);
   } catch (err) {
@@ -44,7 +44,7 @@ export async function deleteClusterTopic(state: BrokerState, name: string): Prom
 
 /** Changes a topic's configs or partition count in the cluster's metadata, then waits until this broker has applied it. */
 export async function updateClusterTopic(state: BrokerState, name: string, change: { configs?: Record<string, string>; partitions?: number; replicas?: number[][] }): Promise<KafkaFailure | null> {
-  const { node } = clusterOf(state);
+  const node = clusterOf(state);
   try {
     await node.topics.updateTopic(name, change);
   } catch (err) {

@@ -171,10 +171,7 @@ export class ReplicaManager {
     this.following.delete(p);
   }
 
-  /**
-   * A follower's fetch of a partition this broker leads: returns a Kafka error code when it may not
-   * fetch here, else records where the follower is and moves the high watermark.
-   */
+  /** A follower's fetch of a partition this broker leads: records where the follower is and moves the high watermark. */
   onFollowerFetch(p: Partition, replicaId: number, fetchOffset: number): void {
     const r = p.replication;
     if (!r) return;
