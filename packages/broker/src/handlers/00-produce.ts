@@ -8,6 +8,7 @@ import { CloseConnection, type Handler, type RequestContext } from '../handler.t
 import type { Partition } from '../partition.ts';
 import { storageErrorCode } from '../storage-errors.ts';
 import { awaitCommit } from '../replication/await-commit.ts';
+import { awaitLeadership } from '../replication/await-leadership.ts';
 
 type PartitionResult = ProduceResponsePartitionProduceResponse;
 
@@ -17,10 +18,12 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
 
 /**
  * Validates and appends one partition's batches before its first await (so offsets follow arrival
- * order), then resolves once the bytes are fsynced.
+ * order; a request that waits for this broker to take the leadership over is let go before any
+ * later one can append), then resolves once the bytes are fsynced.
  */
 async function appendPartition(ctx: RequestContext, request: ProduceRequest, partition: Partition, index: number, records: Buffer | null): Promise<PartitionResult> {
   const topics = ctx.broker.topics;
+  if (partition.role !== 'leader') await awaitLeadership(ctx.broker, partition, request.timeoutMs);
   if (partition.role !== 'leader') return failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   const replication = ctx.broker.replication;
   if (request.acks === -1 && partition.replication && replication) {
