@@ -10,6 +10,7 @@ import { loadClusterIdentity } from './metadata/cluster-identity.ts';
 import { every, startLogCleaner, startProducerExpiration, startRecoveryPointCheckpoints, startRetention } from './log-maintenance.ts';
 import { TopicManager } from './topic-manager.ts';
 import { ProducerIdManager } from './producer-ids.ts';
+import { localMarkerWriter } from './txn/marker-writers.ts';
 import { TransactionCoordinator } from './txn/txn-coordinator.ts';
 import { GroupCoordinator } from './group/coordinator.ts';
 import { OffsetStore } from './group/offset-store.ts';
@@ -85,6 +86,8 @@ export class Broker {
       replication: null,
     };
     state.handlers = buildHandlers(state);
+    // In a cluster the coordinator starts once it joins (each transactional id is served by the leader of its partition).
+    if (!options.config.values['etcd.endpoints']) await transactions.start(localMarkerWriter(state));
     groups.startExpiry(setting('offsets.retention.check.interval.ms'), (err) => log.error(`offset expiry failed: ${err.message}`));
     const server = createServer();
     const broker = new Broker(state, server, stopController);

@@ -5,7 +5,7 @@ import type { Partition } from './partition.ts';
  * Resolves true when any of the partitions gets new durable data, false when `ms` pass or the broker
  * starts shutting down first. Every listener and timer is removed either way.
  */
-export function waitForData(state: BrokerState, partitions: Partition[], ms: number): Promise<boolean> {
+export function waitForData(state: Pick<BrokerState, 'stopping'>, partitions: Partition[], ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const unsubscribes: (() => void)[] = [];
     let done = false;

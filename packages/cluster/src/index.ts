@@ -4,3 +4,4 @@ export { ClusterView, type LiveBroker, type PartitionView, type TopicView, type 
 export { LeaderState } from './leader-state.ts';
 export { ReplicaFetcher, type FollowedPartition, type FollowerLog } from './replica-fetcher.ts';
 export { NO_LEADER, type BrokerRegistration, type PartitionState, type TopicAssignment } from './records.ts';
+export { TxnMarkerChannel, type MarkerDestination } from './marker-channel.ts';

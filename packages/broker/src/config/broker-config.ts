@@ -36,6 +36,9 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'offsets.topic.num.partitions': '50',
   // In a cluster: replicas of __consumer_offsets (it cannot be made while fewer brokers are alive).
   'offsets.topic.replication.factor': '3',
+  // In a cluster: replicas of __transaction_state, and the ISR size its writes need.
+  'transaction.state.log.replication.factor': '3',
+  'transaction.state.log.min.isr': '2',
   'offset.metadata.max.bytes': '4096',
   'offsets.retention.minutes': '10080',
   'offsets.retention.check.interval.ms': '600000',
@@ -105,7 +108,6 @@ const IGNORED_KAFKA_KEYS = new Set([
   'broker.id', 'process.roles', 'controller.quorum.voters', 'controller.listener.names', 'listeners',
   'listener.security.protocol.map', 'inter.broker.listener.name', 'num.network.threads', 'num.io.threads',
   'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.recovery.threads.per.data.dir',
-  'transaction.state.log.replication.factor', 'transaction.state.log.min.isr',
   'zookeeper.connect', 'zookeeper.connection.timeout.ms', 'controller.quorum.bootstrap.servers',
 ]);
 

@@ -5,6 +5,7 @@ import {
 import type { BrokerState, Handler } from '../handler.ts';
 import { liveBrokers } from '../replication/cluster-brokers.ts';
 import { OFFSETS_TOPIC } from '../group/offset-store.ts';
+import { TXN_TOPIC } from '../txn/txn-coordinator.ts';
 
 const KeyType = { GROUP: 0, TRANSACTION: 1 } as const;
 
@@ -15,28 +16,34 @@ async function coordinatorFor(state: BrokerState, key: string, keyType: number):
   if (key === '') {
     return createFindCoordinatorResponseCoordinator({ key, nodeId: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'the coordinator key is empty' });
   }
-  if (state.cluster && keyType === KeyType.GROUP) return groupCoordinatorInCluster(state, key);
-  // A single broker coordinates every group and transactional id. A cluster does not replicate
-  // transaction state yet: one broker, the same for every client (the lowest live id), holds it.
+  if (state.cluster) {
+    return keyType === KeyType.GROUP
+      ? leaderOfInternalPartition(state, key, OFFSETS_TOPIC, () => state.groups.offsets.ensureTopic(), state.groups.offsets.indexOf(key))
+      : leaderOfInternalPartition(state, key, TXN_TOPIC, () => state.transactions.ensureTopic(), state.transactions.indexOf(key));
+  }
+  // A single broker coordinates every group and transactional id.
   const coordinator = liveBrokers(state)[0];
   if (!coordinator) return createFindCoordinatorResponseCoordinator({ key, nodeId: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE });
   return createFindCoordinatorResponseCoordinator({ key, nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port });
 }
 
-/** In a cluster a group's coordinator is the leader of its `__consumer_offsets` partition (made on the first request). */
-async function groupCoordinatorInCluster(state: BrokerState, key: string): Promise<FindCoordinatorResponseCoordinator> {
+/**
+ * In a cluster a group's coordinator is the leader of its `__consumer_offsets` partition, and a
+ * transactional id's the leader of its `__transaction_state` partition (the topic is made on the
+ * first request).
+ */
+async function leaderOfInternalPartition(state: BrokerState, key: string, topicName: string, ensureTopic: () => Promise<unknown>, index: number): Promise<FindCoordinatorResponseCoordinator> {
   const unavailable = (errorMessage: string) => createFindCoordinatorResponseCoordinator({ key, nodeId: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage });
   try {
-    await state.groups.offsets.ensureTopic();
+    await ensureTopic();
   } catch (err) {
-    return unavailable(`${OFFSETS_TOPIC} cannot be created: ${(err as Error).message}`);
+    return unavailable(`${topicName} cannot be created: ${(err as Error).message}`);
   }
   const view = state.cluster!.view;
-  const topic = view.topics.get(OFFSETS_TOPIC);
-  const index = state.groups.offsets.indexOf(key);
+  const topic = view.topics.get(topicName);
   const leader = topic && view.partition(topic.assignment.id, index)?.state.leader;
   const broker = leader === undefined ? undefined : view.brokers.get(leader);
-  if (!broker) return unavailable(`${OFFSETS_TOPIC}-${index} has no leader`);
+  if (!broker) return unavailable(`${topicName}-${index} has no leader`);
   return createFindCoordinatorResponseCoordinator({ key, nodeId: broker.nodeId, host: broker.host, port: broker.port });
 }
 

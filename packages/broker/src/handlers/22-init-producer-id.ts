@@ -17,13 +17,6 @@ export const initProducerIdHandler: Handler<InitProducerIdRequest, InitProducerI
       return createInitProducerIdResponse({ producerId: BigInt(producerId), producerEpoch: 0 });
     }
     if (request.transactionalId === '') return createInitProducerIdResponse({ errorCode: ErrorCode.INVALID_REQUEST, producerId: -1n, producerEpoch: -1 });
-    if (ctx.broker.cluster) {
-      // The transaction coordinator writes its markers into logs it holds itself; in a cluster the
-      // partitions' leaders are elsewhere, so transactions are refused there until markers travel
-      // to them (WriteTxnMarkers). Idempotent producers work.
-      ctx.broker.log.warn(`transactional producer "${request.transactionalId}" refused: transactions are not supported in cluster mode yet`);
-      return createInitProducerIdResponse({ errorCode: ErrorCode.INVALID_REQUEST, producerId: -1n, producerEpoch: -1 });
-    }
     const result = await ctx.broker.transactions.initProducerId(request.transactionalId, request.transactionTimeoutMs, {
       producerId: ctx.apiVersion >= 3 ? Number(request.producerId) : -1,
       producerEpoch: ctx.apiVersion >= 3 ? request.producerEpoch : -1,

@@ -12,6 +12,8 @@ export const describeTransactionsHandler: Handler<DescribeTransactionsRequest, D
   handle(ctx, request) {
     return createDescribeTransactionsResponse({
       transactionStates: request.transactionalIds.map((id) => {
+        const notHere = ctx.broker.transactions.errorFor(id);
+        if (notHere !== ErrorCode.NONE) return createDescribeTransactionsResponseTransactionState({ transactionalId: id, errorCode: notHere });
         const m = ctx.broker.transactions.describe(id);
         if (!m) return createDescribeTransactionsResponseTransactionState({ transactionalId: id, errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND });
         const byTopic = new Map<string, number[]>();

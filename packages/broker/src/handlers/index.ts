@@ -21,6 +21,7 @@ import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.ts';
 import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.ts';
 import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.ts';
 import { endTxnHandler } from './26-end-txn.ts';
+import { writeTxnMarkersHandler } from './27-write-txn-markers.ts';
 import { txnOffsetCommitHandler } from './28-txn-offset-commit.ts';
 import { describeConfigsHandler } from './32-describe-configs.ts';
 import { alterConfigsHandler } from './33-alter-configs.ts';
@@ -61,6 +62,7 @@ export function buildHandlers(state: BrokerState): Map<number, Handler> {
     addPartitionsToTxnHandler,
     addOffsetsToTxnHandler,
     endTxnHandler,
+    writeTxnMarkersHandler,
     txnOffsetCommitHandler,
     describeConfigsHandler,
     alterConfigsHandler,

@@ -9,7 +9,7 @@ import { waitForData } from '../wait-for-data.ts';
  * this broker stops leading in this epoch meanwhile (the records may or may not survive, and the
  * producer retries at the new leader), or REQUEST_TIMED_OUT after `timeoutMs`.
  */
-export async function awaitCommit(state: BrokerState, p: Partition, offset: number, timeoutMs: number): Promise<number> {
+export async function awaitCommit(state: Pick<BrokerState, 'stopping'>, p: Partition, offset: number, timeoutMs: number): Promise<number> {
   const epoch = p.leaderEpoch;
   const deadline = performance.now() + timeoutMs;
   for (;;) {

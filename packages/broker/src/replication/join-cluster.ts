@@ -1,7 +1,8 @@
-import { ClusterNode } from '@millrace/cluster';
+import { ClusterNode, TxnMarkerChannel } from '@millrace/cluster';
 import type { BrokerState } from '../handler.ts';
 import { ErrorCode, errorName } from '@millrace/protocol';
-import { NotCoordinatorError } from '../group/offset-store.ts';
+import { NotCoordinatorError, type ReplicatedOffsets } from '../group/offset-store.ts';
+import { clusterMarkerWriter } from '../txn/marker-writers.ts';
 import { isFailure, type Topic } from '../topic-manager.ts';
 import { awaitCommit } from './await-commit.ts';
 import { createClusterTopic } from './cluster-topics.ts';
@@ -37,18 +38,26 @@ export async function joinCluster(state: BrokerState): Promise<void> {
     },
     log: state.log,
   });
-  state.groups.enterCluster();
-  state.groups.offsets.useCluster({
+  // The coordinators' internal topics: the cluster's, and a write counts once their ISR has it.
+  const internalTopic = (replicationFactorKey: string): ReplicatedOffsets => ({
     hasTopic: (name) => node.view.topics.has(name) && state.topics.get(name)?.record.id === node.view.topics.get(name)!.assignment.id,
-    createTopic: (name, partitions, configs) => createInternalTopic(state, name, partitions, Number(values['offsets.topic.replication.factor']), configs),
+    createTopic: (name, partitions, configs) => createInternalTopic(state, name, partitions, Number(values[replicationFactorKey]), configs),
     awaitCommitted: async (partition, endOffset) => {
       replication.advanceHighWatermark(partition);
       const errorCode = await awaitCommit(state, partition, endOffset, OFFSET_COMMIT_TIMEOUT_MS);
-      // Kafka's mapping for group writes: a lost leadership means the group moved; anything else, try again.
+      // Kafka's mapping for coordinator writes: a lost leadership means the group or transactional id moved; anything else, try again.
       if (errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) throw new NotCoordinatorError(`${partition.topic}-${partition.index} moved while a write to it waited for its ISR`);
       if (errorCode !== ErrorCode.NONE) throw Object.assign(new Error(`${partition.topic}-${partition.index}: the ISR did not confirm the write (${errorName(errorCode)})`), { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE });
     },
   });
+  state.groups.enterCluster();
+  state.groups.offsets.useCluster(internalTopic('offsets.topic.replication.factor'));
+  const markers = new TxnMarkerChannel(state.identity.nodeId);
+  state.stopping.addEventListener('abort', () => markers.close());
+  state.transactions.enterCluster(
+    { ...internalTopic('transaction.state.log.replication.factor'), minInsyncReplicas: Number(values['transaction.state.log.min.isr']) },
+    clusterMarkerWriter(state, node, markers),
+  );
   node.subscribe((changes) => replication.onChanges(changes));
   state.producerIds.useReserver((size, floor) => node.reserveProducerIds(size, floor));
   replication.attach(node);

@@ -2,6 +2,7 @@ import { type ClusterNode, LeaderState, NO_LEADER, type PartitionView, ReplicaFe
 import type { BrokerState } from '../handler.ts';
 import type { Partition } from '../partition.ts';
 import { OFFSETS_TOPIC } from '../group/offset-store.ts';
+import { TXN_TOPIC } from '../txn/txn-coordinator.ts';
 import { followerLog } from './follower-log.ts';
 
 export interface ReplicationSettings {
@@ -134,14 +135,15 @@ export class ReplicaManager {
     this.coordinate(local);
   }
 
-  /** The groups of a `__consumer_offsets` partition are coordinated by its leader. */
+  /** The groups of a `__consumer_offsets` partition, and the transactional ids of a `__transaction_state` one, are coordinated by its leader. */
   private coordinate(p: Partition): void {
-    if (p.topic !== OFFSETS_TOPIC) return;
-    if (p.role !== 'leader') {
-      this.state.groups.resign(p.index);
-      return;
+    if (p.topic === OFFSETS_TOPIC) {
+      if (p.role !== 'leader') this.state.groups.resign(p.index);
+      else this.state.groups.becomeCoordinator(p).catch((err: Error) => this.state.log.error(`loading the groups of ${p.topic}-${p.index} failed: ${err.message}`));
+    } else if (p.topic === TXN_TOPIC) {
+      if (p.role !== 'leader') this.state.transactions.resign(p.index);
+      else this.state.transactions.becomeCoordinator(p).catch((err: Error) => this.state.log.error(`loading the transactions of ${p.topic}-${p.index} failed: ${err.message}`));
     }
-    this.state.groups.becomeCoordinator(p).catch((err: Error) => this.state.log.error(`loading the groups of ${p.topic}-${p.index} failed: ${err.message}`));
   }
 
   private fetcherFor(leaderId: number): ReplicaFetcher | null {

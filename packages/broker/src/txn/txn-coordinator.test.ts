@@ -11,6 +11,7 @@ import { OffsetStore } from '../group/offset-store.ts';
 import { silentLogger } from '../logger.ts';
 import { ProducerIdManager } from '../producer-ids.ts';
 import { TopicManager } from '../topic-manager.ts';
+import { localMarkerWriter } from './marker-writers.ts';
 import { TransactionCoordinator } from './txn-coordinator.ts';
 import { TxnStatus } from './txn-records.ts';
 
@@ -22,6 +23,7 @@ async function coordinatorAt(dir: string, clock: { now: number }) {
   const topics = await TopicManager.open(dir, buildBrokerConfig({}), now);
   const offsets = await OffsetStore.open(topics, 2, 1 << 20);
   const coordinator = await TransactionCoordinator.open(topics, offsets, await ProducerIdManager.open(dir), { partitionCount: 2, segmentBytes: 1 << 20, maxTimeoutMs: 900_000, now, log: silentLogger });
+  await coordinator.start(localMarkerWriter({ topics, log: silentLogger, replication: null, stopping: new AbortController().signal, groups: { offsets } }));
   return { topics, coordinator };
 }
 

@@ -1,20 +1,33 @@
-import { decodeRecordBatch, encodeRecordBatch, ErrorCode } from '@millrace/protocol';
+import { decodeRecordBatch, encodeRecordBatch, ErrorCode, errorName } from '@millrace/protocol';
 import { forEachBatch } from '../log-replay.ts';
-import { OFFSETS_TOPIC, type OffsetStore } from '../group/offset-store.ts';
+import { NotCoordinatorError, OFFSETS_TOPIC, type OffsetStore, type ReplicatedOffsets } from '../group/offset-store.ts';
 import type { Logger } from '../logger.ts';
 import { internalPartitionIndex } from '../metadata/internal-topics.ts';
 import type { Partition } from '../partition.ts';
 import type { ProducerIdManager } from '../producer-ids.ts';
 import type { TopicManager } from '../topic-manager.ts';
+import type { MarkerWriter } from './marker-writers.ts';
 import {
-  decodeTxnKey, decodeTxnValue, encodeTxnKey, encodeTxnValue, partitionKey, splitPartitionKey, type TxnMetadata, TxnStatus,
+  decodeTxnKey, decodeTxnValue, encodeTxnKey, encodeTxnValue, partitionKey, type TxnMetadata, TxnStatus,
 } from './txn-records.ts';
 
 export const TXN_TOPIC = '__transaction_state';
 /** Epochs are int16; Kafka starts a new producer id before one reaches the top. */
 const MAX_EPOCH = 32766;
-/** A single broker is coordinator of every transactional id since it started: its epoch never changes. */
-const COORDINATOR_EPOCH = 0;
+/** Pause between attempts to write markers whose partition leaders could not take them, doubled up to 1 s. */
+const MARKER_RETRY_BACKOFF_MS = 100;
+const MARKER_RETRY_BACKOFF_MAX_MS = 1_000;
+/**
+ * What a partition answers that ends the attempts for it: written, gone (the topic was deleted),
+ * or holding a newer epoch of the producer (its transaction there already ended).
+ */
+const MARKER_SETTLED = new Set<number>([ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_PRODUCER_EPOCH]);
+
+/** How a cluster changes the coordinator: its topic is the cluster's, and a write counts once the ISR has it. */
+export interface ReplicatedTxnLog extends ReplicatedOffsets {
+  /** The ISR size writes to `__transaction_state` need (transaction.state.log.min.isr). */
+  minInsyncReplicas: number;
+}
 
 export interface TxnCoordinatorOptions {
   partitionCount: number;
@@ -37,11 +50,22 @@ export interface ProducerIdAndEpoch {
  * Ending a transaction writes PrepareCommit/PrepareAbort, then a marker to every partition of the
  * transaction (which releases their last stable offset), then CompleteCommit/CompleteAbort; a
  * restart finishes a transaction left between the two. Calls for one transactional id run one at a time.
+ *
+ * In a cluster a transactional id is coordinated by the leader of its `__transaction_state`
+ * partition: a write counts once that partition's ISR holds it, markers go to the leaders of the
+ * transaction's partitions, and a broker that takes a partition over finishes the transactions its
+ * last leader left prepared.
  */
 export class TransactionCoordinator {
   private readonly txns = new Map<string, TxnMetadata>();
   private readonly busy = new Map<string, Promise<unknown>>();
   private creating: Promise<unknown> | null = null;
+  /** Where markers go; null until the broker is ready to write them (nothing is served before). */
+  private writeMarkers: MarkerWriter | null = null;
+  private replicated: ReplicatedTxnLog | null = null;
+  /** In a cluster, the partitions of `__transaction_state` coordinated here; null on a single broker (every one). */
+  private owned: Set<number> | null = null;
+  private readonly loading = new Set<number>();
 
   private readonly topics: TopicManager;
   private readonly offsets: OffsetStore;
@@ -55,7 +79,7 @@ export class TransactionCoordinator {
     this.options = options;
   }
 
-  /** Loads `__transaction_state` and completes the transactions a crash left prepared. */
+  /** Loads `__transaction_state` as this broker holds it. */
   static async open(topics: TopicManager, offsets: OffsetStore, producerIds: ProducerIdManager, options: TxnCoordinatorOptions): Promise<TransactionCoordinator> {
     const coordinator = new TransactionCoordinator(topics, offsets, producerIds, options);
     for (const partition of topics.get(TXN_TOPIC)?.partitions ?? []) {
@@ -65,13 +89,110 @@ export class TransactionCoordinator {
       }
       await coordinator.load(partition);
     }
-    for (const m of coordinator.txns.values()) {
+    return coordinator;
+  }
+
+  /** A single broker: markers go into its own logs; the transactions a crash left prepared are completed now. */
+  async start(writeMarkers: MarkerWriter): Promise<void> {
+    this.writeMarkers = writeMarkers;
+    for (const m of [...this.txns.values()]) {
       if (m.status === TxnStatus.PREPARE_COMMIT || m.status === TxnStatus.PREPARE_ABORT) {
-        options.log.info(`completing transaction of '${m.transactionalId}' left prepared by the last shutdown`);
-        await coordinator.exclusive(m.transactionalId, () => coordinator.complete(m));
+        this.options.log.info(`completing transaction of '${m.transactionalId}' left prepared by the last shutdown`);
+        await this.exclusive(m.transactionalId, () => this.complete(m));
       }
     }
-    return coordinator;
+  }
+
+  /**
+   * In a cluster: forgets what was read at start-up (partitions are loaded as this broker comes to
+   * lead them), and creates the topic, confirms writes and sends markers the cluster's way.
+   */
+  enterCluster(replicated: ReplicatedTxnLog, writeMarkers: MarkerWriter): void {
+    this.replicated = replicated;
+    this.writeMarkers = writeMarkers;
+    this.txns.clear();
+    this.owned = new Set();
+  }
+
+  /** Why this broker may not act for a transactional id now (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS...), or NONE. */
+  errorFor(transactionalId: string): number {
+    if (this.writeMarkers === null) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (this.owned === null) return ErrorCode.NONE;
+    const index = this.indexOf(transactionalId);
+    if (this.loading.has(index)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return this.owned.has(index) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+  }
+
+  /** The partition index of a transactional id, from the configured partition count (the topic need not exist yet). */
+  indexOf(transactionalId: string): number {
+    return internalPartitionIndex(transactionalId, this.topics.get(TXN_TOPIC)?.partitions.length ?? this.options.partitionCount);
+  }
+
+  /** Makes the topic if it does not exist yet (in a cluster, in the cluster's metadata). */
+  ensureTopic(): Promise<unknown> {
+    if (this.replicated ? this.replicated.hasTopic(TXN_TOPIC) : this.topics.get(TXN_TOPIC)) return Promise.resolve();
+    const configs: Record<string, string> = { 'cleanup.policy': 'compact', 'segment.bytes': String(this.options.segmentBytes) };
+    if (this.replicated) configs['min.insync.replicas'] = String(this.replicated.minInsyncReplicas);
+    this.creating ??= (this.replicated ? this.replicated.createTopic(TXN_TOPIC, this.options.partitionCount, configs) : this.topics.createTopic(TXN_TOPIC, this.options.partitionCount, configs)).finally(() => {
+      this.creating = null;
+    });
+    return this.creating;
+  }
+
+  /** This broker now leads `partition` of `__transaction_state`: its transactional ids are served here. */
+  async becomeCoordinator(partition: Partition): Promise<void> {
+    if (!this.owned || this.owned.has(partition.index) || this.loading.has(partition.index)) return;
+    this.loading.add(partition.index);
+    try {
+      await this.load(partition);
+      // Leadership moved on while the log was read: what was read is not ours to serve.
+      if (partition.role !== 'leader') {
+        this.unload(partition.index);
+        return;
+      }
+      this.owned.add(partition.index);
+    } finally {
+      this.loading.delete(partition.index);
+    }
+    for (const m of [...this.txns.values()]) {
+      if (this.indexOf(m.transactionalId) !== partition.index) continue;
+      if (m.status !== TxnStatus.PREPARE_COMMIT && m.status !== TxnStatus.PREPARE_ABORT) continue;
+      this.options.log.info(`completing transaction of '${m.transactionalId}' left prepared by the last coordinator`);
+      this.exclusive(m.transactionalId, async () => {
+        const current = this.txns.get(m.transactionalId);
+        if (current && (current.status === TxnStatus.PREPARE_COMMIT || current.status === TxnStatus.PREPARE_ABORT)) await this.complete(current);
+      }).catch((err: Error) => this.options.log.warn(`completing the transaction of '${m.transactionalId}' failed: ${err.message}`));
+    }
+  }
+
+  /** This broker no longer leads partition `index`: its transactional ids are forgotten here. */
+  resign(index: number): void {
+    if (!this.owned) return;
+    this.owned.delete(index);
+    this.unload(index);
+  }
+
+  private unload(index: number): void {
+    for (const id of [...this.txns.keys()]) if (this.indexOf(id) === index) this.txns.delete(id);
+  }
+
+  /**
+   * Runs a client's call for a transactional id: refused with `refuse(error)` unless this broker
+   * coordinates it, and a write that loses the coordination meanwhile answers its error too.
+   */
+  private async serve<T>(transactionalId: string, refuse: (errorCode: number) => T, work: () => Promise<T>): Promise<T> {
+    const before = this.errorFor(transactionalId);
+    if (before !== ErrorCode.NONE) return refuse(before);
+    try {
+      return await this.exclusive(transactionalId, () => {
+        const now = this.errorFor(transactionalId);
+        return now === ErrorCode.NONE ? work() : Promise.resolve(refuse(now));
+      });
+    } catch (err) {
+      const errorCode = (err as { errorCode?: unknown }).errorCode;
+      if (typeof errorCode === 'number') return refuse(errorCode);
+      throw err;
+    }
   }
 
   private load(partition: Partition): Promise<void> {
@@ -97,20 +218,21 @@ export class TransactionCoordinator {
   }
 
   private async stateLog(transactionalId: string): Promise<Partition> {
-    if (!this.topics.get(TXN_TOPIC)) {
-      this.creating ??= this.topics.createTopic(TXN_TOPIC, this.options.partitionCount, { 'cleanup.policy': 'compact', 'segment.bytes': String(this.options.segmentBytes) });
-      await this.creating;
-    }
+    await this.ensureTopic();
     const partitions = this.topics.get(TXN_TOPIC)!.partitions;
     return partitions[internalPartitionIndex(transactionalId, partitions.length)];
   }
 
-  /** Writes a transactional id's state durably (null deletes it). */
+  /** Writes a transactional id's state durably, in a cluster held by the ISR (null deletes it). */
   private async persist(transactionalId: string, m: TxnMetadata | null): Promise<void> {
     const partition = await this.stateLog(transactionalId);
+    if (partition.role !== 'leader') throw new NotCoordinatorError(`this broker does not lead ${TXN_TOPIC}-${partition.index}, which holds '${transactionalId}'`);
     const batch = encodeRecordBatch({ records: [{ key: encodeTxnKey(transactionalId), value: m && encodeTxnValue(m), timestamp: this.options.now() }] });
-    partition.log.append(batch, partition.leaderEpoch, null);
+    const { lastOffset } = partition.log.append(batch, partition.leaderEpoch, null);
     await partition.log.flush();
+    // Wakes the followers' fetches.
+    partition.notifyNewData();
+    await this.replicated?.awaitCommitted(partition, lastOffset + 1);
   }
 
   /** Checks the producer id and epoch a client sent; `fencedCode` is what an older epoch gets (PRODUCER_FENCED from the versions that know it). */
@@ -122,8 +244,8 @@ export class TransactionCoordinator {
   }
 
   initProducerId(transactionalId: string, timeoutMs: number, expected: { producerId: number; producerEpoch: number }): Promise<ProducerIdAndEpoch> {
-    return this.exclusive(transactionalId, async () => {
-      const refuse = (errorCode: number) => ({ errorCode, producerId: -1, producerEpoch: -1 });
+    const refuse = (errorCode: number) => ({ errorCode, producerId: -1, producerEpoch: -1 });
+    return this.serve(transactionalId, refuse, async () => {
       if (timeoutMs <= 0 || timeoutMs > this.options.maxTimeoutMs) return refuse(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
       const now = this.options.now();
       let m = this.txns.get(transactionalId);
@@ -163,8 +285,8 @@ export class TransactionCoordinator {
    * partition key: all NONE, or UNKNOWN_TOPIC_OR_PARTITION for unknown ones and OPERATION_NOT_ATTEMPTED for the rest.
    */
   addPartitions(transactionalId: string, producerId: number, epoch: number, partitions: { topic: string; partition: number }[], fencedCode: number): Promise<Map<string, number>> {
-    return this.exclusive(transactionalId, async () => {
-      const all = (code: number) => new Map(partitions.map((p) => [partitionKey(p.topic, p.partition), code]));
+    const all = (code: number) => new Map(partitions.map((p) => [partitionKey(p.topic, p.partition), code]));
+    return this.serve(transactionalId, all, async () => {
       const m = this.txns.get(transactionalId);
       const invalid = this.check(m, producerId, epoch, fencedCode);
       if (invalid !== ErrorCode.NONE) return all(invalid);
@@ -189,13 +311,15 @@ export class TransactionCoordinator {
 
   /** AddOffsetsToTxn: the group's `__consumer_offsets` partition joins the transaction. */
   async addOffsets(transactionalId: string, producerId: number, epoch: number, groupId: string, fencedCode: number): Promise<number> {
-    const partition = await this.offsets.partitionIndexFor(groupId);
+    // The group's partition, wherever it is led: its leader gets the marker.
+    await this.offsets.ensureTopic();
+    const partition = this.offsets.indexOf(groupId);
     const result = await this.addPartitions(transactionalId, producerId, epoch, [{ topic: OFFSETS_TOPIC, partition }], fencedCode);
     return [...result.values()][0];
   }
 
   endTransaction(transactionalId: string, producerId: number, epoch: number, committed: boolean, fencedCode: number): Promise<number> {
-    return this.exclusive(transactionalId, async () => {
+    return this.serve(transactionalId, (errorCode) => errorCode, async () => {
       const m = this.txns.get(transactionalId);
       const invalid = this.check(m, producerId, epoch, fencedCode);
       if (invalid !== ErrorCode.NONE) return invalid;
@@ -220,23 +344,29 @@ export class TransactionCoordinator {
     });
   }
 
-  /** Writes the markers of a prepared transaction to its partitions, then records it complete. */
+  /**
+   * Writes the markers of a prepared transaction to its partitions, then records it complete. In a
+   * cluster, partitions whose leaders cannot take their marker yet (moving, down) are tried again
+   * for as long as this broker coordinates the transactional id.
+   */
   private async complete(m: TxnMetadata): Promise<void> {
     const committed = m.status === TxnStatus.PREPARE_COMMIT;
-    const written: Promise<void>[] = [];
-    const touched: Partition[] = [];
-    for (const key of m.partitions) {
-      const { topic, partition: index } = splitPartitionKey(key);
-      const partition = this.topics.partition(topic, index);
-      if (!partition) continue; // deleted since: nothing left to mark
-      partition.log.appendTxnMarker(m.producerId, m.producerEpoch, committed, COORDINATOR_EPOCH);
-      written.push(partition.log.flush());
-      touched.push(partition);
-    }
-    await Promise.all(written);
-    for (const partition of touched) {
-      partition.notifyNewData();
-      if (partition.topic === OFFSETS_TOPIC) this.offsets.completeTransaction(m.producerId, committed);
+    const coordinatorEpoch = Math.max((await this.stateLog(m.transactionalId)).leaderEpoch, 0);
+    const marker = { producerId: m.producerId, producerEpoch: m.producerEpoch, committed, coordinatorEpoch };
+    let remaining = [...m.partitions];
+    for (let attempt = 0; remaining.length > 0; attempt++) {
+      const results = await this.writeMarkers!(remaining, marker);
+      for (const [key, errorCode] of results) {
+        if (errorCode === ErrorCode.INVALID_PRODUCER_EPOCH) this.options.log.warn(`${key} holds a newer epoch of producer ${m.producerId} than ${m.producerEpoch}: its transaction there is over`);
+      }
+      const failed = remaining.filter((key) => !MARKER_SETTLED.has(results.get(key) ?? ErrorCode.UNKNOWN_SERVER_ERROR));
+      if (failed.length === 0) break;
+      const why = failed.map((key) => `${key}: ${errorName(results.get(key) ?? ErrorCode.UNKNOWN_SERVER_ERROR)}`).join(', ');
+      if (this.owned === null) throw new Error(`writing the markers of '${m.transactionalId}' failed (${why})`);
+      if (this.errorFor(m.transactionalId) !== ErrorCode.NONE) throw new NotCoordinatorError(`'${m.transactionalId}' moved to another coordinator while its markers were written`);
+      if (attempt === 0) this.options.log.warn(`markers of '${m.transactionalId}' not written yet (${why}); trying again`);
+      remaining = failed;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(MARKER_RETRY_BACKOFF_MS * 2 ** attempt, MARKER_RETRY_BACKOFF_MAX_MS)));
     }
     const next: TxnMetadata = { ...m, status: committed ? TxnStatus.COMPLETE_COMMIT : TxnStatus.COMPLETE_ABORT, partitions: new Set(), lastUpdateMs: this.options.now(), startMs: -1 };
     await this.persist(m.transactionalId, next);
@@ -249,14 +379,15 @@ export class TransactionCoordinator {
    * the ids of the aborted ones.
    */
   async abortTimedOut(): Promise<string[]> {
-    for (const m of [...this.txns.values()].filter((t) => t.status === TxnStatus.PREPARE_COMMIT || t.status === TxnStatus.PREPARE_ABORT)) {
+    const served = [...this.txns.values()].filter((t) => this.errorFor(t.transactionalId) === ErrorCode.NONE);
+    for (const m of served.filter((t) => t.status === TxnStatus.PREPARE_COMMIT || t.status === TxnStatus.PREPARE_ABORT)) {
       await this.exclusive(m.transactionalId, async () => {
         const current = this.txns.get(m.transactionalId);
         if (current && (current.status === TxnStatus.PREPARE_COMMIT || current.status === TxnStatus.PREPARE_ABORT)) await this.complete(current);
       });
     }
     const now = this.options.now();
-    const expired = [...this.txns.values()].filter((m) => m.status === TxnStatus.ONGOING && m.startMs + m.timeoutMs < now);
+    const expired = served.filter((m) => m.status === TxnStatus.ONGOING && m.startMs + m.timeoutMs < now);
     for (const m of expired) {
       await this.exclusive(m.transactionalId, async () => {
         const current = this.txns.get(m.transactionalId);
@@ -274,7 +405,7 @@ export class TransactionCoordinator {
   /** Forgets transactional ids idle (no open transaction) for transactional.id.expiration.ms. */
   async expireTransactionalIds(expirationMs: number): Promise<string[]> {
     const now = this.options.now();
-    const idle = [...this.txns.values()].filter((m) => m.status !== TxnStatus.ONGOING && m.status !== TxnStatus.PREPARE_ABORT && m.status !== TxnStatus.PREPARE_COMMIT && m.lastUpdateMs < now - expirationMs);
+    const idle = [...this.txns.values()].filter((m) => this.errorFor(m.transactionalId) === ErrorCode.NONE && m.status !== TxnStatus.ONGOING && m.status !== TxnStatus.PREPARE_ABORT && m.status !== TxnStatus.PREPARE_COMMIT && m.lastUpdateMs < now - expirationMs);
     for (const m of idle) {
       await this.exclusive(m.transactionalId, async () => {
         await this.persist(m.transactionalId, null);

@@ -1,0 +1,47 @@
+import { Connection } from '@millrace/client';
+import { ApiKey, type WriteTxnMarkersRequest, type WriteTxnMarkersResponse } from '@millrace/protocol';
+
+/** WriteTxnMarkers v1 (flexible) is what every broker of this cluster serves. */
+const WRITE_TXN_MARKERS_VERSION = 1;
+
+export interface MarkerDestination {
+  nodeId: number;
+  host: string;
+  port: number;
+}
+
+/**
+ * A transaction coordinator's connections to the other brokers, over which it has the leaders of a
+ * transaction's partitions write its markers. One connection per broker, made on first use and
+ * dropped when it fails (the next call makes a new one).
+ */
+export class TxnMarkerChannel {
+  private readonly connections = new Map<string, Promise<Connection>>();
+  private readonly clientId: string;
+
+  constructor(nodeId: number) {
+    this.clientId = `millrace-txn-markers-${nodeId}`;
+  }
+
+  async writeMarkers(to: MarkerDestination, request: WriteTxnMarkersRequest, timeoutMs: number): Promise<WriteTxnMarkersResponse> {
+    const key = `${to.nodeId}@${to.host}:${to.port}`;
+    let connecting = this.connections.get(key);
+    if (!connecting) {
+      connecting = Connection.open(to.host, to.port, this.clientId);
+      this.connections.set(key, connecting);
+    }
+    try {
+      const connection = await connecting;
+      return await connection.request<WriteTxnMarkersResponse>(ApiKey.WriteTxnMarkers, WRITE_TXN_MARKERS_VERSION, request, timeoutMs);
+    } catch (err) {
+      if (this.connections.get(key) === connecting) this.connections.delete(key);
+      void connecting.then((c) => c.close(), () => {});
+      throw err;
+    }
+  }
+
+  close(): void {
+    for (const connecting of this.connections.values()) void connecting.then((c) => c.close(), () => {});
+    this.connections.clear();
+  }
+}
