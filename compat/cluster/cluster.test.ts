@@ -360,6 +360,26 @@ test('librdkafka transactions through SIGKILLs of the transaction coordinator an
   assert.deepEqual(aborted, [], 'no aborted transaction is visible');
 });
 
+test('librdkafka consume-transform-produce with send_offsets_to_transaction across the cluster: each input once in the output, and the group\'s offsets at the input\'s end', async () => {
+  const input = Array.from({ length: 1_500 }, (_, i) => `record-${i}`);
+  await runTool('kcat', ['-b', cluster.bootstrap, '-P', '-t', 'eos-in', '-K', ':', '-X', 'acks=all'], { input: input.map((v, i) => `${i}:${v}`).join('\n') + '\n', timeoutMs: 60_000 });
+  const run = await runTool('/usr/bin/python3', [join(import.meta.dirname, '../transactions/eos_processor.py'), cluster.bootstrap, 'eos-in', 'eos-out', 'eos-group', String(input.length), '4'], { timeoutMs: 180_000 });
+  const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as { committed: number; aborted: number };
+  assert.equal(result.committed, input.length);
+  assert.ok(result.aborted > 0, 'some transactions were aborted on purpose');
+  assert.deepEqual(await readValuesWithKcat(cluster.bootstrap, 'eos-out', 'read_committed'), input.map((v) => v.toUpperCase()).sort(), 'each input exactly once');
+  const admin = new Kafka({ clientId: 'cluster-eos-check', brokers: cluster.brokers.map((b) => b.bootstrap), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets('eos-in');
+    const [group] = await admin.fetchOffsets({ groupId: 'eos-group', topics: ['eos-in'] });
+    const committedAt = new Map(group.partitions.map((p) => [p.partition, p.offset]));
+    for (const end of ends) assert.equal(committedAt.get(end.partition), end.high, `partition ${end.partition}`);
+  } finally {
+    await admin.disconnect();
+  }
+});
+
 test('KafkaJS admin: a topic created with configs, its configs altered and partitions added, is the same seen from every broker', async () => {
   const admin = new Kafka({ clientId: 'cluster-admin', brokers: cluster.brokers.map((b) => b.bootstrap), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
