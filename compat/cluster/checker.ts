@@ -1,5 +1,5 @@
 // Checks a history of sends and reads against a replicated log's guarantees, in the spirit of
-// Jepsen's Kafka queue workload (acks=all, idempotent producers, no transactions).
+// Jepsen's Kafka queue workload (acks=all, idempotent producers; transactions are txn-checker.ts).
 
 /**
  * A send the broker acknowledged at an offset. The offset is null when the client reported the
@@ -82,20 +82,27 @@ export function check(acks: Ack[], sent: Set<string>, polls: Read[], final: Read
 
   for (const r of [...polls, ...final]) if (!sent.has(r.value)) anomalies.unknownReads.push(r);
 
-  const last = new Map<string, number>();
-  for (const r of polls) {
-    const key = `${r.consumer}\u0000${r.partition}`;
-    const before = last.get(key);
-    if (before !== undefined && r.offset <= before) anomalies.nonMonotonic.push({ consumer: r.consumer, partition: r.partition, offset: r.offset, after: before });
-    last.set(key, r.offset);
-  }
+  anomalies.nonMonotonic = nonMonotonicPolls(polls);
 
   const valid = Object.values(anomalies).every((list) => list.length === 0);
   return { acknowledged: acks.length, read: final.length, anomalies, valid };
 }
 
+/** Where a consumer's offsets in a partition went back or repeated (no consumer here seeks). */
+export function nonMonotonicPolls(polls: Read[]): Anomalies['nonMonotonic'] {
+  const found: Anomalies['nonMonotonic'] = [];
+  const last = new Map<string, number>();
+  for (const r of polls) {
+    const key = `${r.consumer}\u0000${r.partition}`;
+    const before = last.get(key);
+    if (before !== undefined && r.offset <= before) found.push({ consumer: r.consumer, partition: r.partition, offset: r.offset, after: before });
+    last.set(key, r.offset);
+  }
+  return found;
+}
+
 /** A one-line summary of the anomalies found, or "no anomalies". */
-export function describe(result: CheckResult): string {
+export function describe(result: Pick<CheckResult, 'acknowledged' | 'read' | 'anomalies'>): string {
   const found = Object.entries(result.anomalies).filter(([, list]) => list.length > 0);
   if (found.length === 0) return `${result.acknowledged} acknowledged, ${result.read} read back: no anomalies`;
   return found.map(([kind, list]) => `${kind}: ${list.length} (first: ${JSON.stringify(list[0])})`).join('; ');

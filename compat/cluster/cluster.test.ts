@@ -10,13 +10,14 @@ import { after, before, test } from 'node:test';
 import { Connection } from '@millrace/client';
 import kafkajs from 'kafkajs';
 import {
-  ApiKey, createElectLeadersRequest, createElectLeadersRequestTopicPartitions, createFindCoordinatorRequest, createListOffsetsRequest, createListOffsetsRequestListOffsetsPartition,
-  createListOffsetsRequestListOffsetsTopic, type ElectLeadersResponse, ErrorCode, errorName, type FindCoordinatorResponse, type ListOffsetsResponse,
+  ApiKey, createElectLeadersRequest, createElectLeadersRequestTopicPartitions, createFindCoordinatorRequest, type ElectLeadersResponse, ErrorCode, errorName,
+  type FindCoordinatorResponse,
 } from '@millrace/protocol';
 import { consumeAllWithKcat, readValuesWithKcat } from '../harness/kcat.ts';
 import { freePort } from '../harness/broker-process.ts';
 import { runTool } from '../harness/run-tool.ts';
 import { startCluster, type RunningCluster } from './cluster-process.ts';
+import { noOpenTransaction } from './latest-offsets.ts';
 
 const { ConfigResourceTypes, Kafka, logLevel } = kafkajs;
 
@@ -284,26 +285,6 @@ test('millrace cluster info shows the brokers and controller, and the partitions
   }, 60_000);
 });
 
-/** The latest offset of each partition of `topic`, asked of its leader: the high watermark, or (isolation 1) the last stable offset. */
-async function latestOffsets(topic: string, isolationLevel: 0 | 1): Promise<bigint[]> {
-  const md = await metadata(topic);
-  const offsets: bigint[] = [];
-  for (const p of md.topics[0].partitions.sort((a, b) => a.partition - b.partition)) {
-    const leader = cluster.brokers[p.leader - 1];
-    const connection = await Connection.open(leader.host, leader.port);
-    try {
-      const response = await connection.request<ListOffsetsResponse>(ApiKey.ListOffsets, 5, createListOffsetsRequest({
-        replicaId: -1, isolationLevel,
-        topics: [createListOffsetsRequestListOffsetsTopic({ name: topic, partitions: [createListOffsetsRequestListOffsetsPartition({ partitionIndex: p.partition, timestamp: -1n })] })],
-      }));
-      offsets.push(response.topics[0].partitions[0].offset);
-    } finally {
-      connection.close();
-    }
-  }
-  return offsets;
-}
-
 test('librdkafka transactions through SIGKILLs of the transaction coordinator and of a partition leader: READ_COMMITTED sees every committed transaction whole, none in part, and none hangs', async () => {
   const SIZE = 10;
   const topic = 'txn-cluster';
@@ -341,10 +322,7 @@ test('librdkafka transactions through SIGKILLs of the transaction coordinator an
     child.stdin.end();
     await exited;
   }
-  await until('every partition without an open transaction', async () => {
-    const [stable, end] = [await latestOffsets(topic, 1), await latestOffsets(topic, 0)];
-    return stable.every((o, p) => o === end[p]);
-  }, 60_000);
+  await until('every partition without an open transaction', () => noOpenTransaction(cluster.bootstrap, topic), 60_000);
   const counts = new Map<number, number>();
   for (const value of await readValuesWithKcat(cluster.bootstrap, topic, 'read_committed')) {
     if (value === 'warm-up') continue;

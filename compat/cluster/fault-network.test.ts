@@ -9,7 +9,7 @@ import { describe } from './checker.ts';
 import { runFaultSchedule } from './fault-run.ts';
 import { openTestNetwork } from './test-network.ts';
 
-test('12 faults with network partitions under acks=all idempotent producers and consumers: nothing acknowledged is lost, duplicated or moved, no consumer goes back', { timeout: 900_000 }, async (t) => {
+test('12 faults with network partitions under acks=all idempotent and transactional producers and consumers: nothing acknowledged is lost, duplicated or moved, no consumer goes back, no aborted record is read, no transaction is seen in part', { timeout: 900_000 }, async (t) => {
   const network = openTestNetwork(['etcd', 'b1', 'b2', 'b3']);
   if (!network) {
     t.skip('network namespaces cannot be made on this machine (root and iproute2 are needed): partitions are not tested here; the process-level fault schedule still runs');
@@ -17,8 +17,9 @@ test('12 faults with network partitions under acks=all idempotent producers and 
   }
   try {
     const result = await runFaultSchedule({ faults: 12, seed: 4_12_2026, network, log: (line) => console.log(line) });
-    console.log(`fault schedule with partitions: ${JSON.stringify(result.faultsByKind)}, ${result.sent} sent, ${describe(result)}, ${result.producerErrors.length} producer(s) stopped by a fatal client error${result.producerErrors.map((e) => `\n  ${e}`).join('')}, ${result.seconds.toFixed(0)} s`);
+    console.log(`fault schedule with partitions: ${JSON.stringify(result.faultsByKind)}, ${result.sent} sent, transactions ${JSON.stringify(result.transactions)}, ${describe(result)}, ${result.producerErrors.length} producer(s) stopped by a fatal client error${result.producerErrors.map((e) => `\n  ${e}`).join('')}, ${result.seconds.toFixed(0)} s`);
     assert.ok(result.acknowledged > 1_000, `only ${result.acknowledged} records were acknowledged: the workload did not run`);
+    assert.ok(result.transactions.committed > 10, `only ${result.transactions.committed} transactions were committed: the transactional workload did not run`);
     assert.ok(result.valid, describe(result));
   } finally {
     network.dispose();

@@ -1,13 +1,16 @@
 // A fault schedule against a three-broker cluster: idempotent confluent-kafka producers (acks=all)
-// and kcat consumers run while brokers are killed, restarted and paused; then everything heals, the
-// log is read whole, and the history is checked (checker.ts).
+// and kcat consumers run while brokers are killed, restarted and paused, and so does a
+// confluent-kafka transactional producer with a READ_COMMITTED kcat consumer; then everything
+// heals, the logs are read whole, and the histories are checked (checker.ts, txn-checker.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { random } from '../../packages/broker/src/fuzz/frame-mutator.ts';
 import { consumeAllWithKcat } from '../harness/kcat.ts';
 import { runTool } from '../harness/run-tool.ts';
-import { type Ack, check, type CheckResult, type Read } from './checker.ts';
+import { type Ack, type Anomalies, check, type CheckResult, type Read } from './checker.ts';
 import { type RunningCluster, startCluster } from './cluster-process.ts';
+import { noOpenTransaction } from './latest-offsets.ts';
+import { checkTransactions, type TxnAnomalies, type TxnOutcome } from './txn-checker.ts';
 import type { TestNetwork } from './test-network.ts';
 
 export interface FaultRunOptions {
@@ -21,7 +24,10 @@ export interface FaultRunOptions {
 }
 
 export interface FaultRunResult extends CheckResult {
+  anomalies: Anomalies & TxnAnomalies;
   faultsByKind: Record<string, number>;
+  /** Transactions by how their producer saw them end. */
+  transactions: Record<TxnOutcome, number>;
   /** Fatal client errors that stopped a producer (each was replaced by a new one). */
   producerErrors: string[];
   sent: number;
@@ -29,7 +35,10 @@ export interface FaultRunResult extends CheckResult {
 }
 
 const TOPIC = 'faults';
+const TXN_TOPIC = 'faults-txn';
 const PARTITIONS = 4;
+/** Records per transaction. */
+const TXN_SIZE = 5;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -109,7 +118,7 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
   const cluster = await startCluster(3, { 'num.partitions': String(PARTITIONS), 'default.replication.factor': '3', 'min.insync.replicas': '2' }, options.network);
   const children: ChildProcess[] = [];
   try {
-    await runTool('kcat', ['-b', cluster.bootstrap, '-P', '-t', TOPIC, '-X', 'acks=all'], { input: 'warm-up\n', timeoutMs: 60_000 });
+    for (const topic of [TOPIC, TXN_TOPIC]) await runTool('kcat', ['-b', cluster.bootstrap, '-P', '-t', topic, '-X', 'acks=all'], { input: 'warm-up\n', timeoutMs: 60_000 });
     await until('the topic in sync', () => allInSync(cluster), 60_000);
     const acks: Ack[] = [];
     const producerErrors: string[] = [];
@@ -153,6 +162,21 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
         polls.push({ consumer: `kcat-${i}`, partition: Number(partition), offset: Number(offset), value });
       });
     }
+    // Transactions: one producer (it replaces its own client when one cannot go on) and a READ_COMMITTED reader.
+    const outcomes = new Map<number, TxnOutcome>();
+    const txnPolls: Read[] = [];
+    const txnProducer = spawn('/usr/bin/python3', [join(import.meta.dirname, '../transactions/txn_crash_producer.py'), cluster.bootstrap, TXN_TOPIC, String(TXN_SIZE)], { stdio: ['pipe', 'pipe', 'ignore'] });
+    children.push(txnProducer);
+    lines(txnProducer, (line) => {
+      for (const [kind, txn] of Object.entries(JSON.parse(line) as Record<string, number>)) if (kind !== 'done') outcomes.set(txn, kind as TxnOutcome);
+    });
+    const txnProducerExit = new Promise<void>((resolve) => txnProducer.once('exit', () => resolve()));
+    const txnConsumer = spawn('kcat', ['-b', cluster.bootstrap, '-C', '-t', TXN_TOPIC, '-o', 'beginning', '-u', '-q', '-X', 'isolation.level=read_committed', '-f', '%p %o %s\n'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(txnConsumer);
+    lines(txnConsumer, (line) => {
+      const [partition, offset, value] = line.split(' ');
+      if (value !== 'warm-up') txnPolls.push({ consumer: 'kcat-txn', partition: Number(partition), offset: Number(offset), value });
+    });
     const faultsByKind: Record<string, number> = {};
     for (let f = 0; f < options.faults; f++) {
       await sleep(1_000 + rand() * 3_000);
@@ -164,7 +188,8 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
     await sleep(2_000);
     stopping = true;
     for (const p of producers) p.stdin!.end();
-    await Promise.all(producerExits);
+    txnProducer.stdin!.end();
+    await Promise.all([...producerExits, txnProducerExit]);
     const final = (await consumeAllWithKcat(cluster.bootstrap, TOPIC)).map((r) => ({ consumer: 'final', partition: r.partition, offset: r.offset, value: r.payload ?? '' }));
     // The consumers that ran through the faults read on until they have seen the end.
     const end = final.length;
@@ -175,7 +200,24 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
       else for (const r of [...polls, ...final]) if (r.value.startsWith(`${prefix}-`)) sent.add(r.value);
     }
     const result = check(acks, sent, polls, final);
-    return { ...result, faultsByKind, sent: sent.size - 1, producerErrors, seconds: (Date.now() - started) / 1000 };
+    // Transactions left open by the producer's last client end at their timeout (10 s).
+    await until('no open transaction', () => noOpenTransaction(cluster.bootstrap, TXN_TOPIC).catch(() => false), 60_000);
+    const txnFinal = (await consumeAllWithKcat(cluster.bootstrap, TXN_TOPIC, 'read_committed'))
+      .filter((r) => r.payload !== 'warm-up')
+      .map((r) => ({ consumer: 'final', partition: r.partition, offset: r.offset, value: r.payload ?? '' }));
+    const anomalies = { ...result.anomalies, ...checkTransactions(outcomes, TXN_SIZE, txnPolls, txnFinal) };
+    const transactions: Record<TxnOutcome, number> = { committed: 0, aborted: 0, unknown: 0 };
+    for (const outcome of outcomes.values()) transactions[outcome]++;
+    return {
+      ...result,
+      anomalies,
+      valid: Object.values(anomalies).every((list) => list.length === 0),
+      faultsByKind,
+      transactions,
+      sent: sent.size - 1,
+      producerErrors,
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     for (const child of children) child.kill('SIGKILL');
     await cluster.dispose();

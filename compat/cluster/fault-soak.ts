@@ -11,7 +11,7 @@ const network = process.env.NETWORK === '0' ? null : openTestNetwork(['etcd', 'b
 console.log(`soak: ${faults} faults, seed ${seed}, ${network ? 'with network partitions' : 'process faults only (no network namespaces)'}`);
 try {
   const result = await runFaultSchedule({ faults, seed, network: network ?? undefined, log: (line) => console.log(line) });
-  console.log(`soak: ${JSON.stringify(result.faultsByKind)}; ${result.sent} sent, ${result.acknowledged} acknowledged, ${result.read} read back; ${describe(result)}; ${result.producerErrors.length} producer(s) stopped by a fatal client error; ${(result.seconds / 60).toFixed(1)} min`);
+  console.log(`soak: ${JSON.stringify(result.faultsByKind)}; ${result.sent} sent, ${result.acknowledged} acknowledged, ${result.read} read back; transactions ${JSON.stringify(result.transactions)}; ${describe(result)}; ${result.producerErrors.length} producer(s) stopped by a fatal client error; ${(result.seconds / 60).toFixed(1)} min`);
   for (const error of result.producerErrors) console.log(`  ${error}`);
   if (!result.valid) {
     console.log(JSON.stringify(result.anomalies, null, 2).slice(0, 20_000));

@@ -12,9 +12,9 @@ export interface KcatRecord {
   headers?: string[];
 }
 
-/** Every record of `topic`, all partitions, from the beginning to the current end, read by kcat. */
-export async function consumeAllWithKcat(bootstrap: string, topic: string): Promise<KcatRecord[]> {
-  const { stdout } = await runTool('kcat', ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-J', '-q'], { timeoutMs: 120_000 });
+/** Every record of `topic`, all partitions, from the beginning to the current end, read by kcat (READ_UNCOMMITTED unless asked). */
+export async function consumeAllWithKcat(bootstrap: string, topic: string, isolation: 'read_committed' | 'read_uncommitted' = 'read_uncommitted'): Promise<KcatRecord[]> {
+  const { stdout } = await runTool('kcat', ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-J', '-q', '-X', `isolation.level=${isolation}`], { timeoutMs: 120_000 });
   return stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as KcatRecord);
 }
 

@@ -160,8 +160,9 @@ export class ReplicaFetcher {
         return;
       }
       if (p.records && p.records.length > 0) {
-        // A copy: the response buffer belongs to the connection, and the log keeps these bytes until its flush.
-        log.appendAsFollower(Buffer.from(p.records));
+        // No copy: the records are a view of this response's own frame (the connection allocates one
+        // per response and never reuses it), which the log keeps until its flush.
+        log.appendAsFollower(p.records);
         await log.flush();
       }
       log.setReplicationHighWatermark(Math.min(Number(p.highWatermark), log.logEndOffset));
