@@ -5,3 +5,4 @@ export { LeaderState } from './leader-state.ts';
 export { ReplicaFetcher, type FollowedPartition, type FollowerLog } from './replica-fetcher.ts';
 export { NO_LEADER, type BrokerRegistration, type PartitionState, type TopicAssignment } from './records.ts';
 export { TxnMarkerChannel, type MarkerDestination } from './marker-channel.ts';
+export { preferredReadReplica, type ReadReplicaChoice } from './read-replica.ts';

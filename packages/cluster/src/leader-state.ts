@@ -48,6 +48,11 @@ export class LeaderState {
     for (const r of [...this.followers.keys()]) if (!replicas.includes(r)) this.followers.delete(r);
   }
 
+  /** Where a follower's log ends, as its last fetch said; undefined for one that is not a follower. */
+  followerEndOffset(replicaId: number): number | undefined {
+    return this.followers.get(replicaId)?.endOffset;
+  }
+
   /** The ISR the high watermark waits for: the stored one plus any addition in flight. */
   get maximalIsr(): number[] {
     if (!this.pendingIsr) return this.isr;

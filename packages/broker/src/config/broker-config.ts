@@ -51,10 +51,16 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'replica.fetch.wait.max.ms': '500',
   'replica.fetch.max.bytes': String(1024 * 1024),
   'auto.leader.rebalance.enable': 'true',
+  // KIP-392: empty (consumers read from leaders, or from the follower they are pointed at), or Kafka's
+  // org.apache.kafka.common.replica.RackAwareReplicaSelector (a leader points a consumer at a follower in its client.rack).
+  'replica.selector.class': '',
   'leader.imbalance.check.interval.seconds': '300',
   'leader.imbalance.per.broker.percentage': '10',
   ...Object.fromEntries(TOPIC_CONFIGS.filter((d) => d.brokerSynonym).map((d) => [d.brokerSynonym!, d.defaultValue])),
 };
+
+/** The one replica selector there is (KIP-392), by Kafka's class name, as server.properties files name it. */
+export const RACK_AWARE_SELECTOR = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
 
 export class ConfigError extends Error {
   readonly code = 'MILLRACE_CONFIG';
@@ -90,6 +96,10 @@ export function buildBrokerConfig(overrides: Record<string, string>): BrokerConf
     const def = TOPIC_CONFIGS.find((d) => d.brokerSynonym === key);
     const error = def && validateConfigValue({ ...def, name: key }, value);
     if (error) throw new ConfigError(error);
+  }
+  const selector = values['replica.selector.class'];
+  if (selector !== '' && selector !== RACK_AWARE_SELECTOR) {
+    throw new ConfigError(`replica.selector.class "${selector}" is not one Millrace has: leave it empty, or use ${RACK_AWARE_SELECTOR}`);
   }
   if (values['compression.type'] !== 'producer') {
     throw new ConfigError('compression.type other than "producer" (recompressing on the broker) is not supported yet');

@@ -2,6 +2,8 @@ import {
   ApiKey, BatchField, createFetchResponse, createFetchResponseAbortedTransaction, createFetchResponseEpochEndOffset, createFetchResponseFetchableTopicResponse, createFetchResponsePartitionData, EMPTY, LOG_OVERHEAD,
   ErrorCode, type FetchRequest, type FetchResponse, type FetchResponsePartitionData,
 } from '@millrace/protocol';
+import { preferredReadReplica } from '@millrace/cluster';
+import { RACK_AWARE_SELECTOR } from '../config/broker-config.ts';
 import type { BrokerState, Handler } from '../handler.ts';
 import type { Partition } from '../partition.ts';
 import { storageErrorCode } from '../storage-errors.ts';
@@ -25,6 +27,11 @@ interface Wanted {
 interface Reader {
   follower: boolean;
   readCommitted: boolean;
+  /**
+   * A consumer that may read from a follower (KIP-392: it sends Fetch v11+, with its rack), and,
+   * when the leader is to point it at a follower of its rack, that rack; null otherwise.
+   */
+  fromFollowers: { rack: string | null } | null;
 }
 
 interface Round {
@@ -33,7 +40,7 @@ interface Round {
   error: boolean;
 }
 
-function partitionResult(index: number, errorCode: number, p: Partition | undefined, readCommitted: boolean, records: Buffer = EMPTY, aborted: { producerId: number; firstOffset: number }[] = []) {
+function partitionResult(index: number, errorCode: number, p: Partition | undefined, readCommitted: boolean, records: Buffer = EMPTY, aborted: { producerId: number; firstOffset: number }[] = [], preferredReadReplica = -1) {
   const hw = p ? BigInt(p.log.highWatermark) : -1n;
   return createFetchResponsePartitionData({
     partitionIndex: index,
@@ -45,6 +52,22 @@ function partitionResult(index: number, errorCode: number, p: Partition | undefi
     abortedTransactions: readCommitted ? aborted.map((a) => createFetchResponseAbortedTransaction({ producerId: BigInt(a.producerId), firstOffset: BigInt(a.firstOffset) })) : null,
     // Empty record sets are empty bytes, never null: librdkafka reads null as an error.
     records,
+    preferredReadReplica,
+  });
+}
+
+/** The follower a consumer in `rack` should read `p` from, when this broker leads it and one qualifies; else null. */
+function readReplicaFor(state: BrokerState, p: Partition, rack: string, fetchOffset: number): number | null {
+  const leading = p.replication;
+  const view = state.cluster?.view;
+  if (p.role !== 'leader' || !leading || !view) return null;
+  return preferredReadReplica({
+    leaderId: leading.leaderId,
+    clientRack: rack,
+    isr: leading.isr,
+    rackOf: (id) => view.brokers.get(id)?.rack,
+    followerEndOffset: (id) => leading.followerEndOffset(id),
+    fetchOffset,
   });
 }
 
@@ -58,12 +81,13 @@ function lastOffsetIn(records: Buffer): number {
 }
 
 /**
- * Why this broker may not serve a partition to this reader, as a Kafka error code, or NONE. A
- * stated leader epoch must be ours: an older one means the client's metadata is stale
+ * Why this broker may not serve a partition to this reader, as a Kafka error code, or NONE: the
+ * leader serves everyone, a follower consumers that may read from followers (up to its high
+ * watermark). A stated leader epoch must be ours: an older one means the client's metadata is stale
  * (FENCED_LEADER_EPOCH), a newer one that ours is (UNKNOWN_LEADER_EPOCH).
  */
-function servingError(p: Partition, w: Wanted): number {
-  if (p.role !== 'leader') return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+function servingError(p: Partition, w: Wanted, reader: Reader): number {
+  if (p.role !== 'leader' && !(p.role === 'follower' && reader.fromFollowers)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
   if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch < p.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
   if (w.currentLeaderEpoch > p.leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
   return ErrorCode.NONE;
@@ -93,7 +117,7 @@ async function readRound(state: BrokerState, wanted: { name: string; topicId: st
         continue;
       }
       const log = p.log;
-      const refused = servingError(p, w);
+      const refused = servingError(p, w, reader);
       if (refused !== ErrorCode.NONE) {
         partitions.push(partitionResult(w.index, refused, p, readCommitted));
         round.error = true;
@@ -117,6 +141,13 @@ async function readRound(state: BrokerState, wanted: { name: string; topicId: st
       const visibleEnd = reader.follower ? log.durableEndOffset : log.highWatermark;
       if (w.fetchOffset < log.logStartOffset || w.fetchOffset > log.durableEndOffset) {
         partitions.push(partitionResult(w.index, ErrorCode.OFFSET_OUT_OF_RANGE, p, readCommitted));
+        round.error = true;
+        continue;
+      }
+      const readFrom = reader.fromFollowers?.rack ? readReplicaFor(state, p, reader.fromFollowers.rack, w.fetchOffset) : null;
+      if (readFrom !== null) {
+        // KIP-392: no records, and the follower in the consumer's rack to fetch from instead.
+        partitions.push(partitionResult(w.index, ErrorCode.NONE, p, readCommitted, EMPTY, [], readFrom));
         round.error = true;
         continue;
       }
@@ -174,7 +205,12 @@ export const fetchHandler: Handler<FetchRequest, FetchResponse> = {
     const maxBytes = Math.min(request.maxBytes > 0 ? request.maxBytes : MAX_FETCH_RESPONSE_BYTES, MAX_FETCH_RESPONSE_BYTES);
     const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
     const follower = replicaId >= 0 && state.replication !== null;
-    const reader: Reader = { follower, readCommitted: !follower && request.isolationLevel === READ_COMMITTED };
+    const consumerMayUseFollowers = !follower && state.cluster !== null && ctx.apiVersion >= 11;
+    const reader: Reader = {
+      follower,
+      readCommitted: !follower && request.isolationLevel === READ_COMMITTED,
+      fromFollowers: consumerMayUseFollowers ? { rack: state.config.values['replica.selector.class'] === RACK_AWARE_SELECTOR && request.rackId !== '' ? request.rackId : null } : null,
+    };
     if (follower) {
       // Where a follower asks to fetch from is what it holds, and the leader's high watermark follows
       // it; but only once its log agrees with ours up to there: a follower whose last epoch diverges
@@ -182,7 +218,7 @@ export const fetchHandler: Handler<FetchRequest, FetchResponse> = {
       for (const t of wanted) {
         for (const w of t.parts) {
           const p = w.partition;
-          if (p?.role === 'leader' && servingError(p, w) === ErrorCode.NONE && !divergence(p, w)) state.replication!.onFollowerFetch(p, replicaId, w.fetchOffset);
+          if (p?.role === 'leader' && servingError(p, w, reader) === ErrorCode.NONE && !divergence(p, w)) state.replication!.onFollowerFetch(p, replicaId, w.fetchOffset);
         }
       }
     }

@@ -1,8 +1,11 @@
 import type { FollowerLog } from '@millrace/cluster';
 import type { PartitionLog } from '@millrace/storage';
 
-/** A partition log as the replica fetcher uses it. */
-export function followerLog(log: PartitionLog): FollowerLog {
+/**
+ * A partition log as the replica fetcher uses it; `onHighWatermark` is told when the high watermark
+ * moves up (consumers reading from this follower wait for it).
+ */
+export function followerLog(log: PartitionLog, onHighWatermark: () => void): FollowerLog {
   return {
     get logEndOffset() {
       return log.logEndOffset;
@@ -14,7 +17,11 @@ export function followerLog(log: PartitionLog): FollowerLog {
     appendAsFollower: (batches) => log.appendAsFollower(batches),
     flush: () => log.flush(),
     truncateTo: (offset) => log.truncateTo(offset),
-    setReplicationHighWatermark: (offset) => log.setReplicationHighWatermark(offset),
+    setReplicationHighWatermark: (offset) => {
+      const before = log.highWatermark;
+      log.setReplicationHighWatermark(offset);
+      if (log.highWatermark > before) onHighWatermark();
+    },
     get logStartOffset() {
       return log.logStartOffset;
     },

@@ -127,7 +127,7 @@ export class ReplicaManager {
     local.role = replicas.includes(me) ? 'follower' : 'none';
     local.replication = null;
     if (fetcher) {
-      fetcher.add({ topic: local.topic, index: local.index, leaderEpoch, log: followerLog(local.log) });
+      fetcher.add({ topic: local.topic, index: local.index, leaderEpoch, log: followerLog(local.log, () => local.notifyNewData()) });
       this.following.set(local, fetcher);
     }
     // Produce requests waiting for acknowledgements in the old role find out they lost it.
