@@ -10,24 +10,11 @@ import { ProducerState } from './producer-state.ts';
 import { decodeTxnMarker, encodeTxnMarker } from './txn-marker.ts';
 import { batchProblem } from './batch-validation.ts';
 import { LeaderEpochCache } from './leader-epochs.ts';
+import { CLEANED_SUFFIX, CLEANER_OFFSET_FILE, LOG_START_OFFSET_FILE, RECOVERY_POINT_FILE, replaceWithSwap, swapFileName } from './log-files.ts';
+import { recoverLog } from './log-recovery.ts';
 import { cutSegment, deleteSegmentsFromEnd, findTruncationPoint, type TruncationPoint } from './log-truncation.ts';
 import { Segment, segmentFileName } from './segment.ts';
 import { CorruptLogError, OffsetOutOfRangeError, StorageError } from './storage-error.ts';
-
-/** The log start offset moved by retention and DeleteRecords. */
-const LOG_START_OFFSET_FILE = 'log-start-offset.checkpoint';
-/** Offsets below it are durable, and so are the index files of the segments wholly below it. */
-const RECOVERY_POINT_FILE = 'recovery-point.checkpoint';
-/** Where the part of the log that compaction has not seen yet begins. */
-const CLEANER_OFFSET_FILE = 'cleaner-offset.checkpoint';
-/** A compacted copy of some segments being written; a crash leaves it incomplete, so it is deleted. */
-const CLEANED_SUFFIX = '.cleaned';
-/** `<base>-<end>.swap`: a complete compacted copy that replaces the segments with base offsets in [base, end). */
-const SWAP_FILE = /^(\d{20})-(\d{20})\.swap$/;
-
-function swapFileName(base: number, end: number): string {
-  return `${String(base).padStart(20, '0')}-${String(end).padStart(20, '0')}.swap`;
-}
 
 export interface LogConfig {
   segmentBytes: number;
@@ -60,36 +47,6 @@ interface FlushWaiter {
   endOffset: number;
   resolve: () => void;
   reject: (err: Error) => void;
-}
-
-/**
- * Deletes the files of the segments a committed swap replaces (base offsets `bases`), then renames
- * the swap to `<base>.log` and syncs the directory. Files still open stay readable until closed.
- */
-async function replaceWithSwap(fs: Fs, dir: string, swap: string, base: number, bases: number[]): Promise<void> {
-  for (const old of bases) {
-    for (const suffix of ['.log', '.index', '.timeindex'] as const) {
-      await fs.unlink(join(dir, segmentFileName(old, suffix))).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
-    }
-  }
-  await fs.rename(swap, join(dir, segmentFileName(base, '.log')));
-  await fs.fsyncDir(dir);
-}
-
-/** After a crash during compaction: an incomplete copy is deleted, a committed swap is finished. */
-async function finishInterruptedCompaction(fs: Fs, dir: string): Promise<void> {
-  const names = await fs.readdir(dir);
-  for (const name of names) if (name.endsWith(CLEANED_SUFFIX)) await fs.unlink(join(dir, name));
-  for (const name of names) {
-    const swap = SWAP_FILE.exec(name);
-    if (!swap) continue;
-    const [base, end] = [Number(swap[1]), Number(swap[2])];
-    const replaced = names.filter((n) => /^\d{20}\.log$/.test(n)).map((n) => Number(n.slice(0, 20))).filter((b) => b >= base && b < end);
-    // The index files of the first segment may be left from before: deleting them makes recovery rebuild them from the new log.
-    await replaceWithSwap(fs, dir, join(dir, name), base, [...new Set([base, ...replaced])]);
-  }
 }
 
 /**
@@ -161,7 +118,8 @@ export class PartitionLog {
    */
   static async open(options: LogOptions): Promise<PartitionLog> {
     try {
-      return await PartitionLog.recover(options);
+      const found = await recoverLog(options);
+      return new PartitionLog(options, found.segments, found.startOffset, found.recoveryPoint, found.producers, found.leaderEpochs);
     } catch (err) {
       if (!(err instanceof CorruptLogError)) throw err;
       const log = new PartitionLog(options, [Segment.fresh(options.dir, 0)], 0, 0);
@@ -169,63 +127,6 @@ export class PartitionLog {
       log.unreadable = true;
       return log;
     }
-  }
-
-  private static async recover(options: LogOptions): Promise<PartitionLog> {
-    const { fs, dir } = options;
-    await fs.mkdirp(dir);
-    await finishInterruptedCompaction(fs, dir);
-    const bases = (await fs.readdir(dir))
-      .filter((f) => /^\d{20}\.log$/.test(f))
-      .map((f) => Number(f.slice(0, 20)))
-      .sort((a, b) => a - b);
-    const recoveryPoint = (await readOffsetCheckpoint(fs, join(dir, RECOVERY_POINT_FILE))) ?? 0;
-    const clean = options.cleanShutdown === true;
-    // Producer state: the newest snapshot, then every idempotent batch after it, in log order.
-    const snapshot = await readProducerSnapshot(fs, dir);
-    const producers = snapshot?.state ?? new ProducerState();
-    const replayFrom = snapshot?.offset ?? 0;
-    const stored = await LeaderEpochCache.load(fs, dir);
-    let epochs = stored ?? LeaderEpochCache.empty(fs, dir);
-    const replay = (buf: Buffer, at: number) => {
-      const header = readBatchHeader(buf, at);
-      // A crash between the two writes of a flush can leave batches durable whose epoch the
-      // checkpoint lacks; every batch past the recovery point is walked here, so none is missed.
-      epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
-      if (header.producerId < 0n || header.baseOffset < replayFrom) return;
-      const marker = (header.attributes & Attribute.CONTROL) !== 0 ? decodeTxnMarker(buf.subarray(at, at + header.size)) : null;
-      if (marker) producers.endTransaction(Number(header.producerId), header.producerEpoch, header.baseOffset, marker.committed, header.maxTimestamp);
-      else producers.update(header, header.baseOffset);
-    };
-    const segments: Segment[] = [];
-    for (let i = 0; i < bases.length; i++) {
-      const isLast = i === bases.length - 1;
-      const next = isLast ? null : bases[i + 1];
-      const trusted = clean || (next !== null && next <= recoveryPoint);
-      const loaded = trusted ? await Segment.load(fs, dir, bases[i], next) : null;
-      if (loaded) {
-        if (loaded.nextOffset > replayFrom) await scanBatches(fs, loaded.fd, loaded.positionAtOrBefore(replayFrom), loaded.written, (buf, at) => (replay(buf, at), true));
-        segments.push(loaded);
-        continue;
-      }
-      const rules = { indexIntervalBytes: options.config.indexIntervalBytes, recoveryPoint, isLast, allDurable: clean, onBatch: replay };
-      const { segment, truncatedBytes } = await Segment.recover(fs, dir, bases[i], rules);
-      if (truncatedBytes > 0) options.onRecovery?.(`${join(dir, segmentFileName(bases[i], '.log'))}: cut ${truncatedBytes} bytes of torn tail`);
-      segments.push(segment);
-    }
-    if (segments.length === 0) segments.push(Segment.fresh(dir, 0));
-    const end = segments[segments.length - 1].nextOffset;
-    if (bases.length === 0 && recoveryPoint > 0) throw new CorruptLogError(`${dir}: no segment files, but offsets below ${recoveryPoint} were durable (recovery point): data is missing`);
-    if (replayFrom > end) throw new CorruptLogError(`${dir}: the producer state snapshot is at offset ${replayFrom}, past the log end ${end}: data is missing`);
-    const storedStart = await readOffsetCheckpoint(fs, join(dir, LOG_START_OFFSET_FILE));
-    const startOffset = Math.max(storedStart ?? 0, segments[0].baseOffset);
-    if (!stored) epochs = await LeaderEpochCache.fromSegments(fs, dir, segments);
-    // Epochs recorded past the end belong to a tail that a crash cut; one starting at the end is a
-    // leader's epoch with nothing appended in it yet, and stays.
-    epochs.truncateFromEnd(end + 1);
-    epochs.truncateFromStart(Math.min(startOffset, end));
-    await epochs.persist();
-    return new PartitionLog(options, segments, Math.min(startOffset, end), Math.min(recoveryPoint, end), producers, epochs);
   }
 
   private get active(): Segment {
