@@ -17,7 +17,9 @@ import { consumeAllWithKcat, readValuesWithKcat } from '../harness/kcat.ts';
 import { freePort } from '../harness/broker-process.ts';
 import { runTool } from '../harness/run-tool.ts';
 import { startCluster, type RunningCluster } from './cluster-process.ts';
+import { startTxnCrashProducer } from '../transactions/txn-crash-producer.ts';
 import { noOpenTransaction } from './latest-offsets.ts';
+import { checkTransactions } from './txn-checker.ts';
 
 const { ConfigResourceTypes, Kafka, logLevel } = kafkajs;
 
@@ -289,53 +291,34 @@ test('librdkafka transactions through SIGKILLs of the transaction coordinator an
   const SIZE = 10;
   const topic = 'txn-cluster';
   await runTool('kcat', ['-b', cluster.bootstrap, '-P', '-t', topic, '-X', 'acks=all'], { input: 'warm-up\n', timeoutMs: 60_000 });
-  const child = spawn('/usr/bin/python3', [join(import.meta.dirname, '../transactions/txn_crash_producer.py'), cluster.bootstrap, topic, String(SIZE)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const outcomes = new Map<number, string>();
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-    const lines = output.split('\n');
-    output = lines.pop()!;
-    for (const line of lines) for (const [kind, txn] of Object.entries(JSON.parse(line) as Record<string, number>)) if (kind !== 'done') outcomes.set(txn, kind);
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const committed = () => [...outcomes.values()].filter((k) => k === 'committed').length;
+  const producer = startTxnCrashProducer(cluster.bootstrap, topic, SIZE);
   try {
-    await until('transactions committed', async () => committed() >= 10, 60_000);
+    await until('transactions committed', async () => producer.committed() >= 10, 60_000);
     const coordinator = await coordinatorOf('crash-tx', 1);
     await cluster.brokers[coordinator - 1].stop('SIGKILL');
-    let target = committed() + 10;
-    await until('transactions committed with the coordinator gone', async () => committed() >= target, 60_000);
+    let target = producer.committed() + 10;
+    await until('transactions committed with the coordinator gone', async () => producer.committed() >= target, 60_000);
     assert.notEqual(await coordinatorOf('crash-tx', 1), coordinator, 'another broker coordinates the transactional id');
     await cluster.brokers[coordinator - 1].restart();
     await until('the restarted broker back in every ISR', async () => (await metadata(topic)).topics[0].partitions.every((p) => p.isrs.length === 3), 60_000);
     const leader = (await metadata(topic)).topics[0].partitions.find((p) => p.partition === 0)!.leader;
     await cluster.brokers[leader - 1].stop('SIGKILL');
-    target = committed() + 10;
-    await until('transactions committed with a partition leader gone', async () => committed() >= target, 60_000);
+    target = producer.committed() + 10;
+    await until('transactions committed with a partition leader gone', async () => producer.committed() >= target, 60_000);
     await cluster.brokers[leader - 1].restart();
-    target = committed() + 10;
-    await until('transactions committed after the restart', async () => committed() >= target, 60_000);
+    target = producer.committed() + 10;
+    await until('transactions committed after the restart', async () => producer.committed() >= target, 60_000);
   } finally {
-    child.stdin.end();
-    await exited;
+    await producer.stop();
   }
   await until('every partition without an open transaction', () => noOpenTransaction(cluster.bootstrap, topic), 60_000);
-  const counts = new Map<number, number>();
-  for (const value of await readValuesWithKcat(cluster.bootstrap, topic, 'read_committed')) {
-    if (value === 'warm-up') continue;
-    const txn = Number(value.split('-')[0]);
-    counts.set(txn, (counts.get(txn) ?? 0) + 1);
-  }
-  const partial = [...counts].filter(([, n]) => n !== SIZE);
-  const missing = [...outcomes].filter(([txn, kind]) => kind === 'committed' && counts.get(txn) !== SIZE);
-  const aborted = [...outcomes].filter(([txn, kind]) => kind === 'aborted' && counts.has(txn));
-  console.log(`cluster transactions: ${outcomes.size} transactions, ${committed()} committed, ${[...outcomes.values()].filter((k) => k === 'unknown').length} with unknown outcome, ${counts.size} visible`);
-  assert.deepEqual(partial, [], 'no transaction is visible in part');
-  assert.deepEqual(missing, [], `every committed transaction is visible whole\n${stderr}`);
-  assert.deepEqual(aborted, [], 'no aborted transaction is visible');
+  const final = (await consumeAllWithKcat(cluster.bootstrap, topic, 'read_committed'))
+    .filter((r) => r.payload !== 'warm-up')
+    .map((r) => ({ consumer: 'final', partition: r.partition, offset: r.offset, value: r.payload ?? '' }));
+  const anomalies = checkTransactions(producer.outcomes, SIZE, [], final);
+  const outcomes = [...producer.outcomes.values()];
+  console.log(`cluster transactions: ${outcomes.length} transactions, ${producer.committed()} committed, ${outcomes.filter((k) => k === 'unknown').length} with unknown outcome, ${outcomes.filter((k) => k === 'aborted').length} aborted`);
+  assert.deepEqual(anomalies, { abortedReads: [], partialTransactions: [], lostTransactions: [], nonMonotonicTxnReads: [] }, producer.stderr());
 });
 
 test('librdkafka consume-transform-produce with send_offsets_to_transaction across the cluster: each input once in the output, and the group\'s offsets at the input\'s end', async () => {

@@ -10,7 +10,8 @@ import { runTool } from '../harness/run-tool.ts';
 import { type Ack, type Anomalies, check, type CheckResult, type Read } from './checker.ts';
 import { type RunningCluster, startCluster } from './cluster-process.ts';
 import { noOpenTransaction } from './latest-offsets.ts';
-import { checkTransactions, type TxnAnomalies, type TxnOutcome } from './txn-checker.ts';
+import { startTxnCrashProducer, type TxnOutcome } from '../transactions/txn-crash-producer.ts';
+import { checkTransactions, type TxnAnomalies } from './txn-checker.ts';
 import type { TestNetwork } from './test-network.ts';
 
 export interface FaultRunOptions {
@@ -163,14 +164,9 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
       });
     }
     // Transactions: one producer (it replaces its own client when one cannot go on) and a READ_COMMITTED reader.
-    const outcomes = new Map<number, TxnOutcome>();
     const txnPolls: Read[] = [];
-    const txnProducer = spawn('/usr/bin/python3', [join(import.meta.dirname, '../transactions/txn_crash_producer.py'), cluster.bootstrap, TXN_TOPIC, String(TXN_SIZE)], { stdio: ['pipe', 'pipe', 'ignore'] });
-    children.push(txnProducer);
-    lines(txnProducer, (line) => {
-      for (const [kind, txn] of Object.entries(JSON.parse(line) as Record<string, number>)) if (kind !== 'done') outcomes.set(txn, kind as TxnOutcome);
-    });
-    const txnProducerExit = new Promise<void>((resolve) => txnProducer.once('exit', () => resolve()));
+    const txnProducer = startTxnCrashProducer(cluster.bootstrap, TXN_TOPIC, TXN_SIZE);
+    children.push(txnProducer.process);
     const txnConsumer = spawn('kcat', ['-b', cluster.bootstrap, '-C', '-t', TXN_TOPIC, '-o', 'beginning', '-u', '-q', '-X', 'isolation.level=read_committed', '-f', '%p %o %s\n'], { stdio: ['ignore', 'pipe', 'ignore'] });
     children.push(txnConsumer);
     lines(txnConsumer, (line) => {
@@ -188,8 +184,7 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
     await sleep(2_000);
     stopping = true;
     for (const p of producers) p.stdin!.end();
-    txnProducer.stdin!.end();
-    await Promise.all([...producerExits, txnProducerExit]);
+    await Promise.all([...producerExits, txnProducer.stop()]);
     const final = (await consumeAllWithKcat(cluster.bootstrap, TOPIC)).map((r) => ({ consumer: 'final', partition: r.partition, offset: r.offset, value: r.payload ?? '' }));
     // The consumers that ran through the faults read on until they have seen the end.
     const end = final.length;
@@ -205,9 +200,9 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
     const txnFinal = (await consumeAllWithKcat(cluster.bootstrap, TXN_TOPIC, 'read_committed'))
       .filter((r) => r.payload !== 'warm-up')
       .map((r) => ({ consumer: 'final', partition: r.partition, offset: r.offset, value: r.payload ?? '' }));
-    const anomalies = { ...result.anomalies, ...checkTransactions(outcomes, TXN_SIZE, txnPolls, txnFinal) };
+    const anomalies = { ...result.anomalies, ...checkTransactions(txnProducer.outcomes, TXN_SIZE, txnPolls, txnFinal) };
     const transactions: Record<TxnOutcome, number> = { committed: 0, aborted: 0, unknown: 0 };
-    for (const outcome of outcomes.values()) transactions[outcome]++;
+    for (const outcome of txnProducer.outcomes.values()) transactions[outcome]++;
     return {
       ...result,
       anomalies,

@@ -2,10 +2,10 @@
 // ended as its producer saw it, read by READ_COMMITTED consumers during the faults and once whole
 // afterwards. Nothing of an aborted transaction may be read, and each transaction is in the final
 // read whole or not at all (whole when its commit returned).
+import type { TxnOutcome } from '../transactions/txn-crash-producer.ts';
 import { type Anomalies, nonMonotonicPolls, type Read } from './checker.ts';
 
-/** How a transaction ended as its producer saw it: unknown when the broker went away during the commit. */
-export type TxnOutcome = 'committed' | 'aborted' | 'unknown';
+export type { TxnOutcome };
 
 export interface TxnAnomalies {
   /** A record of a transaction its producer aborted, read by a READ_COMMITTED consumer. */
