@@ -70,8 +70,9 @@ async function loop(): Promise<void> {
     const values = Array.from({ length: SEND_SIZE }, () => `value-${sent++}`);
     try {
       for (const a of await sender.send(values)) process.stdout.write(`${JSON.stringify(a)}\n`);
-    } catch {
+    } catch (err) {
       // Not acknowledged: these values may or may not be written; the checker asks only about acknowledged ones.
+      if (failed === 0) process.stderr.write(`first failed send: ${(err as Error).message}\n`);
       failed += values.length;
     }
   }

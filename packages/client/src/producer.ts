@@ -443,8 +443,11 @@ export class Producer {
     }
     const request = produceRequest(this.transactions?.transactionalId ?? null, this.acks, this.cluster.requestTimeoutMs, sending.map(({ queue, batch }) => ({ topic: queue.topic, partition: queue.partition, records: batch.bytes })));
     const body = () => request;
+    // The batches this request still owes an answer for. A batch's own flag cannot say so: a failed
+    // batch is armed again for its retry (awaiting) while this answer is still being read.
+    const unanswered = new Set(sending);
     const answered = (s: Sending, result: number | Error) => {
-      if (!s.batch.awaiting) return;
+      if (!unanswered.delete(s) || !s.batch.awaiting) return;
       s.batch.awaiting = false;
       if (typeof result === 'number') this.acknowledged(s.queue, s.batch, result);
       else this.failed(s.queue, s.batch, result);
@@ -465,8 +468,8 @@ export class Producer {
           else answered(s, new KafkaError(p.errorCode, { api: 'Produce', topic: t.name, partition: p.index, message: p.errorMessage }));
         }
       }
-      for (const s of sending) {
-        if (s.batch.awaiting) answered(s, new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, { api: 'Produce', topic: s.queue.topic, partition: s.queue.partition, message: 'the answer left this partition out' }));
+      for (const s of [...unanswered]) {
+        answered(s, new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, { api: 'Produce', topic: s.queue.topic, partition: s.queue.partition, message: 'the answer left this partition out' }));
       }
     } catch (err) {
       for (const s of sending) answered(s, err as Error);
