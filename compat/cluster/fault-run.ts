@@ -5,7 +5,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { random } from '../../packages/broker/src/fuzz/frame-mutator.ts';
-import { consumeAllWithKcat } from '../harness/kcat.ts';
 import { runTool } from '../harness/run-tool.ts';
 import { type Ack, type Anomalies, check, type CheckResult, type Read } from './checker.ts';
 import { type RunningCluster, startCluster } from './cluster-process.ts';
@@ -50,6 +49,29 @@ function lines(child: ChildProcess, onLine: (line: string) => void): void {
     const parts = buffered.split('\n');
     buffered = parts.pop()!;
     for (const line of parts) if (line !== '') onLine(line);
+  });
+}
+
+/**
+ * Every record of `topic` from the beginning to the current end, read by kcat and parsed line by
+ * line as it comes: a long run's log (millions of records) is more than one string can hold.
+ */
+function readWhole(bootstrap: string, topic: string, isolation: 'read_committed' | 'read_uncommitted'): Promise<Read[]> {
+  const kcat = spawn('kcat', ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-X', `isolation.level=${isolation}`, '-f', '%p %o %s\n'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const read: Read[] = [];
+  lines(kcat, (line) => {
+    const [partition, offset, value] = line.split(' ');
+    read.push({ consumer: 'final', partition: Number(partition), offset: Number(offset), value });
+  });
+  let stderr = '';
+  kcat.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-2000)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => kcat.kill('SIGKILL'), 600_000);
+    kcat.once('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(read);
+      else reject(new Error(`kcat reading ${topic} exited with ${code}: ${stderr}`));
+    });
   });
 }
 
@@ -185,7 +207,7 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
     stopping = true;
     for (const p of producers) p.stdin!.end();
     await Promise.all([...producerExits, txnProducer.stop()]);
-    const final = (await consumeAllWithKcat(cluster.bootstrap, TOPIC)).map((r) => ({ consumer: 'final', partition: r.partition, offset: r.offset, value: r.payload ?? '' }));
+    const final = await readWhole(cluster.bootstrap, TOPIC, 'read_uncommitted');
     // The consumers that ran through the faults read on until they have seen the end.
     const end = final.length;
     await until('the consumers caught up', async () => polls.filter((p) => p.consumer === 'kcat-0').length >= end && polls.filter((p) => p.consumer === 'kcat-1').length >= end, 60_000).catch(() => log('a consumer did not catch up within 60 s'));
@@ -197,9 +219,7 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
     const result = check(acks, sent, polls, final);
     // Transactions left open by the producer's last client end at their timeout (10 s).
     await until('no open transaction', () => noOpenTransaction(cluster.bootstrap, TXN_TOPIC).catch(() => false), 60_000);
-    const txnFinal = (await consumeAllWithKcat(cluster.bootstrap, TXN_TOPIC, 'read_committed'))
-      .filter((r) => r.payload !== 'warm-up')
-      .map((r) => ({ consumer: 'final', partition: r.partition, offset: r.offset, value: r.payload ?? '' }));
+    const txnFinal = (await readWhole(cluster.bootstrap, TXN_TOPIC, 'read_committed')).filter((r) => r.value !== 'warm-up');
     const anomalies = { ...result.anomalies, ...checkTransactions(txnProducer.outcomes, TXN_SIZE, txnPolls, txnFinal) };
     const transactions: Record<TxnOutcome, number> = { committed: 0, aborted: 0, unknown: 0 };
     for (const outcome of txnProducer.outcomes.values()) transactions[outcome]++;
