@@ -12,7 +12,7 @@ const ETCD_STARTUP_MS = 15_000;
 /**
  * `millrace dev --brokers N`: a local etcd (Debian's etcd-server, data in <dir>/etcd) and N brokers
  * in this process (ids 1..N, ports from --port up, data in <dir>/broker-<id>), replicating with
- * factor min(3, N). Runs until SIGINT or SIGTERM, then stops the brokers and etcd.
+ * factor min(3, N), the internal topics too (so transactions work with fewer than 3 brokers). Runs until SIGINT or SIGTERM, then stops the brokers and etcd.
  */
 export async function runDevCluster(count: number, settings: StartSettings): Promise<number> {
   const etcd = await startEtcd(join(settings.dataDir, 'etcd'));
@@ -24,6 +24,8 @@ export async function runDevCluster(count: number, settings: StartSettings): Pro
       const config = buildBrokerConfig({
         'default.replication.factor': replication,
         'offsets.topic.replication.factor': replication,
+        'transaction.state.log.replication.factor': replication,
+        'transaction.state.log.min.isr': String(Math.min(2, count)),
         ...settings.overrides,
         'node.id': String(id),
         'etcd.endpoints': endpoint,
