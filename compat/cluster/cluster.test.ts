@@ -259,6 +259,53 @@ test('a confluent-kafka group member keeps consuming and committing when its gro
   }
 });
 
+test('a KafkaJS consumer group goes on consuming and committing when its coordinator is SIGKILLed, and a restarted group reads only what is new', async () => {
+  const topic = 'grouped-kafkajs';
+  const group = 'kafkajs-survivors';
+  const produce = (from: number, count: number) =>
+    runTool('kcat', ['-b', cluster.bootstrap, '-P', '-t', topic, '-X', 'acks=all'], { input: Array.from({ length: count }, (_, i) => `v${from + i}`).join('\n') + '\n', timeoutMs: 60_000 });
+  await produce(0, 600);
+  await until('every ISR full', async () => (await metadata(topic)).topics[0].partitions.every((p) => p.isrs.length === 3));
+  const kafka = new Kafka({ clientId: 'cluster-group', brokers: cluster.brokers.map((b) => b.bootstrap), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  // KafkaJS commits in the background: what the group's coordinator holds is asked of it.
+  const committed = async () => (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0].partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  const consume = async (seen: Set<string>) => {
+    const consumer = kafka.consumer({ groupId: group });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void seen.add(message.value!.toString()) });
+    return consumer;
+  };
+  try {
+    const first = new Set<string>();
+    const consumer = await consume(first);
+    try {
+      await until('the first 600 consumed and committed', async () => first.size === 600 && (await committed()) === 600, 60_000);
+      const coordinatorId = await coordinatorOf(group);
+      await cluster.brokers[coordinatorId - 1].stop('SIGKILL');
+      await produce(600, 600);
+      // KafkaJS keeps calling the dead coordinator until its retries run out (about 45 s), then finds the new one.
+      await until('the next 600 consumed and committed to the new coordinator', async () => first.size === 1_200 && (await committed()) === 1_200, 120_000);
+      await cluster.brokers[coordinatorId - 1].restart();
+    } finally {
+      await consumer.disconnect();
+    }
+    const second = new Set<string>();
+    const again = await consume(second);
+    try {
+      await produce(1_200, 10);
+      await until('the 10 new records consumed', async () => [...Array(10).keys()].every((i) => second.has(`v${1_200 + i}`)), 60_000);
+      assert.deepEqual([...second].filter((v) => Number(v.slice(1)) < 1_200), [], 'nothing committed is read again');
+    } finally {
+      await again.disconnect();
+    }
+  } finally {
+    await admin.disconnect();
+  }
+});
+
 interface ClusterInfo {
   brokers: { nodeId: number }[];
   controller: { nodeId: number } | null;
