@@ -1,5 +1,6 @@
 import type { LeaderState } from '@millrace/cluster';
 import type { PartitionLog } from '@millrace/storage';
+import { RefusedBatches } from './refused-batches.ts';
 
 /** What this broker does for a partition. A single broker leads every partition it has. */
 export type ReplicaRole = 'leader' | 'follower' | 'none';
@@ -18,6 +19,8 @@ export class Partition {
   role: ReplicaRole = 'leader';
   /** In a cluster, while this broker leads: its followers' progress and the ISR. */
   replication: LeaderState | null = null;
+  /** Idempotent batches refused before their append, whose producers' next batches follow a gap. */
+  readonly refusedBatches = new RefusedBatches();
   private readonly waiters = new Set<() => void>();
 
   constructor(topic: string, index: number, log: PartitionLog) {
