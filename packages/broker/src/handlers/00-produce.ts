@@ -24,7 +24,10 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
 async function appendPartition(ctx: RequestContext, request: ProduceRequest, partition: Partition, index: number, records: Buffer | null): Promise<PartitionResult> {
   const topics = ctx.broker.topics;
   if (partition.role !== 'leader') await awaitLeadership(ctx.broker, partition, request.timeoutMs);
-  if (partition.role !== 'leader') return failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  if (partition.role !== 'leader') {
+    partition.refusedBatches.refused(records, ErrorCode.NOT_LEADER_OR_FOLLOWER, ctx.broker.now());
+    return failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  }
   const replication = ctx.broker.replication;
   const record = topics.get(partition.topic)!.record;
   const validation = validateProducedBatches(records, { maxMessageBytes: Number(topics.topicConfig(record, 'max.message.bytes')) });
@@ -32,14 +35,12 @@ async function appendPartition(ctx: RequestContext, request: ProduceRequest, par
     ctx.broker.log.warn(`produce to ${partition.topic}-${index} refused: ${validation.message}`);
     return failed(index, validation.errorCode, validation.message);
   }
-  const producerId = Number(validation.header.producerId);
-  const idempotent = producerId >= 0 && validation.header.baseSequence >= 0;
   if (request.acks === -1 && partition.replication && replication) {
     // min.insync.replicas is checked before the append (Kafka's rule): a refused batch was not written.
     const minIsr = replication.minInsyncReplicas(partition);
     const isr = partition.replication.isr;
     if (isr.length < minIsr) {
-      if (idempotent) partition.refusedBatches.refused(producerId, validation.header.baseSequence, ErrorCode.NOT_ENOUGH_REPLICAS, ctx.broker.now());
+      partition.refusedBatches.refused(records, ErrorCode.NOT_ENOUGH_REPLICAS, ctx.broker.now());
       return failed(index, ErrorCode.NOT_ENOUGH_REPLICAS, `the ISR [${isr}] of ${partition.topic}-${index} is smaller than min.insync.replicas ${minIsr}`);
     }
   }
@@ -66,13 +67,13 @@ async function appendPartition(ctx: RequestContext, request: ProduceRequest, par
     appended = partition.log.append(records!, partition.leaderEpoch, logAppendTime);
   } catch (err) {
     if (err instanceof ProducerSequenceError) {
-      const cause = err.code === 'OUT_OF_ORDER_SEQUENCE_NUMBER' ? partition.refusedBatches.gapCause(producerId, validation.header.baseSequence, ctx.broker.now()) : null;
+      const cause = err.code === 'OUT_OF_ORDER_SEQUENCE_NUMBER' ? partition.refusedBatches.gapCause(records, ctx.broker.now()) : null;
       if (cause !== null) return failed(index, cause, `${err.message}: the batch before it was refused (${errorName(cause)}) and must come first`);
       return failed(index, ErrorCode[err.code], err.message);
     }
     return failed(index, storageErrorCode(err, ctx.broker.log), (err as Error).message);
   }
-  if (idempotent) partition.refusedBatches.appended(producerId);
+  partition.refusedBatches.appended(records);
   const result = createProduceResponsePartitionProduceResponse({
     index,
     baseOffset: BigInt(appended.baseOffset),
