@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../..');
-const STARTUP_TIMEOUT_MS = 20_000;
+// Generous: a broker restarted after SIGKILL on a loaded machine (a soak) recovers its logs before it listens.
+const STARTUP_TIMEOUT_MS = 60_000;
 
 export interface RunningBroker {
   host: string;
