@@ -17,8 +17,8 @@ interface PendingCommit {
   offset: CommittedOffset | null;
 }
 
-/** How a cluster changes the store: its topic is the cluster's, and a write counts once the ISR has it. */
-export interface ReplicatedOffsets {
+/** How a cluster changes a coordinator (groups or transactions): its internal topic is the cluster's, and a write counts once the ISR has it. */
+export interface ReplicatedInternalTopic {
   /** Whether the cluster's metadata has the topic (a copy left from before the broker joined does not count). */
   hasTopic(name: string): boolean;
   createTopic(name: string, partitions: number, configs: Record<string, string>): Promise<Topic>;
@@ -52,7 +52,7 @@ export class OffsetStore {
   private readonly pending = new Map<number, PendingCommit[]>();
 
   private readonly segmentBytes: number;
-  private replicated: ReplicatedOffsets | null = null;
+  private replicated: ReplicatedInternalTopic | null = null;
 
   private constructor(topics: TopicManager, partitionCount: number, segmentBytes: number) {
     this.topics = topics;
@@ -72,7 +72,7 @@ export class OffsetStore {
    * In a cluster: forgets what was read at start-up (partitions are loaded as this broker comes to
    * lead them), and creates the topic and confirms writes the cluster's way.
    */
-  useCluster(replicated: ReplicatedOffsets): void {
+  useCluster(replicated: ReplicatedInternalTopic): void {
     this.replicated = replicated;
     this.offsets.clear();
     this.loadedGroups.clear();

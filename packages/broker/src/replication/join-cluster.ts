@@ -1,7 +1,7 @@
 import { ClusterNode, TxnMarkerChannel } from '@millrace/cluster';
 import type { BrokerState } from '../handler.ts';
 import { ErrorCode, errorName } from '@millrace/protocol';
-import { NotCoordinatorError, type ReplicatedOffsets } from '../group/offset-store.ts';
+import { NotCoordinatorError, type ReplicatedInternalTopic } from '../group/offset-store.ts';
 import { clusterMarkerWriter } from '../txn/marker-writers.ts';
 import { isFailure, type Topic } from '../topic-manager.ts';
 import { awaitCommit } from './await-commit.ts';
@@ -39,7 +39,7 @@ export async function joinCluster(state: BrokerState): Promise<void> {
     log: state.log,
   });
   // The coordinators' internal topics: the cluster's, and a write counts once their ISR has it.
-  const internalTopic = (replicationFactorKey: string): ReplicatedOffsets => ({
+  const internalTopic = (replicationFactorKey: string): ReplicatedInternalTopic => ({
     hasTopic: (name) => node.view.topics.has(name) && state.topics.get(name)?.record.id === node.view.topics.get(name)!.assignment.id,
     createTopic: (name, partitions, configs) => createInternalTopic(state, name, partitions, Number(values[replicationFactorKey]), configs),
     awaitCommitted: async (partition, endOffset) => {

@@ -1,6 +1,6 @@
 import { decodeRecordBatch, encodeRecordBatch, ErrorCode, errorName } from '@millrace/protocol';
 import { forEachBatch } from '../log-replay.ts';
-import { NotCoordinatorError, OFFSETS_TOPIC, type OffsetStore, type ReplicatedOffsets } from '../group/offset-store.ts';
+import { NotCoordinatorError, OFFSETS_TOPIC, type OffsetStore, type ReplicatedInternalTopic } from '../group/offset-store.ts';
 import type { Logger } from '../logger.ts';
 import { internalPartitionIndex } from '../metadata/internal-topics.ts';
 import type { Partition } from '../partition.ts';
@@ -24,7 +24,7 @@ const MARKER_RETRY_BACKOFF_MAX_MS = 1_000;
 const MARKER_SETTLED = new Set<number>([ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_PRODUCER_EPOCH]);
 
 /** How a cluster changes the coordinator: its topic is the cluster's, and a write counts once the ISR has it. */
-export interface ReplicatedTxnLog extends ReplicatedOffsets {
+export interface ReplicatedTxnLog extends ReplicatedInternalTopic {
   /** The ISR size writes to `__transaction_state` need (transaction.state.log.min.isr). */
   minInsyncReplicas: number;
 }
