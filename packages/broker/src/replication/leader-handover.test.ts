@@ -4,12 +4,9 @@
 // would see a sequence gap (librdkafka before 2.3 fails fatally on it).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  ApiKey, createInitProducerIdRequest, createProduceRequest, createProduceRequestPartitionProduceData, createProduceRequestTopicProduceData, errorName, type InitProducerIdResponse,
-  type ProduceResponse,
-} from '@millrace/protocol';
+import { errorName } from '@millrace/protocol';
 import { startEtcd, type EtcdServer } from '../../../cluster/src/test-support/etcd-server.ts';
-import { testBatch } from '../../../storage/src/test-batches.ts';
+import { idempotentProducer } from '../test-support/idempotent-produce.ts';
 import { startTestBroker, type TestBroker } from '../test-support/test-broker.ts';
 import { waitFor } from '../test-support/wait-for.ts';
 import { WireClient } from '../test-support/wire-client.ts';
@@ -37,13 +34,7 @@ test('pipelined batches sent to a broker the metadata has just made leader wait 
     client = await WireClient.connect(second.port);
     const c = client;
     const last = PARTITIONS - 1;
-    const { producerId } = await c.request<InitProducerIdResponse>(ApiKey.InitProducerId, 4, createInitProducerIdRequest({ transactionalId: null, transactionTimeoutMs: 60_000 }));
-    const produce = (baseSequence: number) => c.request<ProduceResponse>(ApiKey.Produce, 8, createProduceRequest({
-      acks: -1, timeoutMs: 10_000,
-      topicData: [createProduceRequestTopicProduceData({ name: 'handover', partitionData: [createProduceRequestPartitionProduceData({
-        index: last, records: testBatch({ records: 3, producerId: Number(producerId), producerEpoch: 0, baseSequence }),
-      })] })],
-    })).then((r) => r.responses[0].partitionResponses[0]);
+    const produce = await idempotentProducer(c, 'handover', last);
     // An idempotent producer's two pipelined batches, sent the moment broker 2's metadata makes it
     // the leader of the last partition: broker 2 is then still taking over the partitions before it
     // (each records its new epoch durably).

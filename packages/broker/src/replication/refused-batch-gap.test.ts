@@ -4,12 +4,9 @@
 // refused batch is sent again both are written in order.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  ApiKey, createInitProducerIdRequest, createProduceRequest, createProduceRequestPartitionProduceData, createProduceRequestTopicProduceData, errorName, type InitProducerIdResponse,
-  type ProduceResponse,
-} from '@millrace/protocol';
+import { errorName } from '@millrace/protocol';
 import { startEtcd, type EtcdServer } from '../../../cluster/src/test-support/etcd-server.ts';
-import { testBatch } from '../../../storage/src/test-batches.ts';
+import { idempotentProducer } from '../test-support/idempotent-produce.ts';
 import { startTestBroker, type TestBroker } from '../test-support/test-broker.ts';
 import { waitFor } from '../test-support/wait-for.ts';
 import { WireClient } from '../test-support/wire-client.ts';
@@ -36,15 +33,9 @@ test('a batch after one refused for a small ISR gets NOT_ENOUGH_REPLICAS too, ev
     await waitFor('broker 1 leading with both in the ISR', () => partition()?.role === 'leader' && partition()?.replication?.isr.length === 2);
     client = await WireClient.connect(leader.port);
     const c = client;
-    const { producerId } = await c.request<InitProducerIdResponse>(ApiKey.InitProducerId, 4, createInitProducerIdRequest({ transactionalId: null, transactionTimeoutMs: 60_000 }));
+    const send = await idempotentProducer(c, 'gappy', 0);
     const produce = async (baseSequence: number) => {
-      const r = await c.request<ProduceResponse>(ApiKey.Produce, 8, createProduceRequest({
-        acks: -1, timeoutMs: 10_000,
-        topicData: [createProduceRequestTopicProduceData({ name: 'gappy', partitionData: [createProduceRequestPartitionProduceData({
-          index: 0, records: testBatch({ records: 3, producerId: Number(producerId), producerEpoch: 0, baseSequence }),
-        })] })],
-      }));
-      const p = r.responses[0].partitionResponses[0];
+      const p = await send(baseSequence);
       return `${errorName(p.errorCode)} ${p.baseOffset}`;
     };
     assert.equal(await produce(0), 'NONE 0');
