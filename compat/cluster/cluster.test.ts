@@ -477,21 +477,24 @@ test('ElectLeaders: after its preferred leader restarts and is back in the ISR, 
 test('KafkaJS partition reassignment: a partition moves to a broker that is paused at first, with every record, listed while under way', async () => {
   // The broker the partition moves to is paused while the move is requested and listed. KafkaJS
   // sends Metadata to any broker it holds a connection to, so it is kept from connecting to the
-  // paused one (as a client cut off from it would be), and the paused one is not the controller,
-  // which KafkaJS must reach.
+  // paused one (as a client cut off from it would be): it is not among the admin's bootstrap
+  // brokers, later connections to it fail, and it is not the controller, which KafkaJS must reach.
+  const probe = new Kafka({ clientId: 'cluster-move-probe', brokers: cluster.brokers.map((b) => b.bootstrap), logLevel: logLevel.NOTHING }).admin();
+  await probe.connect();
+  const { controller } = await probe.describeCluster().finally(() => probe.disconnect());
+  const ids = cluster.brokers.map((_, i) => i + 1);
+  const target = ids.filter((id) => id !== controller).at(-1)!;
+  const leaving = ids.find((id) => id !== controller && id !== target)!;
+  const stays = controller!;
+  const targetBroker = cluster.brokers[target - 1];
   const unreachable = new Set<number>();
   const closedPort = await freePort();
   const socketFactory = ({ host, port, onConnect }: { host: string; port: number; onConnect: () => void }) =>
     unreachable.has(port) ? connect({ host, port: closedPort }, onConnect) : connect({ host, port }, onConnect);
-  const admin = new Kafka({ clientId: 'cluster-move', brokers: cluster.brokers.map((b) => b.bootstrap), logLevel: logLevel.NOTHING, socketFactory }).admin();
+  const reachable = cluster.brokers.filter((b) => b !== targetBroker).map((b) => b.bootstrap);
+  const admin = new Kafka({ clientId: 'cluster-move', brokers: reachable, logLevel: logLevel.NOTHING, socketFactory }).admin();
   await admin.connect();
   try {
-    const { controller } = await admin.describeCluster();
-    const ids = cluster.brokers.map((_, i) => i + 1);
-    const target = ids.filter((id) => id !== controller).at(-1)!;
-    const leaving = ids.find((id) => id !== controller && id !== target)!;
-    const stays = controller!;
-    const targetBroker = cluster.brokers[target - 1];
     await admin.createTopics({ topics: [{ topic: 'moving', replicaAssignment: [{ partition: 0, replicas: [leaving, stays] }] }], waitForLeaders: true });
     const lines = Array.from({ length: 500 }, (_, i) => `m${i}`).join('\n') + '\n';
     await runTool('kcat', ['-b', cluster.bootstrap, '-P', '-t', 'moving', '-X', 'acks=all'], { input: lines, timeoutMs: 60_000 });
