@@ -1,0 +1,83 @@
+import { type Duration, toMs } from '../duration.ts';
+import { StreamsError } from '../errors.ts';
+
+/**
+ * Fixed-size windows aligned to the epoch: tumbling (advance = size) or hopping (advance < size).
+ * A window is `[start, start + size)`. The grace period is required: records more than `grace`
+ * behind the stream time are dropped for windows that have closed.
+ */
+export class TimeWindows {
+  readonly sizeMs: number;
+  readonly advanceMs: number;
+  readonly graceMs: number;
+
+  private constructor(sizeMs: number, advanceMs: number, graceMs: number) {
+    if (sizeMs < 1) throw new StreamsError('INVALID_TOPOLOGY', 'a window size must be at least 1 ms');
+    if (advanceMs < 1 || advanceMs > sizeMs) throw new StreamsError('INVALID_TOPOLOGY', `a window's advance must be from 1 ms to its size (${sizeMs} ms), not ${advanceMs} ms`);
+    this.sizeMs = sizeMs;
+    this.advanceMs = advanceMs;
+    this.graceMs = graceMs;
+  }
+
+  static ofSize(size: Duration, options: { grace: Duration }): TimeWindows {
+    const sizeMs = toMs(size, 'window size');
+    return new TimeWindows(sizeMs, sizeMs, toMs(options.grace, 'grace'));
+  }
+
+  advanceBy(advance: Duration): TimeWindows {
+    return new TimeWindows(this.sizeMs, toMs(advance, 'window advance'), this.graceMs);
+  }
+
+  /** The starts of the windows holding `timestamp`, ascending (never negative). */
+  windowStarts(timestamp: number): number[] {
+    const first = Math.max(0, timestamp - this.sizeMs + this.advanceMs);
+    const starts: number[] = [];
+    for (let start = first - (first % this.advanceMs); start <= timestamp; start += this.advanceMs) starts.push(start);
+    return starts;
+  }
+}
+
+/** Per-key sessions of activity: records less than `gap` apart share a session `[first, last]`. */
+export class SessionWindows {
+  readonly gapMs: number;
+  readonly graceMs: number;
+
+  private constructor(gapMs: number, graceMs: number) {
+    this.gapMs = gapMs;
+    this.graceMs = graceMs;
+  }
+
+  static ofInactivityGap(gap: Duration, options: { grace: Duration }): SessionWindows {
+    return new SessionWindows(toMs(gap, 'inactivity gap'), toMs(options.grace, 'grace'));
+  }
+}
+
+/**
+ * The windows of a stream-stream join: a record at `t` joins the other side's records from
+ * `t - before` to `t + after` (inclusive). Unmatched records of a left or outer join are emitted
+ * once the stream time has passed their window and the grace period.
+ */
+export class JoinWindows {
+  readonly beforeMs: number;
+  readonly afterMs: number;
+  readonly graceMs: number;
+
+  private constructor(beforeMs: number, afterMs: number, graceMs: number) {
+    this.beforeMs = beforeMs;
+    this.afterMs = afterMs;
+    this.graceMs = graceMs;
+  }
+
+  static ofTimeDifference(difference: Duration, options: { grace: Duration }): JoinWindows {
+    const ms = toMs(difference, 'join time difference');
+    return new JoinWindows(ms, ms, toMs(options.grace, 'grace'));
+  }
+
+  before(before: Duration): JoinWindows {
+    return new JoinWindows(toMs(before, 'before'), this.afterMs, this.graceMs);
+  }
+
+  after(after: Duration): JoinWindows {
+    return new JoinWindows(this.beforeMs, toMs(after, 'after'), this.graceMs);
+  }
+}
