@@ -191,6 +191,15 @@ export class Consumer {
     return this.stateOf(target).position;
   }
 
+  /**
+   * Where the partition ended when last fetched (the high watermark; under read_committed the last
+   * stable offset), or null before its first fetch: `endOffset - position` is what is left to read.
+   */
+  endOffset(target: TopicPartition): number | null {
+    const end = this.stateOf(target).endOffset;
+    return end < 0 ? null : end;
+  }
+
   /** Stops fetching these partitions (they stay assigned) until `resume`. */
   pause(partitions: TopicPartition[]): void {
     for (const p of partitions) {

@@ -33,6 +33,8 @@ export interface PartitionState {
   retryAt: number;
   failures: number;
   highWatermark: number;
+  /** Where reading ends as of the last fetch answer: the high watermark, or under read_committed the last stable offset. */
+  endOffset: number;
 }
 
 /** The records of one partition from one fetch answer. */
@@ -62,7 +64,7 @@ export interface FetcherOptions {
 export function newPartitionState(topic: string, partition: number, offset: number | null): PartitionState {
   return {
     topic, partition, fetchOffset: offset, position: offset, processed: offset, committed: null, resetNeeded: false, paused: false, revoking: false,
-    epoch: 0, inFlight: false, chunks: 0, retryAt: 0, failures: 0, highWatermark: -1,
+    epoch: 0, inFlight: false, chunks: 0, retryAt: 0, failures: 0, highWatermark: -1, endOffset: -1,
   };
 }
 
@@ -305,6 +307,7 @@ export class Fetcher {
     }
     state.failures = 0;
     state.highWatermark = Number(p.highWatermark);
+    state.endOffset = this.options.readCommitted && p.lastStableOffset >= 0n ? Number(p.lastStableOffset) : state.highWatermark;
     let fetched;
     try {
       fetched = scanFetchedBatches(p.records, offset, p.abortedTransactions, this.options.readCommitted);

@@ -19,3 +19,5 @@ export type { SessionStore } from './stores/session-store.ts';
 export type { StateStore, StoreBuilder } from './stores/state-store.ts';
 export { Stores } from './stores/stores.ts';
 export { TopologyTestDriver, TestInputTopic, TestOutputTopic, type TestDriverOptions, type TestRecord } from './test-driver.ts';
+export { KafkaStreams } from './runtime/kafka-streams.ts';
+export type { StreamsConfig, StreamsState } from './runtime/streams-config.ts';

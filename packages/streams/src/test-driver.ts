@@ -58,6 +58,7 @@ export class TopologyTestDriver {
         onDeserializationError: options.onDeserializationError ?? 'fail',
         onProcessingError: options.onProcessingError ?? 'fail',
         log: () => undefined,
+        caughtUp: () => true,
       }));
     }
     this.deliver();

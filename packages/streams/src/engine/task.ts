@@ -20,6 +20,12 @@ export interface TaskOptions {
   /** What an exception thrown while processing a record does: stop (default) or skip the record and count it. */
   onProcessingError: ErrorPolicy;
   log: (message: string) => void;
+  /**
+   * Whether an input partition has nothing more to read on the broker (as of its last fetch). A
+   * task picks its next record by timestamp across its partitions, so it waits while a partition
+   * with nothing queued still has records to fetch (Kafka Streams' max.task.idle.ms = 0).
+   */
+  caughtUp: (topic: string, partition: number) => boolean;
 }
 
 interface QueuedRecord {
@@ -143,11 +149,19 @@ export class Task implements TaskServices {
     return this.queues.get(topic)?.length ?? 0;
   }
 
-  /** Processes the queued record with the smallest timestamp; false when none is queued. */
+  /**
+   * Processes the queued record with the smallest timestamp; false when none is queued, or when an
+   * input with nothing queued may still have earlier records to fetch.
+   */
   process(): boolean {
     let next: QueuedRecord[] | undefined;
-    for (const queue of this.queues.values()) {
-      if (queue.length > 0 && (next === undefined || queue[0].record.timestamp < next[0].record.timestamp)) next = queue;
+    for (const topic of this.sources.keys()) {
+      const queue = this.queues.get(topic);
+      if (queue === undefined || queue.length === 0) {
+        if (this.queued > 0 && !this.options.caughtUp(topic, this.partition)) return false;
+        continue;
+      }
+      if (next === undefined || queue[0].record.timestamp < next[0].record.timestamp) next = queue;
     }
     if (!next) return false;
     const item = next.shift()!;

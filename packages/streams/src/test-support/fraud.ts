@@ -18,7 +18,7 @@ export const fraudWindows: Workload = {
   name: 'fraud velocity with hopping windows (duplicate alerts per burst)',
   topology() {
     const builder = new StreamsBuilder();
-    const spend = builder.stream('payments', { key: Serdes.string(), value: Serdes.decimal() }).groupByKey()
+    const spend = builder.stream('spend-events', { key: Serdes.string(), value: Serdes.decimal() }).groupByKey()
       .windowedBy(hopping)
       .aggregate((): Spend => ({ count: 0, sum: 0 }), (_card, amount, agg) => ({ count: agg.count + 1, sum: agg.sum + amount }), { name: 'spend', value: Serdes.json<Spend>() })
       .toStream();
@@ -27,7 +27,7 @@ export const fraudWindows: Workload = {
     spend.filter((_w, agg) => agg !== null && (agg.count >= 3 || agg.sum > 1000)).to('alerts', { key });
     return builder.build();
   },
-  inputTopics: ['payments'],
+  inputTopics: ['spend-events'],
   outputTopics: ['spend', 'alerts'],
   format: (topic, key, value, timestamp) => {
     const window = windowedText(key, hopping.sizeMs);
@@ -42,7 +42,7 @@ export const fraudWindows: Workload = {
     ['C1', 50, 100, ['C1@[0,60) {3,600}', 'C1@[30,90) {2,400}'], ['C1@[0,60) @50']],
     ['C1', 70, 50, ['C1@[30,90) {3,450}', 'C1@[60,120) {1,50}'], ['C1@[30,90) @70']],
   ] as const).map(([card, ts, amount, spend, alerts]): WorkloadRow => ({
-    input: { topic: 'payments', key: card, value: String(amount), timestamp: s(ts) },
+    input: { topic: 'spend-events', key: card, value: String(amount), timestamp: s(ts) },
     output: { spend: [...spend], alerts: [...alerts] },
   })),
 };

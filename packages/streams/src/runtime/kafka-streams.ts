@@ -1,0 +1,330 @@
+import { randomUUID } from 'node:crypto';
+import { Admin, Consumer, type ConsumedBatch, Producer, type TopicPartition, type TopicPartitionOffset } from '@millrace/client';
+import { Task } from '../engine/task.ts';
+import { StreamsError } from '../errors.ts';
+import type { StateStore } from '../stores/state-store.ts';
+import { topicName } from '../topology/nodes.ts';
+import type { Topology } from '../topology/topology.ts';
+import { prepareTopics } from './internal-topics.ts';
+import { ProducerCollector } from './producer-collector.ts';
+import { restoreTasks } from './restore.ts';
+import { checkConfig, type StreamsConfig, type StreamsState } from './streams-config.ts';
+import { streamsAssignor } from './task-assignor.ts';
+
+const WALL_CLOCK_TICK_MS = 100;
+const PURGE_INTERVAL_MS = 30_000;
+
+/**
+ * Runs a topology against Kafka-compatible brokers as one member of the application's group
+ * (group id = applicationId): more instances share the tasks, and take over a failed one's tasks,
+ * rebuilding their state from the changelogs.
+ */
+export class KafkaStreams {
+  private readonly topology: Topology;
+  private readonly config: StreamsConfig;
+  private readonly exactlyOnce: boolean;
+  private readonly commitIntervalMs: number;
+  private readonly log: (message: string) => void;
+  private readonly tasks = new Map<string, Task>();
+  private readonly restoring = new Set<Task>();
+  private readonly committed = new Map<string, number>();
+  private readonly topicSubtopology = new Map<string, number>();
+  private consumer: Consumer | null = null;
+  private producer: Producer | null = null;
+  private admin: Admin | null = null;
+  private collector: ProducerCollector | null = null;
+  private stateValue: StreamsState = 'CREATED';
+  private work: Promise<void> = Promise.resolve();
+  private inTransaction = false;
+  private lastCommit = Date.now();
+  private lastPurge = Date.now();
+  private ticker: NodeJS.Timeout | null = null;
+  private loop: Promise<void> | null = null;
+  private failure: Error | null = null;
+
+  constructor(topology: Topology, config: StreamsConfig) {
+    checkConfig(config);
+    this.topology = topology;
+    this.config = config;
+    this.exactlyOnce = config.processingGuarantee === 'exactly-once';
+    this.commitIntervalMs = config.commitIntervalMs ?? (this.exactlyOnce ? 100 : 30_000);
+    this.log = config.log ?? ((message) => process.stderr.write(`[${config.applicationId}] ${message}\n`));
+    for (const s of topology.subtopologies) for (const t of s.sourceTopics) this.topicSubtopology.set(topicName(t, config.applicationId), s.id);
+  }
+
+  get state(): StreamsState {
+    return this.stateValue;
+  }
+
+  /** Why the application stopped, when its state is ERROR. */
+  get error(): Error | null {
+    return this.failure;
+  }
+
+  private setState(next: StreamsState): void {
+    const previous = this.stateValue;
+    if (previous === next) return;
+    this.stateValue = next;
+    this.config.onStateChange?.(next, previous);
+  }
+
+  /** Checks the topics, creates the internal ones, and joins the group; processing goes on in the background until `close`. */
+  async start(): Promise<void> {
+    if (this.stateValue !== 'CREATED') throw new StreamsError('NOT_RUNNING', `start() can be called once, the application is ${this.stateValue}`);
+    const { applicationId, brokers, clientId } = this.config;
+    const cluster = { brokers, clientId: clientId ?? applicationId };
+    this.setState('REBALANCING');
+    try {
+      this.admin = new Admin(cluster);
+      const counts = await prepareTopics(this.admin, this.topology, applicationId, this.config.replicationFactor);
+      this.producer = new Producer({ ...cluster, idempotent: true, transactionalId: this.exactlyOnce ? `${applicationId}-${this.config.groupInstanceId ?? randomUUID()}` : undefined });
+      this.collector = new ProducerCollector(this.producer, counts);
+      this.consumer = new Consumer({
+        ...cluster,
+        groupId: applicationId,
+        groupInstanceId: this.config.groupInstanceId,
+        sessionTimeoutMs: this.config.sessionTimeoutMs,
+        autoCommit: false,
+        autoOffsetReset: 'earliest',
+        isolation: this.exactlyOnce ? 'read_committed' : 'read_uncommitted',
+        assignors: [streamsAssignor(this.topology, applicationId)],
+        onPartitionsAssigned: (partitions) => this.assigned(partitions),
+        onPartitionsRevoked: (partitions) => this.exclusive(() => this.revoked(partitions, true)),
+        onPartitionsLost: (partitions) => this.exclusive(() => this.revoked(partitions, false)),
+      });
+      this.consumer.subscribe([...this.topicSubtopology.keys()]);
+    } catch (err) {
+      this.fail(err);
+      throw err;
+    }
+    this.ticker = setInterval(() => void this.exclusive(() => this.tick()), WALL_CLOCK_TICK_MS);
+    this.loop = this.run();
+  }
+
+  /** Runs `step` after every step before it: processing, punctuation, commits and rebalances never interleave. */
+  private exclusive(step: () => Promise<void> | void): Promise<void> {
+    const next = this.work.then(async () => {
+      if (this.failure) return;
+      try {
+        await step();
+      } catch (err) {
+        this.fail(err);
+      }
+    });
+    this.work = next;
+    return next;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      for await (const batch of this.consumer!.batches()) {
+        await this.exclusive(() => this.processBatch(batch));
+        if (this.failure || this.stateValue === 'PENDING_SHUTDOWN') break;
+      }
+    } catch (err) {
+      await this.exclusive(() => { throw err; });
+    }
+  }
+
+  /** Nothing left to fetch of a partition as of its last fetch (true for one this consumer does not hold: there is nothing to wait for). */
+  private caughtUp(topic: string, partition: number): boolean {
+    try {
+      const end = this.consumer!.endOffset({ topic, partition });
+      const position = this.consumer!.position({ topic, partition });
+      return end !== null && position !== null && position >= end;
+    } catch {
+      return true;
+    }
+  }
+
+  private taskFor(topic: string, partition: number): Task | undefined {
+    const subtopology = this.topicSubtopology.get(topic);
+    return subtopology === undefined ? undefined : this.tasks.get(`${subtopology}_${partition}`);
+  }
+
+  private async processBatch(batch: ConsumedBatch): Promise<void> {
+    const task = this.taskFor(batch.topic, batch.partition);
+    if (!task || this.restoring.has(task) || batch.records.length === 0) return;
+    await this.beginTransaction();
+    task.addRecords(batch.records.map((r) => ({ topic: batch.topic, partition: batch.partition, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers })));
+    while (task.process());
+    this.collector!.drain();
+    if (task.commitRequested || Date.now() - this.lastCommit >= this.commitIntervalMs) await this.commit();
+  }
+
+  /** Wall-clock punctuation, and the commit an idle application owes. */
+  private async tick(): Promise<void> {
+    if (this.stateValue !== 'RUNNING' && this.stateValue !== 'REBALANCING') return;
+    await this.beginTransaction();
+    const now = Date.now();
+    for (const task of this.tasks.values()) {
+      if (this.restoring.has(task)) continue;
+      // Records held back until another input was fetched.
+      while (task.process());
+      task.punctuateWallClock(now);
+    }
+    this.collector!.drain();
+    if (now - this.lastCommit >= this.commitIntervalMs) await this.commit();
+    if (now - this.lastPurge >= PURGE_INTERVAL_MS) await this.purgeRepartitionTopics();
+  }
+
+  private async beginTransaction(): Promise<void> {
+    if (!this.exactlyOnce || this.inTransaction) return;
+    await this.producer!.beginTransaction();
+    this.inTransaction = true;
+  }
+
+  /** The input offsets processed since the last commit. */
+  private progress(tasks: Iterable<Task>): TopicPartitionOffset[] {
+    const offsets: TopicPartitionOffset[] = [];
+    for (const task of tasks) {
+      for (const [topic, offset] of task.consumed) {
+        const id = `${topic}\u0000${task.partition}`;
+        if (this.committed.get(id) !== offset) offsets.push({ topic, partition: task.partition, offset });
+      }
+    }
+    return offsets;
+  }
+
+  /**
+   * Makes progress durable: stores drop what they no longer keep, every record written is
+   * acknowledged, then the input offsets are committed (exactly once: with the output, in the
+   * transaction).
+   */
+  private async commit(): Promise<void> {
+    this.lastCommit = Date.now();
+    for (const task of this.tasks.values()) {
+      task.flush();
+      task.commitRequested = false;
+    }
+    const offsets = this.progress(this.tasks.values());
+    await this.collector!.flush();
+    if (this.exactlyOnce) {
+      if (!this.inTransaction) return;
+      if (offsets.length > 0) await this.producer!.sendOffsets(offsets, this.consumer!.groupMetadata());
+      await this.producer!.commitTransaction();
+      this.inTransaction = false;
+    } else if (offsets.length > 0) {
+      await this.consumer!.commit(offsets);
+    }
+    for (const o of offsets) this.committed.set(`${o.topic}\u0000${o.partition}`, o.offset);
+  }
+
+  /** New partitions: their tasks are made, paused while their stores are restored, then resumed. */
+  private async assigned(partitions: TopicPartition[]): Promise<void> {
+    const fresh: Task[] = [];
+    for (const p of partitions) {
+      const subtopology = this.topicSubtopology.get(p.topic);
+      if (subtopology === undefined || this.tasks.has(`${subtopology}_${p.partition}`)) continue;
+      const task = new Task(this.topology, this.topology.subtopologies[subtopology], p.partition, {
+        applicationId: this.config.applicationId,
+        collector: this.collector!,
+        wallClock: () => Date.now(),
+        onDeserializationError: this.config.onDeserializationError ?? 'fail',
+        onProcessingError: this.config.onProcessingError ?? 'fail',
+        log: this.log,
+        caughtUp: (topic, partition) => this.caughtUp(topic, partition),
+      });
+      this.tasks.set(task.id, task);
+      fresh.push(task);
+    }
+    if (fresh.length === 0) {
+      if (this.restoring.size === 0) this.setState('RUNNING');
+      return;
+    }
+    const inputs = fresh.flatMap((t) => t.inputTopics().map((topic) => ({ topic, partition: t.partition })));
+    this.consumer!.pause(inputs);
+    for (const t of fresh) this.restoring.add(t);
+    this.setState('REBALANCING');
+    void this.exclusive(async () => {
+      const live = fresh.filter((t) => this.tasks.get(t.id) === t);
+      await restoreTasks(live, this.topology, { brokers: this.config.brokers }, this.exactlyOnce, () => undefined);
+      for (const t of fresh) this.restoring.delete(t);
+      this.consumer!.resume(inputs.filter((p) => this.taskFor(p.topic, p.partition)));
+      if (this.restoring.size === 0) this.setState('RUNNING');
+    });
+  }
+
+  /** Partitions taken away: their tasks commit first when the rebalance allows it (not when lost), then close. */
+  private async revoked(partitions: TopicPartition[], canCommit: boolean): Promise<void> {
+    const gone = new Map<string, Task>();
+    for (const p of partitions) {
+      const task = this.taskFor(p.topic, p.partition);
+      if (task) gone.set(task.id, task);
+    }
+    if (gone.size === 0) return;
+    if (canCommit) {
+      await this.commit();
+    } else if (this.inTransaction) {
+      // Lost: what the transaction holds cannot be committed; every task's state is behind it.
+      this.collector!.discard();
+      await this.producer!.abortTransaction().catch(() => undefined);
+      this.inTransaction = false;
+      for (const task of this.tasks.values()) gone.set(task.id, task);
+    }
+    for (const task of gone.values()) {
+      task.close();
+      this.tasks.delete(task.id);
+      this.restoring.delete(task);
+      for (const topic of task.inputTopics()) this.committed.delete(`${topic}\u0000${task.partition}`);
+    }
+  }
+
+  /** Deletes repartition records every task has committed past (Kafka Streams' purge). */
+  private async purgeRepartitionTopics(): Promise<void> {
+    this.lastPurge = Date.now();
+    const repartition = new Set(this.topology.internalTopics.filter((t) => t.kind === 'repartition').map((t) => `${this.config.applicationId}-${t.name}`));
+    const byTopic = new Map<string, Record<number, number>>();
+    for (const [id, offset] of this.committed) {
+      const [topic, partition] = id.split('\u0000');
+      if (!repartition.has(topic)) continue;
+      const partitions = byTopic.get(topic) ?? {};
+      partitions[Number(partition)] = offset;
+      byTopic.set(topic, partitions);
+    }
+    for (const [topic, partitions] of byTopic) await this.admin!.deleteRecords({ topic, partitions }).catch(() => undefined);
+  }
+
+  /** A read-only view of a store across this instance's tasks (interactive queries). */
+  store<S extends StateStore>(name: string): S[] {
+    if (!this.topology.stores.has(name)) throw new StreamsError('INVALID_TOPOLOGY', `the topology has no store "${name}"`);
+    return [...this.tasks.values()].filter((t) => !this.restoring.has(t)).map((t) => t.stores.get(name)).filter((s) => s !== undefined) as S[];
+  }
+
+  /** The ids of the tasks this instance runs (`<subtopology>_<partition>`). */
+  taskIds(): string[] {
+    return [...this.tasks.keys()].sort();
+  }
+
+  private fail(err: unknown): void {
+    if (this.failure) return;
+    this.failure = err instanceof Error ? err : new Error(String(err));
+    this.log(`stopping: ${this.failure.message}`);
+    this.setState('ERROR');
+    // Not awaited: closing the consumer runs its revocation through `exclusive`, behind this step.
+    void this.shutdown(false);
+  }
+
+  /** Commits what was processed, leaves the group (its tasks go to the other instances) and closes. */
+  async close(): Promise<void> {
+    if (this.stateValue === 'NOT_RUNNING' || this.stateValue === 'PENDING_SHUTDOWN') return;
+    if (this.stateValue === 'ERROR') return;
+    this.setState('PENDING_SHUTDOWN');
+    await this.exclusive(() => this.commit());
+    await this.shutdown(true);
+    if (!this.failure) this.setState('NOT_RUNNING');
+  }
+
+  private async shutdown(clean: boolean): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+    // Revocations during the consumer's close commit their tasks first (unless failing).
+    if (this.consumer) await (clean ? this.consumer.close() : this.consumer.close().catch(() => undefined));
+    await this.loop?.catch(() => undefined);
+    if (this.inTransaction) await this.producer?.abortTransaction().catch(() => undefined);
+    await this.producer?.close().catch(() => undefined);
+    await this.admin?.close().catch(() => undefined);
+    for (const task of this.tasks.values()) task.close();
+    this.tasks.clear();
+  }
+}

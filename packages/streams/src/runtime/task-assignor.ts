@@ -1,0 +1,78 @@
+import type { Assignor, GroupMemberInfo, TopicPartition } from '@millrace/client';
+import { topicName } from '../topology/nodes.ts';
+import type { Topology } from '../topology/topology.ts';
+import { taskCount } from './partition-counts.ts';
+
+export interface TaskId {
+  subtopology: number;
+  partition: number;
+}
+
+export interface TaskPartitions extends TaskId {
+  id: string;
+  partitions: TopicPartition[];
+}
+
+/** Every task of the topology and the input partitions it reads. */
+export function tasksOf(topology: Topology, applicationId: string, counts: ReadonlyMap<string, number>): TaskPartitions[] {
+  return topology.subtopologies.flatMap((s) => Array.from({ length: taskCount(topology, s.id, counts, applicationId) }, (_, partition) => ({
+    subtopology: s.id,
+    partition,
+    id: `${s.id}_${partition}`,
+    partitions: s.sourceTopics.map((t) => topicName(t, applicationId)).filter((t) => partition < (counts.get(t) ?? 0)).map((topic) => ({ topic, partition })),
+  })));
+}
+
+const key = (p: TopicPartition) => `${p.topic}\u0000${p.partition}`;
+
+/**
+ * The group assignor of a Streams application: hands out whole tasks (all input partitions of a
+ * task go to one member), balanced by count, each task staying with the member that had it when
+ * that keeps the balance. Cooperative: a task moving away from its owner is withheld for one
+ * round, so its owner commits and closes it before the next owner starts it.
+ */
+export function streamsAssignor(topology: Topology, applicationId: string): Assignor {
+  return {
+    name: 'millrace-streams',
+    protocol: 'cooperative',
+    assign(members, partitionCounts) {
+      const sorted = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
+      const tasks = tasksOf(topology, applicationId, partitionCounts);
+      const owner = previousOwners(sorted);
+      const capacity = Math.ceil(tasks.length / Math.max(1, sorted.length));
+      const load = new Map(sorted.map((m) => [m.memberId, [] as TaskPartitions[]]));
+      const unplaced: TaskPartitions[] = [];
+      for (const task of tasks) {
+        const previous = task.partitions.map((p) => owner.get(key(p))).find((m) => m !== undefined);
+        const held = previous === undefined ? undefined : load.get(previous);
+        if (held && held.length < capacity) held.push(task);
+        else unplaced.push(task);
+      }
+      for (const task of unplaced) {
+        const target = sorted.reduce((best, m) => (load.get(m.memberId)!.length < load.get(best.memberId)!.length ? m : best));
+        load.get(target.memberId)!.push(task);
+      }
+      const assignment = new Map(sorted.map((m) => [m.memberId, new Map<string, number[]>()]));
+      for (const [memberId, held] of load) {
+        for (const task of held) {
+          // Owned by another member still: that member gives it up first.
+          if (task.partitions.some((p) => owner.has(key(p)) && owner.get(key(p)) !== memberId)) continue;
+          const topics = assignment.get(memberId)!;
+          for (const p of task.partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
+        }
+      }
+      return assignment;
+    },
+  };
+}
+
+/** Who holds each partition now; the latest generation wins a claim two members make. */
+function previousOwners(members: GroupMemberInfo[]): Map<string, string> {
+  const owner = new Map<string, string>();
+  for (const m of [...members].sort((a, b) => b.subscription.generationId - a.subscription.generationId)) {
+    for (const [topic, partitions] of m.subscription.owned) {
+      for (const partition of partitions) if (!owner.has(key({ topic, partition }))) owner.set(key({ topic, partition }), m.memberId);
+    }
+  }
+  return owner;
+}
