@@ -36,7 +36,8 @@ function keyed<K, V>(stream: KStream<K, V>, name: string | undefined, what: stri
 
 export function joinStreamWithTable<K, V, VT, R>(stream: KStream<K, V>, table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => R, left: boolean, options: StreamTableJoinOptions<K, V>): KStream<K, R> {
   const { builder } = stream;
-  const input = keyed(stream, options.name, 'a stream-table join', options.key, options.value);
+  // The table's key serde fits the stream's key: the join looks it up in the table.
+  const input = keyed(stream, options.name, 'a stream-table join', options.key ?? table.serdes.key, options.value);
   const name = options.name ?? builder.nextName(left ? 'left-join' : 'join');
   builder.addProcessor(name, streamTableJoinProcessor(table.getter, joiner, left, name) as AnySupplier, [input.node], table.getter.stores);
   builder.copartition([...builder.sourceTopicsOf(input.node), ...builder.sourceTopicsOf(table.node)]);
@@ -46,8 +47,8 @@ export function joinStreamWithTable<K, V, VT, R>(stream: KStream<K, V>, table: K
 export function joinStreams<K, V, VO, R>(leftStream: KStream<K, V>, rightStream: KStream<K, VO>, joiner: (left: V | null, right: VO | null) => R, windows: JoinWindows, type: JoinType, options: StreamJoinOptions<K, V, VO>): KStream<K, R> {
   const { builder } = leftStream;
   const name = checkName(options.name, 'a stream-stream join');
-  const left = keyed(leftStream, `${name}-left`, 'a stream-stream join', options.key, options.value);
-  const right = keyed(rightStream, `${name}-right`, 'a stream-stream join', options.key, options.otherValue);
+  const left = keyed(leftStream, `${name}-left`, 'a stream-stream join', options.key ?? rightStream.serdes.key, options.value);
+  const right = keyed(rightStream, `${name}-right`, 'a stream-stream join', options.key ?? leftStream.serdes.key, options.otherValue);
   const key = requireSerde(options.key, left.serdes.key ?? right.serdes.key, `join ${name}'s key`);
   const leftValue = requireSerde(options.value, left.serdes.value, `join ${name}'s left value`);
   const rightValue = requireSerde(options.otherValue, right.serdes.value, `join ${name}'s right value`);

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Serdes } from '../serdes.ts';
 import { TopologyTestDriver } from '../test-driver.ts';
-import { wordCountTopology } from './word-count.ts';
+import { wordCount } from '../../../../examples/streams/word-count.ts';
 
 test('word count: each word\'s running count, at the line\'s timestamp; empty and null lines count nothing', () => {
-  const driver = new TopologyTestDriver(wordCountTopology('text-lines', 'word-counts'), { applicationId: 'wc' });
+  const driver = new TopologyTestDriver(wordCount('text-lines', 'word-counts'), { applicationId: 'wc' });
   const input = driver.inputTopic('text-lines', Serdes.string(), Serdes.string());
   const output = driver.outputTopic('word-counts', Serdes.string(), Serdes.decimal());
   input.pipeInput(null, 'Hello Kafka Streams', 1000);

@@ -1,0 +1,55 @@
+import { parseArgs } from 'node:util';
+import { KafkaStreams, type StreamsConfig, type Topology } from '@millrace/streams';
+
+export interface ExampleArgs {
+  brokers: string[];
+  applicationId: string;
+  guarantee: 'at-least-once' | 'exactly-once';
+  values: Record<string, string>;
+}
+
+/**
+ * Reads an example's options (`--brokers host:port[,host:port]`, `--application-id`,
+ * `--exactly-once`, and the example's own) and exits with a usage line when one is missing.
+ */
+export function exampleArgs(usage: string, names: string[], defaultApplicationId: string): ExampleArgs {
+  const options: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries([...names, 'brokers', 'application-id'].map((n) => [n, { type: 'string' }]));
+  options['exactly-once'] = { type: 'boolean' };
+  const { values } = parseArgs({ options, strict: true }) as { values: Record<string, string | boolean | undefined> };
+  const missing = ['brokers', ...names].filter((n) => values[n] === undefined);
+  if (missing.length > 0) {
+    process.stderr.write(`missing --${missing.join(', --')}\nusage: ${usage}\n`);
+    process.exit(2);
+  }
+  return {
+    brokers: String(values.brokers).split(','),
+    applicationId: (values['application-id'] as string | undefined) ?? defaultApplicationId,
+    guarantee: values['exactly-once'] ? 'exactly-once' : 'at-least-once',
+    values: values as Record<string, string>,
+  };
+}
+
+/** Runs the topology until SIGTERM or SIGINT, then closes cleanly (committing what was processed). */
+export async function runUntilStopped(topology: Topology, config: StreamsConfig): Promise<void> {
+  const app = new KafkaStreams(topology, { ...config, onStateChange: (state) => process.stderr.write(`${config.applicationId}: ${state}\n`) });
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    app.close().then(() => process.exit(0), (err: Error) => {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  await app.start();
+  // Watch for a failure that stops the application while it runs.
+  const watch = setInterval(() => {
+    if (app.state === 'ERROR') {
+      process.stderr.write(`${config.applicationId} stopped: ${app.error?.message}\n`);
+      process.exit(1);
+    }
+  }, 200);
+  watch.unref();
+}
