@@ -20,6 +20,7 @@ export async function readAll(bootstrap: string, topic: string, render: (key: Bu
   const consumer = new Consumer({ brokers: [bootstrap], isolation, autoCommit: false });
   const out: string[] = [];
   const left = new Set(wanted.map((e) => e.partition));
+  const timer = setTimeout(() => void consumer.close(), 30_000);
   try {
     consumer.assign(wanted.map((e) => ({ topic, partition: e.partition, offset: 0 })));
     for await (const batch of consumer.batches()) {
@@ -29,8 +30,10 @@ export async function readAll(bootstrap: string, topic: string, render: (key: Bu
       if (left.size === 0) break;
     }
   } finally {
+    clearTimeout(timer);
     await consumer.close();
   }
+  if (left.size > 0) throw new Error(`reading ${topic} (${isolation}) did not reach the end of partitions ${[...left].join(', ')} (ends ${JSON.stringify(wanted)}) in 30 s`);
   return out;
 }
 

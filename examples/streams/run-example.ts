@@ -31,7 +31,10 @@ export function exampleArgs(usage: string, names: string[], defaultApplicationId
 
 /** Runs the topology until SIGTERM or SIGINT, then closes cleanly (committing what was processed). */
 export async function runUntilStopped(topology: Topology, config: StreamsConfig): Promise<void> {
-  const app = new KafkaStreams(topology, { ...config, onStateChange: (state) => process.stderr.write(`${config.applicationId}: ${state}\n`) });
+  const app: KafkaStreams = new KafkaStreams(topology, {
+    ...config,
+    onStateChange: (state) => process.stderr.write(`${config.applicationId}: ${state}${state === 'RUNNING' ? ` (tasks: ${app.taskIds().join(', ') || 'none'})` : ''}\n`),
+  });
   let stopping = false;
   const stop = () => {
     if (stopping) return;

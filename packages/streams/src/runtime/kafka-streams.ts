@@ -77,7 +77,13 @@ export class KafkaStreams {
     try {
       this.admin = new Admin(cluster);
       const counts = await prepareTopics(this.admin, this.topology, applicationId, this.config.replicationFactor);
-      this.producer = new Producer({ ...cluster, idempotent: true, transactionalId: this.exactlyOnce ? `${applicationId}-${this.config.groupInstanceId ?? randomUUID()}` : undefined });
+      this.producer = new Producer({
+        ...cluster,
+        idempotent: true,
+        transactionalId: this.exactlyOnce ? `${applicationId}-${this.config.groupInstanceId ?? randomUUID()}` : undefined,
+        // Kafka Streams' 10 s: a crashed instance's open transaction holds read_committed readers back no longer.
+        transactionTimeoutMs: 10_000,
+      });
       this.collector = new ProducerCollector(this.producer, counts);
       this.consumer = new Consumer({
         ...cluster,
