@@ -1,5 +1,6 @@
-import { Admin, Consumer, Producer } from '@millrace/client';
+import { Admin, Consumer } from '@millrace/client';
 import { KafkaStreams, type StreamsConfig } from '@millrace/streams';
+import { readUntil } from '../../packages/streams/src/runtime/read-to-end.ts';
 import type { Workload } from '../../packages/streams/src/test-support/workload.ts';
 
 /** Waits for `check` to hold, polling. */
@@ -19,41 +20,20 @@ export async function readAll(bootstrap: string, topic: string, render: (key: Bu
   if (wanted.length === 0) return [];
   const consumer = new Consumer({ brokers: [bootstrap], isolation, autoCommit: false });
   const out: string[] = [];
-  const left = new Set(wanted.map((e) => e.partition));
-  const timer = setTimeout(() => void consumer.close(), 30_000);
+  const reached = (e: { partition: number; offset: number }) => (consumer.position({ topic, partition: e.partition }) ?? 0) >= e.offset;
+  const deadline = Date.now() + 30_000;
   try {
     consumer.assign(wanted.map((e) => ({ topic, partition: e.partition, offset: 0 })));
-    for await (const batch of consumer.batches()) {
+    await readUntil(consumer, (batch) => {
       const end = wanted.find((e) => e.partition === batch.partition)!.offset;
       for (const r of batch.records) if (r.offset < end) out.push(render(r.key, r.value, r.timestamp));
-      if ((consumer.position(batch) ?? 0) >= end) left.delete(batch.partition);
-      if (left.size === 0) break;
-    }
+    }, () => wanted.every(reached) || Date.now() > deadline);
+    const stuck = wanted.filter((e) => !reached(e));
+    if (stuck.length > 0) throw new Error(`reading ${topic} (${isolation}) did not reach ${JSON.stringify(stuck)} in 30 s: positions ${stuck.map((e) => consumer.position({ topic, partition: e.partition })).join(', ')}`);
   } finally {
-    clearTimeout(timer);
     await consumer.close();
   }
-  if (left.size > 0) throw new Error(`reading ${topic} (${isolation}) did not reach the end of partitions ${[...left].join(', ')} (ends ${JSON.stringify(wanted)}) in 30 s`);
   return out;
-}
-
-/** Creates the workload's input topics (one partition, so the input order is the processing order) and produces every input, in order. */
-export async function produceInputs(bootstrap: string, workload: Workload): Promise<void> {
-  const admin = new Admin({ brokers: [bootstrap] });
-  await admin.createTopics(workload.inputTopics.map((t) => ({ topic: t, partitions: 1 }))).finally(() => admin.close());
-  const producer = new Producer({ brokers: [bootstrap] });
-  try {
-    for (const row of workload.rows) {
-      await producer.send(row.input.topic, [{ key: row.input.key, value: row.input.value, timestamp: row.input.timestamp }]);
-    }
-  } finally {
-    await producer.close();
-  }
-}
-
-/** The outputs all rows expect of a topic, in row order. */
-export function expectedOutput(workload: Workload, topic: string): string[] {
-  return workload.rows.flatMap((row) => row.output[topic] ?? []);
 }
 
 export function startStreams(workload: Workload, config: StreamsConfig): KafkaStreams {

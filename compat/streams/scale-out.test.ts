@@ -58,7 +58,7 @@ test('exactly once: one of three instances SIGKILLed mid-stream; every word coun
       return [...expected].every(([w, n]) => (counts.get(w)?.length ?? 0) >= n);
     };
     await until('every word counted after the takeover', done, 120_000).catch((err: Error) => {
-      throw new Error(`${err.message}\n${apps.map((a, i) => `--- instance ${i}\n${a.output()}`).join('\n')}`);
+      throw new Error(`${err.message}\n${apps.map((a, i) => `--- instance ${i}\n${a.output()}`).join('\n')}\n--- broker\n${broker.output().slice(-4000)}`);
     });
   } finally {
     await producer.close();

@@ -1,19 +1,21 @@
 // The acceptance workloads of the Streams research, run by KafkaStreams against a broker process
-// (at least once and exactly once): every output topic holds exactly the records the test driver
-// gives row by row, worked out by hand from Kafka Streams' semantics.
+// (at least once and exactly once), fed row by row: after each input row the application settles
+// (every topic it reads committed to its end, internal ones included), and every output topic
+// ends up holding exactly the records worked out by hand from Kafka Streams' semantics.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Admin } from '@millrace/client';
+import { Admin, Producer } from '@millrace/client';
 import { enrichment } from '../../packages/streams/src/test-support/enrichment.ts';
+import { foreignKeyJoin } from '../../packages/streams/src/test-support/foreign-key-join.ts';
 import { fraudVelocity, fraudWindows } from '../../packages/streams/src/test-support/fraud.ts';
 import { sessionization } from '../../packages/streams/src/test-support/sessions.ts';
 import { streamJoin } from '../../packages/streams/src/test-support/stream-join.ts';
 import { hoppingWindows, tumblingWindows } from '../../packages/streams/src/test-support/tumbling-windows.ts';
 import type { Workload } from '../../packages/streams/src/test-support/workload.ts';
 import { startBroker, type RunningBroker } from '../harness/broker-process.ts';
-import { produceInputs, readAll, startStreams, until } from './run-workload.ts';
+import { readAll, startStreams, until } from './run-workload.ts';
 
-const workloads: Workload[] = [tumblingWindows, hoppingWindows, sessionization, enrichment, streamJoin, fraudWindows, fraudVelocity];
+const workloads: Workload[] = [tumblingWindows, hoppingWindows, sessionization, enrichment, streamJoin, foreignKeyJoin, fraudWindows, fraudVelocity];
 
 /** Compares a topic's records with the rows' expectations, row by row (as sets where a row's order is undefined). */
 function checkOutput(workload: Workload, topic: string, got: string[]): void {
@@ -28,13 +30,12 @@ function checkOutput(workload: Workload, topic: string, got: string[]): void {
   assert.deepEqual(got.slice(at), [], `${topic}: nothing after the expected records`);
 }
 
-/** Waits until the group has committed every input record. */
-async function allInputCommitted(bootstrap: string, applicationId: string, workload: Workload): Promise<boolean> {
+/** Whether the group has committed everything of every topic it reads (internal topics too): the application has settled. */
+async function settled(bootstrap: string, applicationId: string): Promise<boolean> {
   const admin = new Admin({ brokers: [bootstrap] });
   try {
     const lag = await admin.groupLag(applicationId);
-    const inputs = lag.filter((l) => workload.inputTopics.includes(l.topic));
-    return inputs.length === workload.inputTopics.length && inputs.every((l) => l.lag === 0);
+    return lag.length > 0 && lag.every((l) => l.logEndOffset === 0 || l.lag === 0);
   } finally {
     await admin.close();
   }
@@ -53,19 +54,27 @@ for (const guarantee of ['at-least-once', 'exactly-once'] as const) {
     workloads.forEach((workload, i) => {
       test(`${workload.name}`, async () => {
         const applicationId = `acceptance-${i}`;
-        await produceInputs(broker.bootstrap, workload);
+        const admin = new Admin({ brokers: [broker.bootstrap] });
+        await admin.createTopics([...workload.inputTopics, ...workload.outputTopics].map((t) => ({ topic: t, partitions: 1 }))).finally(() => admin.close());
+        const isolation = guarantee === 'exactly-once' ? 'read_committed' : 'read_uncommitted';
+        const outputs = async (topic: string) => readAll(broker.bootstrap, topic, (k, v, ts) => workload.format(topic, k, v, ts), isolation);
         const app = startStreams(workload, { applicationId, brokers: [broker.bootstrap], processingGuarantee: guarantee, commitIntervalMs: 100 });
         await app.start();
+        const producer = new Producer({ brokers: [broker.bootstrap] });
         try {
-          await until('every input record committed', () => allInputCommitted(broker.bootstrap, applicationId, workload));
+          const expected = new Map(workload.outputTopics.map((t) => [t, 0]));
+          for (const [r, row] of workload.rows.entries()) {
+            await producer.send(row.input.topic, [{ key: row.input.key, value: row.input.value, timestamp: row.input.timestamp }]);
+            for (const t of workload.outputTopics) expected.set(t, expected.get(t)! + (row.output[t]?.length ?? 0));
+            await until(`row ${r + 1} processed`, async () => (await settled(broker.bootstrap, applicationId))
+              && (await Promise.all(workload.outputTopics.map(async (t) => (await outputs(t)).length >= expected.get(t)!))).every(Boolean));
+          }
           assert.equal(app.state, 'RUNNING');
         } finally {
+          await producer.close();
           await app.close();
         }
-        const isolation = guarantee === 'exactly-once' ? 'read_committed' : 'read_uncommitted';
-        for (const topic of workload.outputTopics) {
-          checkOutput(workload, topic, await readAll(broker.bootstrap, topic, (k, v, ts) => workload.format(topic, k, v, ts), isolation));
-        }
+        for (const topic of workload.outputTopics) checkOutput(workload, topic, await outputs(topic));
       });
     });
   });

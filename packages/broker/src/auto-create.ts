@@ -1,6 +1,6 @@
 import { ErrorCode } from '@millrace/protocol';
 import type { BrokerState } from './handler.ts';
-import { isFailure, type KafkaFailure, type Topic } from './topic-manager.ts';
+import { isFailure, type KafkaFailure, type Topic, TopicExistsError } from './topic-manager.ts';
 import { createClusterTopic } from './replication/cluster-topics.ts';
 import { topicNameError } from './metadata/topic-names.ts';
 import { storageErrorCode } from './storage-errors.ts';
@@ -38,6 +38,8 @@ async function create(state: BrokerState, name: string): Promise<Topic | KafkaFa
   try {
     topic = await state.topics.createTopic(name, partitions, {});
   } catch (err) {
+    // Created by a CreateTopics request meanwhile: the client asks again and finds it.
+    if (err instanceof TopicExistsError) return state.topics.get(name) ?? { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, message: `topic '${name}' is being created` };
     return { errorCode: storageErrorCode(err, state.log), message: `topic '${name}' could not be created: ${(err as Error).message}` };
   }
   state.log.info(`auto-created topic ${name} with ${partitions} partition(s)`);

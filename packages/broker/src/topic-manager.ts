@@ -34,9 +34,19 @@ const fs = new NodeFs();
 const CLEAN_SHUTDOWN_FILE = '.clean-shutdown';
 
 /** Owns the topics and their partition logs. Mutations are serialized by the callers' await order on one event loop. */
+/** A topic of this name exists, or is being created by another request. */
+export class TopicExistsError extends Error {
+  constructor(name: string) {
+    super(`topic '${name}' already exists`);
+    this.name = 'TopicExistsError';
+  }
+}
+
 export class TopicManager {
   private readonly topics = new Map<string, Topic>();
   private readonly byId = new Map<string, Topic>();
+  /** Names whose creation is under way. */
+  private readonly creating = new Set<string>();
   readonly dataDir: string;
   readonly config: BrokerConfig;
   readonly now: () => number;
@@ -125,6 +135,9 @@ export class TopicManager {
    * cluster the id is the one the cluster's metadata gave the topic.
    */
   async createTopic(name: string, partitionCount: number, configs: Record<string, string>, id = newTopicId()): Promise<Topic> {
+    // Two requests creating one name at once would open the same partition directories twice.
+    if (this.topics.has(name) || this.creating.has(name)) throw new TopicExistsError(name);
+    this.creating.add(name);
     const record: TopicRecord = { name, id, partitionCount, configs };
     const partitions: Partition[] = [];
     try {
@@ -137,6 +150,8 @@ export class TopicManager {
     } catch (err) {
       for (const partition of partitions) await partition.log.delete();
       throw err;
+    } finally {
+      this.creating.delete(name);
     }
   }
 

@@ -251,9 +251,14 @@ export class Consumer {
     return this.member?.metadata ?? { groupId, generationId: -1, memberId: '', groupInstanceId: null };
   }
 
-  /** Fetched batches, one partition each, in the order they arrived; ends when the consumer closes. */
-  async *batches(): AsyncGenerator<ConsumedBatch, void, undefined> {
-    for await (const chunk of this.chunks()) yield { topic: chunk.state.topic, partition: chunk.state.partition, records: chunk.records, highWatermark: chunk.highWatermark };
+  /**
+   * Fetched batches, one partition each, in the order they arrived; ends when the consumer closes.
+   * With `includeEmpty`, also the batches of fetches that brought no records but moved the position
+   * (past transaction markers or aborted records): a reader waiting for a partition's position to
+   * reach an end offset then sees every move.
+   */
+  async *batches(options: { includeEmpty?: boolean } = {}): AsyncGenerator<ConsumedBatch, void, undefined> {
+    for await (const chunk of this.chunks(options.includeEmpty ?? false)) yield { topic: chunk.state.topic, partition: chunk.state.partition, records: chunk.records, highWatermark: chunk.highWatermark };
   }
 
   /**
@@ -280,14 +285,14 @@ export class Consumer {
   }
 
   /** The chunks for the application; each counts as processed when the next one is asked for. */
-  private async *chunks(): AsyncGenerator<Chunk, void, undefined> {
+  private async *chunks(includeEmpty = false): AsyncGenerator<Chunk, void, undefined> {
     if (this.iterating) throw new ClientError('MILLRACE_INVALID_ARGUMENT', 'a consumer has one iterator at a time');
     this.iterating = true;
     try {
       for (;;) {
         const chunk = await this.fetcher.next();
         if (!chunk) return;
-        if (chunk.records.length === 0) {
+        if (chunk.records.length === 0 && !includeEmpty) {
           chunk.state.processed = chunk.nextOffset;
           continue;
         }

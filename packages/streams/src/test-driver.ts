@@ -50,17 +50,20 @@ export class TopologyTestDriver {
       },
       partitionCount: () => 1,
     };
-    for (const subtopology of topology.subtopologies) {
-      this.tasks.push(new Task(topology, subtopology, 0, {
-        applicationId: this.applicationId,
-        collector,
-        wallClock: () => this.wallClock,
-        onDeserializationError: options.onDeserializationError ?? 'fail',
-        onProcessingError: options.onProcessingError ?? 'fail',
-        log: () => undefined,
-        caughtUp: () => true,
-      }));
-    }
+    const taskOptions = (globalStores: ReadonlyMap<string, StateStore>) => ({
+      applicationId: this.applicationId,
+      collector,
+      wallClock: () => this.wallClock,
+      onDeserializationError: options.onDeserializationError ?? 'fail',
+      onProcessingError: options.onProcessingError ?? 'fail',
+      log: () => undefined,
+      caughtUp: () => true,
+      globalStores,
+    });
+    const globals = topology.globals.map((g) => new Task(topology, g, 0, taskOptions(new Map())));
+    const globalStores = new Map(globals.flatMap((t) => [...t.stores]));
+    this.tasks.push(...globals);
+    for (const subtopology of topology.subtopologies) this.tasks.push(new Task(topology, subtopology, 0, taskOptions(globalStores)));
     this.deliver();
   }
 

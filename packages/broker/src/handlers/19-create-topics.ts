@@ -8,7 +8,7 @@ import { TOPIC_CONFIGS } from '../config/topic-configs.ts';
 import type { BrokerState, Handler } from '../handler.ts';
 import { storageErrorCode } from '../storage-errors.ts';
 import { createClusterTopic } from '../replication/cluster-topics.ts';
-import { isFailure, type KafkaFailure } from '../topic-manager.ts';
+import { isFailure, type KafkaFailure, TopicExistsError } from '../topic-manager.ts';
 
 interface Plan {
   partitions: number;
@@ -80,7 +80,8 @@ export const createTopicsHandler: Handler<CreateTopicsRequest, CreateTopicsRespo
           topic = await state.topics.createTopic(t.name, p.partitions, p.configs);
         }
       } catch (err) {
-        results.push(result(t.name, { errorCode: storageErrorCode(err, state.log), errorMessage: `topic '${t.name}' could not be created: ${(err as Error).message}` }));
+        if (err instanceof TopicExistsError) results.push(result(t.name, { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: err.message }));
+        else results.push(result(t.name, { errorCode: storageErrorCode(err, state.log), errorMessage: `topic '${t.name}' could not be created: ${(err as Error).message}` }));
         continue;
       }
       if (topic) state.log.info(`created topic ${t.name} with ${p.partitions} partition(s)`);

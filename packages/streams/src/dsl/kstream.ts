@@ -8,8 +8,10 @@ import { keyValueStoreBuilder } from '../stores/key-value-store.ts';
 import { timestampedSerde } from '../stores/timestamped.ts';
 import { checkName, type KnownSerdes, requireSerde } from './serde-options.ts';
 import { KGroupedStream } from './grouped-stream.ts';
+import { GlobalKTable } from './global-ktable.ts';
 import { KTable } from './ktable.ts';
 import { storeGetter } from './table-getter.ts';
+import { streamTableJoinProcessor } from '../processors/stream-table-join.ts';
 import { joinStreamWithTable, joinStreams, type StreamJoinOptions, type StreamTableJoinOptions } from './stream-joins.ts';
 import { JoinWindows } from './windows.ts';
 import { StreamsError } from '../errors.ts';
@@ -164,15 +166,25 @@ export class KStream<K, V> {
   /** A windowed join with another stream (both sides' records within the windows of each other), or a lookup of each record's key in a table. */
   join<VO, R>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO) => R, windows: JoinWindows, options: StreamJoinOptions<K, V, VO>): KStream<K, R>;
   join<VT, R>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT) => R, options?: StreamTableJoinOptions<K, V>): KStream<K, R>;
-  join<VO, R>(other: KStream<K, VO> | KTable<K, VO>, joiner: (value: V, otherValue: VO) => R, windowsOrOptions?: JoinWindows | StreamTableJoinOptions<K, V>, options?: StreamJoinOptions<K, V, VO>): KStream<K, R> {
-    return this.joinWith(other, joiner as (l: V | null, r: VO | null) => R, 'inner', windowsOrOptions, options);
+  join<GK, GV, R>(table: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, tableValue: GV) => R, named?: Named): KStream<K, R>;
+  join(other: KStream<K, unknown> | KTable<K, unknown> | GlobalKTable<unknown, unknown>, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    if (other instanceof GlobalKTable) return this.joinGlobal(other, a as (k: K, v: V) => unknown, b as (v: V, g: unknown) => unknown, false, c as Named | undefined);
+    return this.joinWith(other, a as (l: V | null, r: unknown) => unknown, 'inner', b as JoinWindows | StreamTableJoinOptions<K, V> | undefined, c as StreamJoinOptions<K, V, unknown> | undefined);
   }
 
   /** As `join`, and a record without a match is joined with null (for a stream join: once its window and grace have passed). */
   leftJoin<VO, R>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO | null) => R, windows: JoinWindows, options: StreamJoinOptions<K, V, VO>): KStream<K, R>;
   leftJoin<VT, R>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => R, options?: StreamTableJoinOptions<K, V>): KStream<K, R>;
-  leftJoin<VO, R>(other: KStream<K, VO> | KTable<K, VO>, joiner: (value: V, otherValue: VO | null) => R, windowsOrOptions?: JoinWindows | StreamTableJoinOptions<K, V>, options?: StreamJoinOptions<K, V, VO>): KStream<K, R> {
-    return this.joinWith(other, joiner as (l: V | null, r: VO | null) => R, 'left', windowsOrOptions, options);
+  leftJoin<GK, GV, R>(table: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, tableValue: GV | null) => R, named?: Named): KStream<K, R>;
+  leftJoin(other: KStream<K, unknown> | KTable<K, unknown> | GlobalKTable<unknown, unknown>, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    if (other instanceof GlobalKTable) return this.joinGlobal(other, a as (k: K, v: V) => unknown, b as (v: V, g: unknown) => unknown, true, c as Named | undefined);
+    return this.joinWith(other, a as (l: V | null, r: unknown) => unknown, 'left', b as JoinWindows | StreamTableJoinOptions<K, V> | undefined, c as StreamJoinOptions<K, V, unknown> | undefined);
+  }
+
+  private joinGlobal<GK, GV, R>(table: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, tableValue: GV | null) => R, left: boolean, named?: Named): KStream<K, R> {
+    const name = named?.name ?? this.builder.nextName(left ? 'global-left-join' : 'global-join');
+    this.builder.addProcessor(name, streamTableJoinProcessor(table.getter, joiner, left, name, keySelector) as ProcessorSupplier<never, never, unknown, unknown>, [this.node], table.getter.stores);
+    return new KStream(this.builder, name, { key: this.serdes.key, value: undefined }, this.repartitionRequired);
   }
 
   /** A windowed outer join with another stream: unmatched records of either side come out joined with null. */

@@ -6,6 +6,7 @@ import type { Serde } from '../serdes.ts';
 import { keyValueStoreBuilder } from '../stores/key-value-store.ts';
 import { timestampedSerde } from '../stores/timestamped.ts';
 import type { TopologyBuilder } from '../topology/topology-builder.ts';
+import { foreignKeyJoin, type ForeignKeyJoinOptions } from './foreign-key-join.ts';
 import { KStream, type Named } from './kstream.ts';
 import { checkName, type KnownSerdes, requireSerde } from './serde-options.ts';
 import { derivedGetter, storeGetter, type TableGetter } from './table-getter.ts';
@@ -73,13 +74,22 @@ export class KTable<K, V> {
     return new KStream(this.builder, name, this.serdes, false);
   }
 
-  /** A table of the rows whose key is in both tables, updated by changes on either side. */
-  join<VO, R>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO) => R, options?: TableOperatorOptions<K, R>): KTable<K, R> {
-    return this.joinTables(other, joiner as (l: V | null, r: VO | null) => R, 'inner', options);
+  /**
+   * A table of the rows whose key is in both tables, updated by changes on either side; or, with a
+   * foreign-key extractor, each row joined with the other table's row its foreign key names.
+   */
+  join<VO, R>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO) => R, options?: TableOperatorOptions<K, R>): KTable<K, R>;
+  join<KO, VO, R>(other: KTable<KO, VO>, foreignKey: (value: V) => KO | null, joiner: (value: V, otherValue: VO) => R, options: ForeignKeyJoinOptions<R>): KTable<K, R>;
+  join<KO, VO, R>(other: KTable<K, VO> | KTable<KO, VO>, a: ((value: V, otherValue: VO) => R) | ((value: V) => KO | null), b?: ((value: V, otherValue: VO) => R) | TableOperatorOptions<K, R>, c?: ForeignKeyJoinOptions<R>): KTable<K, R> {
+    if (typeof b === 'function') return foreignKeyJoin(this, other as KTable<KO, VO>, a as (v: V) => KO | null, b as (v: V, o: VO | null) => R, false, c!);
+    return this.joinTables(other as KTable<K, VO>, a as (l: V | null, r: VO | null) => R, 'inner', b);
   }
 
-  leftJoin<VO, R>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO | null) => R, options?: TableOperatorOptions<K, R>): KTable<K, R> {
-    return this.joinTables(other, joiner as (l: V | null, r: VO | null) => R, 'left', options);
+  leftJoin<VO, R>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO | null) => R, options?: TableOperatorOptions<K, R>): KTable<K, R>;
+  leftJoin<KO, VO, R>(other: KTable<KO, VO>, foreignKey: (value: V) => KO | null, joiner: (value: V, otherValue: VO | null) => R, options: ForeignKeyJoinOptions<R>): KTable<K, R>;
+  leftJoin<KO, VO, R>(other: KTable<K, VO> | KTable<KO, VO>, a: ((value: V, otherValue: VO | null) => R) | ((value: V) => KO | null), b?: ((value: V, otherValue: VO | null) => R) | TableOperatorOptions<K, R>, c?: ForeignKeyJoinOptions<R>): KTable<K, R> {
+    if (typeof b === 'function') return foreignKeyJoin(this, other as KTable<KO, VO>, a as (v: V) => KO | null, b, true, c!);
+    return this.joinTables(other as KTable<K, VO>, a as (l: V | null, r: VO | null) => R, 'left', b);
   }
 
   outerJoin<VO, R>(other: KTable<K, VO>, joiner: (value: V | null, otherValue: VO | null) => R, options?: TableOperatorOptions<K, R>): KTable<K, R> {

@@ -7,6 +7,7 @@ import { timestampedSerde } from '../stores/timestamped.ts';
 import type { TimestampExtractor } from '../topology/nodes.ts';
 import type { Topology } from '../topology/topology.ts';
 import { TopologyBuilder } from '../topology/topology-builder.ts';
+import { GlobalKTable } from './global-ktable.ts';
 import { KStream } from './kstream.ts';
 import { KTable } from './ktable.ts';
 import { checkName } from './serde-options.ts';
@@ -39,6 +40,16 @@ export class StreamsBuilder {
     this.topology.addStore(keyValueStoreBuilder(name, options.key, timestampedSerde(options.value)));
     this.topology.addProcessor(name, tableSourceProcessor(name) as ProcessorSupplier<never, never, unknown, unknown>, [`${name}-source`], [name]);
     return new KTable(this.topology, name, { key: options.key, value: options.value }, storeGetter(name), name);
+  }
+
+  /** A table every instance holds whole, read from all partitions of `topic` into the store `name` (the topic is its changelog). */
+  globalTable<K, V>(topic: string, options: SourceOptions<K, V> & { name: string }): GlobalKTable<K, V> {
+    const name = checkName(options.name, `globalTable(${topic})`);
+    this.topology.addSource(`${name}-source`, [{ name: topic, internal: false }], options.key as Serde<unknown>, options.value as Serde<unknown>, options.timestampExtractor ?? null);
+    this.topology.addStore(keyValueStoreBuilder(name, options.key, timestampedSerde(options.value), false));
+    this.topology.addProcessor(name, tableSourceProcessor(name) as ProcessorSupplier<never, never, unknown, unknown>, [`${name}-source`], [name]);
+    this.topology.addGlobalStore(name, topic, [`${name}-source`, name]);
+    return new GlobalKTable(name, options.key, options.value, storeGetter(name));
   }
 
   /** Adds a store for processors added with `KStream.process` (they name it in their `stores`). */

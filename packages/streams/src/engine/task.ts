@@ -26,6 +26,8 @@ export interface TaskOptions {
    * with nothing queued still has records to fetch (Kafka Streams' max.task.idle.ms = 0).
    */
   caughtUp: (topic: string, partition: number) => boolean;
+  /** The global tables' stores, which every task reads. */
+  globalStores?: ReadonlyMap<string, StateStore>;
 }
 
 interface QueuedRecord {
@@ -60,7 +62,7 @@ export class Task implements TaskServices {
   private queued = 0;
 
   constructor(topology: Topology, subtopology: Subtopology, partition: number, options: TaskOptions) {
-    this.id = `${subtopology.id}_${partition}`;
+    this.id = subtopology.id < 0 ? `global-${subtopology.stores[0]}` : `${subtopology.id}_${partition}`;
     this.partition = partition;
     this.subtopology = subtopology;
     this.applicationId = options.applicationId;
@@ -218,7 +220,7 @@ export class Task implements TaskServices {
   }
 
   store(name: string): StateStore | undefined {
-    return this.stores.get(name);
+    return this.stores.get(name) ?? this.options.globalStores?.get(name);
   }
 
   currentRecord(): RecordMetadata | undefined {

@@ -40,8 +40,9 @@ export function tableMaterializeProcessor<K, V>(storeName: string): ProcessorSup
         store = c.getStateStore(storeName);
       },
       process(record) {
+        const old = store.get(record.key);
         store.put(record.key, record.value.newValue === null ? null : { value: record.value.newValue, timestamp: record.timestamp }, record.timestamp);
-        context.forward(record);
+        context.forward({ ...record, value: { newValue: record.value.newValue, oldValue: record.value.oldValue ?? old?.value ?? null } });
       },
     };
   };

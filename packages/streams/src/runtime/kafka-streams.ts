@@ -5,6 +5,7 @@ import { StreamsError } from '../errors.ts';
 import type { StateStore } from '../stores/state-store.ts';
 import { topicName } from '../topology/nodes.ts';
 import type { Topology } from '../topology/topology.ts';
+import { GlobalTables } from './global-tables.ts';
 import { prepareTopics } from './internal-topics.ts';
 import { ProducerCollector } from './producer-collector.ts';
 import { restoreTasks } from './restore.ts';
@@ -41,6 +42,9 @@ export class KafkaStreams {
   private ticker: NodeJS.Timeout | null = null;
   private loop: Promise<void> | null = null;
   private failure: Error | null = null;
+  private globals: GlobalTables | null = null;
+  /** Each input partition's position as of its last batch processed: past its records and any transaction markers after them. */
+  private readonly delivered = new Map<string, number>();
 
   constructor(topology: Topology, config: StreamsConfig) {
     checkConfig(config);
@@ -85,6 +89,8 @@ export class KafkaStreams {
         transactionTimeoutMs: 10_000,
       });
       this.collector = new ProducerCollector(this.producer, counts);
+      this.globals = new GlobalTables(this.topology, applicationId, cluster, this.exactlyOnce, this.log);
+      await this.globals.start((err) => void this.exclusive(() => { throw err; }));
       this.consumer = new Consumer({
         ...cluster,
         groupId: applicationId,
@@ -123,7 +129,7 @@ export class KafkaStreams {
 
   private async run(): Promise<void> {
     try {
-      for await (const batch of this.consumer!.batches()) {
+      for await (const batch of this.consumer!.batches({ includeEmpty: true })) {
         await this.exclusive(() => this.processBatch(batch));
         if (this.failure || this.stateValue === 'PENDING_SHUTDOWN') break;
       }
@@ -143,6 +149,14 @@ export class KafkaStreams {
     }
   }
 
+  private positionOf(topic: string, partition: number): number | null {
+    try {
+      return this.consumer!.position({ topic, partition });
+    } catch {
+      return null;
+    }
+  }
+
   private taskFor(topic: string, partition: number): Task | undefined {
     const subtopology = this.topicSubtopology.get(topic);
     return subtopology === undefined ? undefined : this.tasks.get(`${subtopology}_${partition}`);
@@ -150,7 +164,10 @@ export class KafkaStreams {
 
   private async processBatch(batch: ConsumedBatch): Promise<void> {
     const task = this.taskFor(batch.topic, batch.partition);
-    if (!task || this.restoring.has(task) || batch.records.length === 0) return;
+    if (!task || this.restoring.has(task)) return;
+    // Read now, before the loop asks for the next batch (which may move the position on).
+    const position = this.positionOf(batch.topic, batch.partition);
+    if (position !== null) this.delivered.set(`${batch.topic}\u0000${batch.partition}`, position);
     await this.beginTransaction();
     task.addRecords(batch.records.map((r) => ({ topic: batch.topic, partition: batch.partition, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers })));
     while (task.process());
@@ -184,8 +201,10 @@ export class KafkaStreams {
   private progress(tasks: Iterable<Task>): TopicPartitionOffset[] {
     const offsets: TopicPartitionOffset[] = [];
     for (const task of tasks) {
-      for (const [topic, offset] of task.consumed) {
+      for (const [topic, processed] of task.consumed) {
+        // With nothing of it held back, the position of its last batch also covers transaction markers after the last record.
         const id = `${topic}\u0000${task.partition}`;
+        const offset = task.buffered(topic) === 0 ? Math.max(processed, this.delivered.get(id) ?? processed) : processed;
         if (this.committed.get(id) !== offset) offsets.push({ topic, partition: task.partition, offset });
       }
     }
@@ -230,6 +249,7 @@ export class KafkaStreams {
         onProcessingError: this.config.onProcessingError ?? 'fail',
         log: this.log,
         caughtUp: (topic, partition) => this.caughtUp(topic, partition),
+        globalStores: this.globals!.stores,
       });
       this.tasks.set(task.id, task);
       fresh.push(task);
@@ -272,7 +292,10 @@ export class KafkaStreams {
       task.close();
       this.tasks.delete(task.id);
       this.restoring.delete(task);
-      for (const topic of task.inputTopics()) this.committed.delete(`${topic}\u0000${task.partition}`);
+      for (const topic of task.inputTopics()) {
+        this.committed.delete(`${topic}\u0000${task.partition}`);
+        this.delivered.delete(`${topic}\u0000${task.partition}`);
+      }
     }
   }
 
@@ -294,6 +317,8 @@ export class KafkaStreams {
   /** A read-only view of a store across this instance's tasks (interactive queries). */
   store<S extends StateStore>(name: string): S[] {
     if (!this.topology.stores.has(name)) throw new StreamsError('INVALID_TOPOLOGY', `the topology has no store "${name}"`);
+    const global = this.globals?.stores.get(name);
+    if (global) return [global as S];
     return [...this.tasks.values()].filter((t) => !this.restoring.has(t)).map((t) => t.stores.get(name)).filter((s) => s !== undefined) as S[];
   }
 
@@ -329,6 +354,7 @@ export class KafkaStreams {
     await this.loop?.catch(() => undefined);
     if (this.inTransaction) await this.producer?.abortTransaction().catch(() => undefined);
     await this.producer?.close().catch(() => undefined);
+    await this.globals?.close().catch(() => undefined);
     await this.admin?.close().catch(() => undefined);
     for (const task of this.tasks.values()) task.close();
     this.tasks.clear();

@@ -1,6 +1,7 @@
 import { Admin, Consumer, type ClusterOptions } from '@millrace/client';
 import type { Task } from '../engine/task.ts';
 import type { Topology } from '../topology/topology.ts';
+import { readUntil } from './read-to-end.ts';
 
 interface Changelog {
   task: Task;
@@ -34,13 +35,12 @@ export async function restoreTasks(tasks: Task[], topology: Topology, cluster: C
   if (changelogs.length === 0) return;
   const consumer = new Consumer({ ...cluster, autoCommit: false, isolation: readCommitted ? 'read_committed' : 'read_uncommitted', autoOffsetReset: 'earliest' });
   const byPartition = new Map(changelogs.map((c) => [`${c.topic}\u0000${c.partition}`, c]));
-  const remaining = new Set(byPartition.keys());
   let restored = 0;
   try {
     consumer.assign(changelogs.map((c) => ({ topic: c.topic, partition: c.partition, offset: 0 })));
-    for await (const batch of consumer.batches()) {
-      const id = `${batch.topic}\u0000${batch.partition}`;
-      const changelog = byPartition.get(id)!;
+    const reached = (c: Changelog) => (consumer.position(c) ?? 0) >= c.end;
+    await readUntil(consumer, (batch) => {
+      const changelog = byPartition.get(`${batch.topic}\u0000${batch.partition}`)!;
       const store = changelog.task.stores.get(changelog.store)!;
       for (const record of batch.records) {
         if (record.offset >= changelog.end) break;
@@ -48,9 +48,8 @@ export async function restoreTasks(tasks: Task[], topology: Topology, cluster: C
         restored++;
       }
       onProgress(restored);
-      if ((consumer.position(batch) ?? 0) >= changelog.end && remaining.delete(id)) consumer.pause([batch]);
-      if (remaining.size === 0) break;
-    }
+      if (reached(changelog)) consumer.pause([batch]);
+    }, () => changelogs.every(reached));
   } finally {
     await consumer.close();
   }

@@ -9,6 +9,8 @@ export interface KeyValueStore<K, V> extends StateStore {
   /** Entries in the order of their serialized keys, from `from` to `to` inclusive (either open when undefined). */
   range(from?: K, to?: K): [K, V][];
   all(): [K, V][];
+  /** Entries whose serialized key starts with `prefix`, in key order. */
+  prefixScan(prefix: Buffer): [K, V][];
   approximateNumEntries(): number;
 }
 
@@ -70,6 +72,14 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
 
   all(): [K, V][] {
     return this.range();
+  }
+
+  prefixScan(prefix: Buffer): [K, V][] {
+    const start = byteKey(prefix);
+    return [...this.entries]
+      .filter(([k]) => k.startsWith(start))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, e]) => [e.key, e.value]);
   }
 
   approximateNumEntries(): number {

@@ -39,3 +39,21 @@ export const enrichment: Workload = {
     output: { 'enriched-inner': [...inner], 'enriched-left': [...left] },
   })),
 };
+
+/**
+ * The same enrichment with users as a global table (joined by the click's key): on the test driver,
+ * where every record is processed as it is piped, the results are the table join's.
+ */
+export const enrichmentGlobal: Workload = {
+  ...enrichment,
+  name: 'stream-globaltable enrichment, inner and left join',
+  topology() {
+    const builder = new StreamsBuilder();
+    const users = builder.globalTable('users', { key: Serdes.string(), value: Serdes.json<User>(), name: 'users' });
+    const clicks = builder.stream('clicks', { key: Serdes.string(), value: Serdes.string() });
+    const render = (page: string, user: User | null) => `(${page}, ${user?.region ?? 'null'})`;
+    clicks.join(users, (userId) => userId, render).to('enriched-inner', { value: Serdes.string() });
+    clicks.leftJoin(users, (userId) => userId, render).to('enriched-left', { value: Serdes.string() });
+    return builder.build();
+  },
+};

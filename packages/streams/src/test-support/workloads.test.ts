@@ -3,13 +3,14 @@ import { test } from 'node:test';
 import { Serdes } from '../serdes.ts';
 import { TopologyTestDriver } from '../test-driver.ts';
 import { hoppingWindows, tumblingWindows } from './tumbling-windows.ts';
-import { enrichment } from './enrichment.ts';
+import { enrichment, enrichmentGlobal } from './enrichment.ts';
+import { foreignKeyJoin } from './foreign-key-join.ts';
 import { fraudVelocity, fraudWindows } from './fraud.ts';
 import { sessionization } from './sessions.ts';
 import { streamJoin } from './stream-join.ts';
 import type { Workload } from './workload.ts';
 
-const workloads: Workload[] = [tumblingWindows, hoppingWindows, sessionization, enrichment, streamJoin, fraudWindows, fraudVelocity];
+const workloads: Workload[] = [tumblingWindows, hoppingWindows, sessionization, enrichment, enrichmentGlobal, streamJoin, foreignKeyJoin, fraudWindows, fraudVelocity];
 
 /** Pipes a workload's inputs one at a time and checks each row's outputs. */
 function runOnDriver(workload: Workload): TopologyTestDriver {
@@ -68,5 +69,15 @@ test('test driver: a stream-stream join is many-to-many, each result at the late
   payments.pipeInput('O1', 'p1c', 6000);
   orders.pipeInput('O1', "o1'", 8000);
   assert.deepEqual(inner.readRecordsToList().map((r) => [r.value, r.timestamp]), [['[o1,p1]', 4000], ['[o1,p1c]', 6000], ["[o1',p1]", 8000], ["[o1',p1c]", 8000]]);
+  driver.close();
+});
+
+test('test driver: a foreign-key join has its two topics and subscription store, and needs no co-partitioning', () => {
+  const topology = foreignKeyJoin.topology();
+  const driver = new TopologyTestDriver(topology, { applicationId: 'fk' });
+  assert.deepEqual(driver.internalTopics().filter((t) => t.startsWith('fk-order-product-') && !t.startsWith('fk-order-product-left')).sort(), [
+    'fk-order-product-changelog', 'fk-order-product-subscription-registration-topic', 'fk-order-product-subscription-response-topic', 'fk-order-product-subscription-store-changelog',
+  ]);
+  assert.ok(!topology.copartitionGroups.some((g) => g.some((t) => t.name === 'fk-orders') && g.some((t) => t.name === 'fk-products')));
   driver.close();
 });

@@ -12,6 +12,7 @@ export class TopologyBuilder {
   private readonly repartitionTopics = new Map<string, number | null>();
   private readonly copartitionGroups: TopicRef[][] = [];
   private readonly sourceTopics = new Set<string>();
+  private readonly globalStores = new Map<string, { topic: string; nodes: string[] }>();
   private counter = 0;
 
   /** A name for an unnamed stateless node: `<prefix>-<n>`, numbered in the order nodes are added. */
@@ -61,11 +62,20 @@ export class TopologyBuilder {
 
   /** Declares `<name>-repartition`; a name used twice is refused (it would merge two streams' topics). */
   addRepartitionTopic(name: string, partitions: number | null): TopicRef {
-    const topic = `${name}-repartition`;
+    return this.addInternalTopic(`${name}-repartition`, partitions, name);
+  }
+
+  /** Declares an internal topic written and read by the application (`<applicationId>-<topic>`), partitioned by key. */
+  addInternalTopic(topic: string, partitions: number | null, name = topic): TopicRef {
     if (this.repartitionTopics.has(topic)) throw new StreamsError('INVALID_TOPOLOGY', `two repartition steps are named "${name}"`);
     if (partitions !== null && (!Number.isSafeInteger(partitions) || partitions < 1)) throw new StreamsError('INVALID_TOPOLOGY', `repartition "${name}" needs a positive partition count, not ${partitions}`);
     this.repartitionTopics.set(topic, partitions);
     return { name: topic, internal: true };
+  }
+
+  /** Marks a store as a global table's, filled from `topic` by `nodes` (its source and its processor). */
+  addGlobalStore(store: string, topic: string, nodes: string[]): void {
+    this.globalStores.set(store, { topic, nodes });
   }
 
   copartition(topics: TopicRef[]): void {
@@ -89,6 +99,6 @@ export class TopologyBuilder {
 
   build(): Topology {
     const nodes = new Map([...this.nodes].map(([name, node]) => [name, { ...node, children: [...node.children] } as TopologyNode]));
-    return new Topology(nodes, new Map(this.stores), new Map(this.repartitionTopics), this.copartitionGroups.map((g) => [...g]));
+    return new Topology(nodes, new Map(this.stores), new Map(this.repartitionTopics), this.copartitionGroups.map((g) => [...g]), new Map(this.globalStores));
   }
 }

@@ -23,6 +23,14 @@ export interface InternalTopic {
   writerSubtopology: number;
 }
 
+/**
+ * A global table's part: a source reading every partition of its topic into a store that every
+ * task of the instance reads. The topic is its changelog: nothing else is written.
+ */
+export interface GlobalSubtopology extends Subtopology {
+  topic: string;
+}
+
 /** A topology as built: its nodes, stores, subtopologies and the topics it needs. Immutable. */
 export class Topology {
   readonly nodes: ReadonlyMap<string, TopologyNode>;
@@ -31,11 +39,18 @@ export class Topology {
   readonly internalTopics: readonly InternalTopic[];
   /** Groups of source topics that must have the same partition count (the inputs of a join). */
   readonly copartitionGroups: readonly TopicRef[][];
+  /** Global tables: read whole by every instance, outside the group's tasks. */
+  readonly globals: readonly GlobalSubtopology[];
 
-  constructor(nodes: Map<string, TopologyNode>, stores: Map<string, StoreBuilder>, repartitionTopics: Map<string, number | null>, copartitionGroups: TopicRef[][]) {
+  constructor(nodes: Map<string, TopologyNode>, stores: Map<string, StoreBuilder>, repartitionTopics: Map<string, number | null>, copartitionGroups: TopicRef[][], globalStores: Map<string, { topic: string; nodes: string[] }>) {
     this.nodes = nodes;
     this.stores = stores;
-    this.subtopologies = splitSubtopologies(nodes, stores);
+    const globalNodes = new Set([...globalStores.values()].flatMap((g) => g.nodes));
+    this.subtopologies = splitSubtopologies(new Map([...nodes].filter(([n]) => !globalNodes.has(n))), stores, new Set(globalStores.keys()));
+    this.globals = [...globalStores].map(([store, g]) => {
+      const sources = g.nodes.map((n) => nodes.get(n)!).filter((n): n is SourceNode => n.kind === 'source');
+      return { id: -1, nodes: g.nodes, sources, sourceTopics: sources.flatMap((x) => x.topics), stores: [store], topic: g.topic };
+    });
     this.copartitionGroups = copartitionGroups;
     this.internalTopics = [
       ...[...repartitionTopics].map(([name, partitions]): InternalTopic => ({
@@ -57,7 +72,7 @@ export class Topology {
 
   /** Every topic the application reads that it does not own. */
   sourceTopicNames(applicationId: string): string[] {
-    return [...new Set(this.subtopologies.flatMap((s) => s.sourceTopics.filter((t) => !t.internal).map((t) => topicName(t, applicationId))))];
+    return [...new Set([...this.subtopologies, ...this.globals].flatMap((s) => s.sourceTopics.filter((t) => !t.internal).map((t) => topicName(t, applicationId))))];
   }
 
   /** A readable outline, as Kafka Streams' TopologyDescription: subtopologies, their nodes, stores and topics. */
@@ -73,6 +88,7 @@ export class Topology {
         else lines.push(`  Sink: ${name} (topic: ${typeof node.topic === 'function' ? '<extractor>' : topicName(node.topic, applicationId)})`);
       }
     }
+    for (const g of this.globals) lines.push(`Global table: ${g.stores[0]} (topic: ${g.topic}) --> ${g.nodes.join(', ')}`);
     lines.push('Internal topics:');
     for (const t of this.internalTopics) lines.push(`  ${applicationId}-${t.name} (${t.kind}${t.partitions === null ? '' : `, ${t.partitions} partitions`})`);
     return lines.join('\n') + '\n';
@@ -80,7 +96,7 @@ export class Topology {
 }
 
 /** Nodes joined by an edge or by a store they share belong to one subtopology; numbered by their first node. */
-function splitSubtopologies(nodes: Map<string, TopologyNode>, stores: Map<string, StoreBuilder>): Subtopology[] {
+function splitSubtopologies(nodes: Map<string, TopologyNode>, stores: Map<string, StoreBuilder>, globalStores: ReadonlySet<string>): Subtopology[] {
   const parent = new Map<string, string>([...nodes.keys()].map((n) => [n, n]));
   const find = (n: string): string => {
     let root = n;
@@ -94,6 +110,8 @@ function splitSubtopologies(nodes: Map<string, TopologyNode>, stores: Map<string
     for (const child of node.children) union(node.name, child);
     if (node.kind !== 'processor') continue;
     for (const store of node.stores) {
+      // Every task reads a global table's store: it ties no nodes together.
+      if (globalStores.has(store)) continue;
       if (!stores.has(store)) throw new StreamsError('INVALID_TOPOLOGY', `processor ${node.name} uses store "${store}", which the topology does not have`);
       const other = storeUser.get(store);
       if (other) union(node.name, other);
@@ -109,7 +127,7 @@ function splitSubtopologies(nodes: Map<string, TopologyNode>, stores: Map<string
     const sources = names.map((n) => nodes.get(n)!).filter((n): n is SourceNode => n.kind === 'source');
     const storeNames = [...new Set(names.flatMap((n) => {
       const node = nodes.get(n)!;
-      return node.kind === 'processor' ? node.stores : [];
+      return node.kind === 'processor' ? node.stores.filter((store) => !globalStores.has(store)) : [];
     }))];
     return { id, nodes: names, sources, sourceTopics: sources.flatMap((s) => s.topics), stores: storeNames };
   });
