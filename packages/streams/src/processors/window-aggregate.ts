@@ -50,6 +50,9 @@ export function windowAggregateProcessor<K, V, A>(o: WindowAggregateOptions<K, V
       process(record) {
         if (record.key === null || record.key === undefined) return context.recordDropped('null-key', `${o.storeName} skips records without a key`);
         if (record.value === null || record.value === undefined) return context.recordDropped('null-value', `${o.storeName} skips records without a value`);
+        // Windows this record's stream time closes go out first: putting a newer window moves the
+        // store's retention, which could drop them unemitted after a jump in time.
+        if (o.emit === 'onClose') emitClosed();
         const closeTime = context.streamTime - graceMs;
         for (const start of o.windows.windowStarts(record.timestamp)) {
           const end = start + sizeMs;
@@ -64,7 +67,6 @@ export function windowAggregateProcessor<K, V, A>(o: WindowAggregateOptions<K, V
           store.put(record.key, { value, timestamp }, start);
           if (o.emit === 'onUpdate') context.forward({ key: { key: record.key, window: { start, end } }, value: { newValue: value, oldValue: old?.value ?? null }, timestamp, headers: record.headers });
         }
-        if (o.emit === 'onClose') emitClosed();
       },
     };
   };
