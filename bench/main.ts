@@ -18,6 +18,7 @@ import { benchRedisStreams } from './peers/redis-streams.ts';
 import { type PeerOutcome, peerReport } from './peers/report.ts';
 import type { SystemResult, Workload } from './peers/workload.ts';
 import { benchRecovery, recoveryReport } from './recovery.ts';
+import { benchStreams, streamsReport } from './streams.ts';
 
 const workload: Workload = {
   records: Number(process.env.BENCH_RECORDS ?? 300_000),
@@ -54,6 +55,8 @@ for (const line of clientReport(clients)) console.log(line);
 const cluster = await benchCluster();
 for (const line of clusterReport(cluster)) console.log(line);
 
+const streams = await benchStreams();
+for (const line of streamsReport(streams)) console.log(line);
 const recovery = await benchRecovery();
 for (const line of recoveryReport(recovery)) console.log(line);
 
@@ -64,7 +67,7 @@ const resultsDir = join(here, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 const file = join(resultsDir, `bench-${Date.now()}.json`);
-writeFileSync(file, JSON.stringify({ commit, workload, limits: { disk: [diskBefore, diskAfter], loopback }, millrace, peers, clients, cluster, recovery, compaction }, null, 2));
+writeFileSync(file, JSON.stringify({ commit, workload, limits: { disk: [diskBefore, diskAfter], loopback }, millrace, peers, clients, cluster, streams, recovery, compaction }, null, 2));
 console.log(`\nresults: ${file}`);
 // A peer that could not be measured is a failed run, after everything else has been reported.
 if (peers.some((p) => 'error' in p)) process.exitCode = 1;

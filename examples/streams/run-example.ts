@@ -5,15 +5,16 @@ export interface ExampleArgs {
   brokers: string[];
   applicationId: string;
   guarantee: 'at-least-once' | 'exactly-once';
+  commitIntervalMs: number | undefined;
   values: Record<string, string>;
 }
 
 /**
  * Reads an example's options (`--brokers host:port[,host:port]`, `--application-id`,
- * `--exactly-once`, and the example's own) and exits with a usage line when one is missing.
+ * `--exactly-once`, `--commit-interval-ms`, and the example's own) and exits with a usage line when one is missing.
  */
 export function exampleArgs(usage: string, names: string[], defaultApplicationId: string): ExampleArgs {
-  const options: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries([...names, 'brokers', 'application-id'].map((n) => [n, { type: 'string' }]));
+  const options: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries([...names, 'brokers', 'application-id', 'commit-interval-ms'].map((n) => [n, { type: 'string' }]));
   options['exactly-once'] = { type: 'boolean' };
   const { values } = parseArgs({ options, strict: true }) as { values: Record<string, string | boolean | undefined> };
   const missing = ['brokers', ...names].filter((n) => values[n] === undefined);
@@ -25,6 +26,7 @@ export function exampleArgs(usage: string, names: string[], defaultApplicationId
     brokers: String(values.brokers).split(','),
     applicationId: (values['application-id'] as string | undefined) ?? defaultApplicationId,
     guarantee: values['exactly-once'] ? 'exactly-once' : 'at-least-once',
+    commitIntervalMs: values['commit-interval-ms'] === undefined ? undefined : Number(values['commit-interval-ms']),
     values: values as Record<string, string>,
   };
 }

@@ -7,6 +7,7 @@ import { topicName } from '../topology/nodes.ts';
 import type { Subtopology, Topology } from '../topology/topology.ts';
 import { type NodeInstance, NodeContext, type TaskServices } from './node-context.ts';
 import { checkInterval, PunctuationQueue } from './punctuation.ts';
+import { RecordQueue } from './record-queue.ts';
 import type { DropReason, InputRecord, RecordCollector } from './records.ts';
 
 export type ErrorPolicy = 'fail' | 'log-and-continue';
@@ -53,7 +54,7 @@ export class Task implements TaskServices {
   streamTime = -1;
   commitRequested = false;
   private readonly options: TaskOptions;
-  private readonly queues = new Map<string, QueuedRecord[]>();
+  private readonly queues = new Map<string, RecordQueue<QueuedRecord>>();
   private readonly sources = new Map<string, { node: SourceNode; instance: NodeInstance }>();
   private readonly processors: { close?(): void }[] = [];
   private readonly streamPunctuation = new PunctuationQueue();
@@ -116,7 +117,7 @@ export class Task implements TaskServices {
         continue;
       }
       let queue = this.queues.get(input.topic);
-      if (!queue) this.queues.set(input.topic, (queue = []));
+      if (!queue) this.queues.set(input.topic, (queue = new RecordQueue()));
       queue.push({ input, source: source.instance, record });
       this.queued++;
     }
@@ -156,14 +157,14 @@ export class Task implements TaskServices {
    * input with nothing queued may still have earlier records to fetch.
    */
   process(): boolean {
-    let next: QueuedRecord[] | undefined;
+    let next: RecordQueue<QueuedRecord> | undefined;
     for (const topic of this.sources.keys()) {
       const queue = this.queues.get(topic);
       if (queue === undefined || queue.length === 0) {
         if (this.queued > 0 && !this.options.caughtUp(topic, this.partition)) return false;
         continue;
       }
-      if (next === undefined || queue[0].record.timestamp < next[0].record.timestamp) next = queue;
+      if (next === undefined || queue.peek()!.record.timestamp < next.peek()!.record.timestamp) next = queue;
     }
     if (!next) return false;
     const item = next.shift()!;

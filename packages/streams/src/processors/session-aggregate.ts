@@ -31,10 +31,18 @@ export function sessionAggregateProcessor<K, V, A>(o: SessionAggregateOptions<K,
     let emitFrom = Number.MIN_SAFE_INTEGER;
     const closeTime = () => context.streamTime - graceMs - gapMs;
 
+    /** No session ends before this (a lower bound): until the close time passes it, nothing can close. */
+    let earliestEnd = Number.MIN_SAFE_INTEGER;
+
     const emitClosed = () => {
       const close = closeTime();
-      if (close <= emitFrom) return;
-      for (const [key, value] of store.sessionsEndingBetween(emitFrom, close - 1)) {
+      if (close <= emitFrom || close <= earliestEnd) return;
+      earliestEnd = Number.MAX_SAFE_INTEGER;
+      for (const [key, value] of store.sessionsEndingBetween(emitFrom, Number.MAX_SAFE_INTEGER)) {
+        if (key.window.end >= close) {
+          earliestEnd = key.window.end;
+          break;
+        }
         context.forward({ key, value: { newValue: value, oldValue: null }, timestamp: key.window.end, headers: [] });
       }
       emitFrom = close;
@@ -71,6 +79,7 @@ export function sessionAggregateProcessor<K, V, A>(o: SessionAggregateOptions<K,
         }
         const previous = overlapping.find(([w]) => w.start === merged.start && w.end === merged.end)?.[1] ?? null;
         store.put(record.key, merged, aggregate);
+        earliestEnd = Math.min(earliestEnd, merged.end);
         if (o.emit === 'onUpdate') context.forward({ key: { key: record.key, window: { ...merged } }, value: { newValue: aggregate, oldValue: previous }, timestamp: merged.end, headers: record.headers });
         else emitClosed();
       },

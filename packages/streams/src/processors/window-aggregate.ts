@@ -24,7 +24,7 @@ export interface WindowAggregateOptions<K, V, A> {
  * ('onUpdate'), or each window once when it closes ('onClose', with the aggregate's timestamp).
  */
 export function windowAggregateProcessor<K, V, A>(o: WindowAggregateOptions<K, V, A>): ProcessorSupplier<K, V, Windowed<K>, Change<A>> {
-  const { sizeMs, graceMs } = o.windows;
+  const { sizeMs, graceMs, advanceMs } = o.windows;
   return () => {
     let context!: InternalProcessorContext<Windowed<K>, Change<A>>;
     let store!: WindowStore<K, TimestampedValue<A>>;
@@ -33,7 +33,9 @@ export function windowAggregateProcessor<K, V, A>(o: WindowAggregateOptions<K, V
 
     const emitClosed = () => {
       const lastClosedStart = context.streamTime - graceMs - sizeMs;
-      if (lastClosedStart < emitFrom) return;
+      // Windows start on the advance's grid: nothing to do until the next start on it has closed.
+      const nextStart = Math.ceil(emitFrom / advanceMs) * advanceMs;
+      if (lastClosedStart < nextStart) return;
       for (const { key, start, value } of store.fetchAll(emitFrom, lastClosedStart)) {
         context.forward({ key: { key, window: { start, end: start + sizeMs } }, value: { newValue: value.value, oldValue: null }, timestamp: value.timestamp, headers: [] });
       }
