@@ -5,6 +5,7 @@ import { keyValueStoreBuilder } from '../stores/key-value-store.ts';
 import { timestampedSerde } from '../stores/timestamped.ts';
 import type { TopologyBuilder } from '../topology/topology-builder.ts';
 import { checkName, type KnownSerdes, requireSerde } from './serde-options.ts';
+import { CogroupedKStream } from './cogrouped-stream.ts';
 import { KTable } from './ktable.ts';
 import { storeGetter } from './table-getter.ts';
 import { SessionWindowedKStream, TimeWindowedKStream } from './windowed-streams.ts';
@@ -68,6 +69,11 @@ export class KGroupedStream<K, V> {
     this.builder.addStore(keyValueStoreBuilder(name, key, timestampedSerde(value)));
     this.builder.addProcessor(name, streamAggregateProcessor(name, initializer, aggregator) as AnySupplier, [input], [name]);
     return new KTable(this.builder, name, { key, value }, storeGetter(name), name);
+  }
+
+  /** Starts a cogroup: this stream and others (`.cogroup(other, aggregator)`) feed one aggregate. */
+  cogroup<A>(aggregator: Aggregator<K, V, A>): CogroupedKStream<K, A> {
+    return new CogroupedKStream(this as KGroupedStream<K, unknown>, aggregator as Aggregator<K, unknown, A>);
   }
 
   windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>;

@@ -2,11 +2,13 @@ import type { ProcessorSupplier } from '../processor.ts';
 import { tableFilterProcessor, tableMapValuesProcessor, tableMaterializeProcessor, toStreamProcessor } from '../processors/table-ops.ts';
 import { type JoinType, joinRow, tableTableJoinProcessor } from '../processors/table-table-join.ts';
 import { passThrough } from '../processors/stateless.ts';
+import { tableRegroupProcessor } from '../processors/table-aggregate.ts';
 import type { Serde } from '../serdes.ts';
 import { keyValueStoreBuilder } from '../stores/key-value-store.ts';
 import { timestampedSerde } from '../stores/timestamped.ts';
 import type { TopologyBuilder } from '../topology/topology-builder.ts';
 import { foreignKeyJoin, type ForeignKeyJoinOptions } from './foreign-key-join.ts';
+import { KGroupedTable, regroupThroughTopic } from './grouped-table.ts';
 import { KStream, type Named } from './kstream.ts';
 import { checkName, type KnownSerdes, requireSerde } from './serde-options.ts';
 import { derivedGetter, storeGetter, type TableGetter } from './table-getter.ts';
@@ -65,6 +67,14 @@ export class KTable<K, V> {
   mapValues<V2>(mapper: (value: V, key: K) => V2, options?: TableOperatorOptions<K, V2>): KTable<K, V2> {
     const getter = derivedGetter(this.getter, (k, v: V) => mapper(v, k));
     return this.then('table-map-values', tableMapValuesProcessor(mapper) as AnySupplier, options, { key: this.serdes.key, value: undefined }, getter);
+  }
+
+  /** Groups the rows by a new key and value, to aggregate with an adder and a subtractor. */
+  groupBy<K2, V2>(selector: (key: K, value: V) => [K2, V2], options: { name: string; key: Serde<K2>; value: Serde<V2> }): KGroupedTable<K2, V2> {
+    const name = checkName(options.name, 'a table groupBy');
+    this.builder.addProcessor(`${name}-select`, tableRegroupProcessor(selector, options.key) as AnySupplier, [this.node]);
+    const input = regroupThroughTopic(this.builder, `${name}-select`, name, options.key, options.value);
+    return new KGroupedTable(this.builder, input, options.key, options.value);
   }
 
   /** The table's changes as a stream: each update a record, each deletion a record with a null value. */
