@@ -3,6 +3,8 @@ import { tableFilterProcessor, tableMapValuesProcessor, tableMaterializeProcesso
 import { type JoinType, joinRow, tableTableJoinProcessor } from '../processors/table-table-join.ts';
 import { passThrough } from '../processors/stateless.ts';
 import { tableRegroupProcessor } from '../processors/table-aggregate.ts';
+import { bufferedSerde, suppressProcessor } from '../processors/suppress.ts';
+import { StreamsError } from '../errors.ts';
 import type { Serde } from '../serdes.ts';
 import { keyValueStoreBuilder } from '../stores/key-value-store.ts';
 import { timestampedSerde } from '../stores/timestamped.ts';
@@ -33,6 +35,8 @@ export class KTable<K, V> {
   readonly getter: TableGetter<K, V>;
   /** The store holding this table's rows, when it has one. */
   readonly storeName: string | null;
+  /** For a windowed aggregation's table: when a key's window closes (end plus grace), which `suppress` waits for. */
+  windowCloseTime: ((key: K) => number) | null = null;
 
   constructor(builder: TopologyBuilder, node: string, serdes: KnownSerdes<K, V>, getter: TableGetter<K, V>, storeName: string | null) {
     this.builder = builder;
@@ -45,13 +49,46 @@ export class KTable<K, V> {
   private then<V2>(prefix: string, supplier: AnySupplier, options: TableOperatorOptions<K, V2> | undefined, serdes: KnownSerdes<K, V2>, getter: TableGetter<K, V2>, parents = [this.node]): KTable<K, V2> {
     const name = options?.name ?? this.builder.nextName(prefix);
     this.builder.addProcessor(name, supplier, parents);
-    if (!options?.materialize) return new KTable(this.builder, name, serdes, getter, null);
+    if (!options?.materialize) return this.sameKeys(new KTable(this.builder, name, serdes, getter, null));
     const store = checkName(options.materialize.name, 'a materialized table');
     const key = requireSerde(options.materialize.key, serdes.key, `${store}'s key`);
     const value = requireSerde(options.materialize.value, serdes.value, `${store}'s value`);
     this.builder.addStore(keyValueStoreBuilder(store, key, timestampedSerde(value)));
     this.builder.addProcessor(store, tableMaterializeProcessor(store) as AnySupplier, [name], [store]);
-    return new KTable(this.builder, store, { key, value }, storeGetter(store), store);
+    return this.sameKeys(new KTable(this.builder, store, { key, value }, storeGetter(store), store));
+  }
+
+  /** A table derived row by row keeps the window close times of its keys. */
+  private sameKeys<V2>(table: KTable<K, V2>): KTable<K, V2> {
+    table.windowCloseTime = this.windowCloseTime;
+    return table;
+  }
+
+  /**
+   * Holds back updates, then passes each key's latest on once: `{ untilWindowCloses: true }` when
+   * its window closes (a windowed aggregation's table), or `{ untilTimeLimitMs }` after that much
+   * stream time since its first held update. `maxRecords` bounds the keys held: past it the
+   * earliest due goes out early. Held updates are in the store `name`, with a changelog.
+   */
+  suppress(options: { name: string; untilWindowCloses?: boolean; untilTimeLimitMs?: number; maxRecords?: number }): KTable<K, V> {
+    const name = checkName(options.name, 'suppress()');
+    const key = requireSerde(undefined, this.serdes.key, `suppress(${name})'s key`);
+    const value = requireSerde(undefined, this.serdes.value, `suppress(${name})'s value`);
+    let dueTime: (key: K, timestamp: number) => number;
+    if (options.untilWindowCloses) {
+      const close = this.windowCloseTime;
+      if (close === null) throw new StreamsError('INVALID_TOPOLOGY', `suppress(${name}) until windows close needs the table of a windowed aggregation`);
+      dueTime = (k) => close(k);
+    } else if (options.untilTimeLimitMs !== undefined && options.untilTimeLimitMs >= 0) {
+      const limit = options.untilTimeLimitMs;
+      dueTime = (_k, timestamp) => timestamp + limit;
+    } else {
+      throw new StreamsError('INVALID_TOPOLOGY', `suppress(${name}) needs untilWindowCloses or a non-negative untilTimeLimitMs`);
+    }
+    this.builder.addStore(keyValueStoreBuilder(name, key, bufferedSerde(value)));
+    const supplier = suppressProcessor<K, V>({ storeName: name, keySerde: key, dueTime, maxRecords: options.maxRecords ?? Number.MAX_SAFE_INTEGER });
+    this.builder.addProcessor(name, supplier as AnySupplier, [this.node], [name]);
+    return this.sameKeys(new KTable(this.builder, name, this.serdes, this.getter, null));
   }
 
   filter(predicate: (key: K, value: V) => boolean, options?: TableOperatorOptions<K, V>): KTable<K, V> {

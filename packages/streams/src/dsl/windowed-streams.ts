@@ -72,7 +72,9 @@ export class TimeWindowedKStream<K, V> {
         return (windowed) => store.fetch(windowed.key, windowed.window.start);
       },
     };
-    return new KTable(builder, name, { key: Serdes.timeWindowed(key, this.windows.sizeMs), value }, getter, name);
+    const table = new KTable(builder, name, { key: Serdes.timeWindowed(key, this.windows.sizeMs), value }, getter, name);
+    table.windowCloseTime = (windowed) => windowed.window.end + this.windows.graceMs;
+    return table;
   }
 }
 
@@ -129,6 +131,9 @@ export class SessionWindowedKStream<K, V> {
         };
       },
     };
-    return new KTable(builder, name, { key: Serdes.sessionWindowed(key) as Serde<Windowed<K>>, value }, getter, name);
+    const table = new KTable(builder, name, { key: Serdes.sessionWindowed(key) as Serde<Windowed<K>>, value }, getter, name);
+    // Closed once stream time is past end + gap + grace (the session processor's rule).
+    table.windowCloseTime = (windowed) => windowed.window.end + this.windows.gapMs + this.windows.graceMs + 1;
+    return table;
   }
 }
