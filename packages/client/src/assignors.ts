@@ -16,6 +16,12 @@ export interface Assignor {
   name: string;
   protocol: 'eager' | 'cooperative';
   assign(members: GroupMemberInfo[], partitionCounts: ReadonlyMap<string, number>): Map<string, TopicPartitions>;
+  /** What this member tells the leader beside its subscription (the subscription's user data). */
+  subscriptionUserData?(): Buffer | null;
+  /** On the leader, after `assign`: what to tell each member beside its partitions (the assignment's user data). */
+  assignmentUserData?(memberId: string, assignment: ReadonlyMap<string, TopicPartitions>, members: GroupMemberInfo[]): Buffer | null;
+  /** On every member, with the user data of the assignment it received. */
+  assigned?(userData: Buffer | null): void;
 }
 
 interface Slot {

@@ -19,8 +19,10 @@ test('a subscription that announces v1 but carries only v0 fields (as KafkaJS wr
   assert.equal(decoded.owned.size, 0);
 });
 
-test('an assignment round-trips; an empty one (a member given nothing) reads as no partitions', () => {
+test('an assignment round-trips with its user data; an empty one (a member given nothing) reads as no partitions', () => {
   const assigned = new Map([['t', [3, 1]], ['u', [0]]]);
-  assert.deepEqual([...decodeAssignment(encodeAssignment(assigned))], [['t', [1, 3]], ['u', [0]]]);
-  assert.equal(decodeAssignment(Buffer.alloc(0)).size, 0);
+  assert.deepEqual([...decodeAssignment(encodeAssignment(assigned)).partitions], [['t', [1, 3]], ['u', [0]]]);
+  assert.deepEqual(decodeAssignment(encodeAssignment(assigned, Buffer.from('hosts'))).userData, Buffer.from('hosts'));
+  assert.equal(decodeAssignment(encodeAssignment(assigned)).userData, null);
+  assert.equal(decodeAssignment(Buffer.alloc(0)).partitions.size, 0);
 });

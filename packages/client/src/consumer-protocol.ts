@@ -69,11 +69,11 @@ export function encodeAssignment(assigned: TopicPartitions, userData: Buffer | n
   return w.finish();
 }
 
-/** The partitions a SyncGroup answer gives this member; an empty buffer means none. */
-export function decodeAssignment(bytes: Buffer): TopicPartitions {
-  if (bytes.length < 2) return new Map();
+/** The partitions a SyncGroup answer gives this member, and the leader's user data; an empty buffer means none. */
+export function decodeAssignment(bytes: Buffer): { partitions: TopicPartitions; userData: Buffer | null } {
+  if (bytes.length < 2) return { partitions: new Map(), userData: null };
   const r = new Reader(bytes, 2);
   const a = decodeConsumerProtocolAssignment(r, Math.min(Math.max(bytes.readInt16BE(0), 0), KNOWN_ASSIGNMENT_VERSION));
   if (r.failed) throw new Error('the group leader sent an assignment this client cannot read');
-  return toMap(a.assignedPartitions);
+  return { partitions: toMap(a.assignedPartitions), userData: a.userData };
 }

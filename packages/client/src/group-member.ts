@@ -211,7 +211,9 @@ export class GroupMember {
     this.protocol = assignor;
     this.rejoinNeeded = false;
     this.assignedWith = await this.hooks.partitionCounts(topics).catch(() => new Map());
-    await this.apply(decodeAssignment(sync.assignment));
+    const { partitions, userData } = decodeAssignment(sync.assignment);
+    assignor.assigned?.(userData);
+    await this.apply(partitions);
   }
 
   /** Takes the new assignment: revokes what was taken away (then joins again), starts what is new. */
@@ -232,14 +234,14 @@ export class GroupMember {
     const members: GroupMemberInfo[] = join.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, subscription: decodeSubscription(m.metadata) }));
     const counts = await this.hooks.partitionCounts([...new Set(members.flatMap((m) => m.subscription.topics))]);
     const assignment = assignor.assign(members, counts);
-    return new Map([...assignment].map(([memberId, partitions]) => [memberId, encodeAssignment(partitions)]));
+    return new Map([...assignment].map(([memberId, partitions]) => [memberId, encodeAssignment(partitions, assignor.assignmentUserData?.(memberId, assignment, members) ?? null)]));
   }
 
   private async sendJoin(topics: string[]): Promise<JoinGroupResponse> {
     const { groupId, groupInstanceId, sessionTimeoutMs, rebalanceTimeoutMs, assignors } = this.options;
     const protocols = assignors.map((a) => createJoinGroupRequestJoinGroupRequestProtocol({
       name: a.name,
-      metadata: encodeSubscription({ topics, owned: a.protocol === 'cooperative' ? this.owned : new Map(), generationId: this.generationId, userData: null }),
+      metadata: encodeSubscription({ topics, owned: a.protocol === 'cooperative' ? this.owned : new Map(), generationId: this.generationId, userData: a.subscriptionUserData?.() ?? null }),
     }));
     const { response } = await this.cluster.sendToCoordinator<JoinGroupResponse>(groupId, CoordinatorType.GROUP, ApiKey.JoinGroup, JOIN_GROUP_VERSIONS,
       () => createJoinGroupRequest({ groupId, sessionTimeoutMs, rebalanceTimeoutMs, memberId: this.memberId, groupInstanceId, protocolType: 'consumer', protocols }),

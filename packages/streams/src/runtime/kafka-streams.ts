@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Consumer, type ConsumedBatch, Producer, type TopicPartition, type TopicPartitionOffset } from '@millrace/client';
+import { Admin, Consumer, type ConsumedBatch, partitionForKey, Producer, type TopicPartition, type TopicPartitionOffset } from '@millrace/client';
 import { Task } from '../engine/task.ts';
 import { StreamsError } from '../errors.ts';
+import type { Serde } from '../serdes.ts';
 import type { StateStore } from '../stores/state-store.ts';
 import { topicName } from '../topology/nodes.ts';
 import type { Topology } from '../topology/topology.ts';
@@ -10,7 +11,8 @@ import { prepareTopics } from './internal-topics.ts';
 import { ProducerCollector } from './producer-collector.ts';
 import { restoreTasks } from './restore.ts';
 import { checkConfig, type StreamsConfig, type StreamsState } from './streams-config.ts';
-import { streamsAssignor } from './task-assignor.ts';
+import { taskCount } from './partition-counts.ts';
+import { streamsAssignor, type TaskHosts } from './task-assignor.ts';
 
 const WALL_CLOCK_TICK_MS = 100;
 const PURGE_INTERVAL_MS = 30_000;
@@ -43,6 +45,8 @@ export class KafkaStreams {
   private loop: Promise<void> | null = null;
   private failure: Error | null = null;
   private globals: GlobalTables | null = null;
+  private hosts: TaskHosts = {};
+  private counts: ReadonlyMap<string, number> = new Map();
   /** Each input partition's position as of its last batch processed: past its records and any transaction markers after them. */
   private readonly delivered = new Map<string, number>();
 
@@ -81,6 +85,7 @@ export class KafkaStreams {
     try {
       this.admin = new Admin(cluster);
       const counts = await prepareTopics(this.admin, this.topology, applicationId, this.config.replicationFactor);
+      this.counts = counts;
       this.producer = new Producer({
         ...cluster,
         idempotent: true,
@@ -99,7 +104,7 @@ export class KafkaStreams {
         autoCommit: false,
         autoOffsetReset: 'earliest',
         isolation: this.exactlyOnce ? 'read_committed' : 'read_uncommitted',
-        assignors: [streamsAssignor(this.topology, applicationId)],
+        assignors: [streamsAssignor(this.topology, applicationId, this.config.applicationServer ?? null, (hosts) => (this.hosts = hosts))],
         onPartitionsAssigned: (partitions) => this.assigned(partitions),
         onPartitionsRevoked: (partitions) => this.exclusive(() => this.revoked(partitions, true)),
         onPartitionsLost: (partitions) => this.exclusive(() => this.revoked(partitions, false)),
@@ -320,6 +325,21 @@ export class KafkaStreams {
     const global = this.globals?.stores.get(name);
     if (global) return [global as S];
     return [...this.tasks.values()].filter((t) => !this.restoring.has(t)).map((t) => t.stores.get(name)).filter((s) => s !== undefined) as S[];
+  }
+
+  /**
+   * Where a key of a store lives: its partition, its task, and the `applicationServer` of the
+   * instance running that task (as of the last rebalance; null if that instance named none).
+   * The key's partition is murmur2 of its bytes, as the producer placed it.
+   */
+  metadataForKey<K>(storeName: string, key: K, keySerde: Serde<K>): { partition: number; taskId: string; host: string | null } {
+    const subtopology = this.topology.subtopologies.find((s) => s.stores.includes(storeName));
+    if (!subtopology) throw new StreamsError('INVALID_TOPOLOGY', `the topology has no store "${storeName}" in its tasks`);
+    const partitions = taskCount(this.topology, subtopology.id, this.counts, this.config.applicationId);
+    if (partitions === 0) throw new StreamsError('NOT_RUNNING', 'metadataForKey needs the application started');
+    const partition = partitionForKey(keySerde.serialize(key), partitions);
+    const taskId = `${subtopology.id}_${partition}`;
+    return { partition, taskId, host: this.hosts[taskId] ?? null };
   }
 
   /** The ids of the tasks this instance runs (`<subtopology>_<partition>`). */

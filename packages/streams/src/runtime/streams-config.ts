@@ -16,6 +16,8 @@ export interface StreamsConfig {
   groupInstanceId?: string;
   /** Default 45 s. */
   sessionTimeoutMs?: number;
+  /** "host:port" where this instance answers interactive queries: `metadataForKey` on any instance names it for the keys it holds. */
+  applicationServer?: string;
   /** Replicas of the internal topics; default the broker's default.replication.factor. */
   replicationFactor?: number;
   /** A record that cannot be deserialized: stop (default) or skip it and count it. */

@@ -31,10 +31,16 @@ const key = (p: TopicPartition) => `${p.topic}\u0000${p.partition}`;
  * that keeps the balance. Cooperative: a task moving away from its owner is withheld for one
  * round, so its owner commits and closes it before the next owner starts it.
  */
-export function streamsAssignor(topology: Topology, applicationId: string): Assignor {
+export function streamsAssignor(topology: Topology, applicationId: string, applicationServer: string | null, onHosts: (hosts: TaskHosts) => void): Assignor {
   return {
     name: 'millrace-streams',
     protocol: 'cooperative',
+    // Each member names where it serves interactive queries; the leader tells everyone which tasks each one runs.
+    subscriptionUserData: () => (applicationServer === null ? null : Buffer.from(JSON.stringify({ server: applicationServer }))),
+    assignmentUserData: (_memberId, assignment, members) => Buffer.from(JSON.stringify(taskHosts(assignment, members, topology, applicationId))),
+    assigned: (userData) => {
+      if (userData !== null) onHosts(JSON.parse(userData.toString('utf8')) as TaskHosts);
+    },
     assign(members, partitionCounts) {
       const sorted = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
       const tasks = tasksOf(topology, applicationId, partitionCounts);
@@ -75,4 +81,25 @@ function previousOwners(members: GroupMemberInfo[]): Map<string, string> {
     }
   }
   return owner;
+}
+
+/** Which application server runs each task (by task id), as the leader assigned them. */
+export type TaskHosts = Record<string, string>;
+
+function taskHosts(assignment: ReadonlyMap<string, Map<string, number[]>>, members: GroupMemberInfo[], topology: Topology, applicationId: string): TaskHosts {
+  const subtopologyOf = new Map(topology.subtopologies.flatMap((s) => s.sourceTopics.map((t) => [topicName(t, applicationId), s.id] as const)));
+  const hosts: TaskHosts = {};
+  for (const m of members) {
+    let server: string | undefined;
+    try {
+      server = m.subscription.userData === null ? undefined : (JSON.parse(m.subscription.userData.toString('utf8')) as { server?: string }).server;
+    } catch {
+      server = undefined;
+    }
+    if (server === undefined) continue;
+    for (const [topic, partitions] of assignment.get(m.memberId) ?? []) {
+      for (const p of partitions) hosts[`${subtopologyOf.get(topic)}_${p}`] = server;
+    }
+  }
+  return hosts;
 }
