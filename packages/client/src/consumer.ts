@@ -5,7 +5,7 @@ import type { TopicPartitions } from './consumer-protocol.ts';
 import { ClientError, KafkaError } from './errors.ts';
 import { type Chunk, Fetcher, type FetcherOptions, newPartitionState, type PartitionState } from './fetcher.ts';
 import { GroupMember } from './group-member.ts';
-import { commitOffsets, EARLIEST, fetchCommitted, LATEST, listOffsets, type TopicPartitionOffset } from './offsets.ts';
+import { commitOffsets, EARLIEST, fetchCommitted, fetchCommittedWithMetadata, LATEST, listOffsets, type TopicPartitionOffset } from './offsets.ts';
 import { partitionKey, type TopicPartition, toList } from './topic-partitions.ts';
 
 export interface ConsumerOptions extends ClusterOptions {
@@ -220,9 +220,13 @@ export class Consumer {
   }
 
   /** The group's committed offsets of these partitions (-1 where none). */
+  /** The group's committed offsets (-1 where none), with the metadata committed beside them. */
   async committed(partitions: TopicPartition[]): Promise<TopicPartitionOffset[]> {
-    const offsets = await fetchCommitted(this.cluster, this.requireGroup(), partitions, this.readCommitted);
-    return partitions.map((p) => ({ ...p, offset: offsets.get(partitionKey(p.topic, p.partition)) ?? -1 }));
+    const offsets = await fetchCommittedWithMetadata(this.cluster, this.requireGroup(), partitions, this.readCommitted);
+    return partitions.map((p) => {
+      const c = offsets.get(partitionKey(p.topic, p.partition));
+      return { ...p, offset: c?.offset ?? -1, metadata: c?.metadata ?? '' };
+    });
   }
 
   /**

@@ -15,6 +15,8 @@ export const LIST_OFFSETS_VERSIONS = [1, 8] as const;
 
 export interface TopicPartitionOffset extends TopicPartition {
   offset: number;
+  /** Text committed with the offset (Kafka's offset metadata), read back by `committed`. */
+  metadata?: string;
 }
 
 /** Who commits: a group member of a generation, or (generation -1, no member id) anyone while the group has no members. */
@@ -29,6 +31,12 @@ export const LATEST = -1;
 
 /** The group's committed offsets of `partitions` (-1 where none): with `requireStable`, waits out undecided transactional commits. */
 export async function fetchCommitted(cluster: Cluster, groupId: string, partitions: readonly TopicPartition[], requireStable: boolean): Promise<Map<string, number>> {
+  const committed = await fetchCommittedWithMetadata(cluster, groupId, partitions, requireStable);
+  return new Map([...committed].map(([key, c]) => [key, c.offset]));
+}
+
+/** The group's committed offsets of `partitions` (-1 where none) with the metadata committed beside them. */
+export async function fetchCommittedWithMetadata(cluster: Cluster, groupId: string, partitions: readonly TopicPartition[], requireStable: boolean): Promise<Map<string, { offset: number; metadata: string }>> {
   const firstError = (r: OffsetFetchResponse) => r.errorCode || (r.topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== ErrorCode.NONE)?.errorCode ?? ErrorCode.NONE);
   const { response } = await cluster.sendToCoordinator<OffsetFetchResponse>(groupId, CoordinatorType.GROUP, ApiKey.OffsetFetch, OFFSET_FETCH_VERSIONS, () =>
     createOffsetFetchRequest({
@@ -38,8 +46,8 @@ export async function fetchCommitted(cluster: Cluster, groupId: string, partitio
     }), firstError);
   const code = firstError(response);
   if (code !== ErrorCode.NONE) throw new KafkaError(code, { api: 'OffsetFetch', message: `group ${groupId}` });
-  const offsets = new Map<string, number>();
-  for (const t of response.topics) for (const p of t.partitions) offsets.set(partitionKey(t.name, p.partitionIndex), Number(p.committedOffset));
+  const offsets = new Map<string, { offset: number; metadata: string }>();
+  for (const t of response.topics) for (const p of t.partitions) offsets.set(partitionKey(t.name, p.partitionIndex), { offset: Number(p.committedOffset), metadata: p.metadata ?? '' });
   return offsets;
 }
 
@@ -53,7 +61,7 @@ export function offsetCommitRequest(groupId: string, committer: Committer, offse
     groupInstanceId: committer.groupInstanceId,
     topics: [...byTopic(offsets)].map(([name, ps]) => createOffsetCommitRequestOffsetCommitRequestTopic({
       name,
-      partitions: ps.map((p) => createOffsetCommitRequestOffsetCommitRequestPartition({ partitionIndex: p.partition, committedOffset: BigInt(p.offset), committedMetadata: '' })),
+      partitions: ps.map((p) => createOffsetCommitRequestOffsetCommitRequestPartition({ partitionIndex: p.partition, committedOffset: BigInt(p.offset), committedMetadata: p.metadata ?? '' })),
     })),
   });
 }

@@ -115,7 +115,7 @@ export class Transactions {
       this.groups.add(group.groupId);
     }
     const topics = [...byTopic(offsets)].map(([name, os]) => createTxnOffsetCommitRequestTxnOffsetCommitRequestTopic({
-      name, partitions: os.map((o) => createTxnOffsetCommitRequestTxnOffsetCommitRequestPartition({ partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedLeaderEpoch: -1 })),
+      name, partitions: os.map((o) => createTxnOffsetCommitRequestTxnOffsetCommitRequestPartition({ partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedLeaderEpoch: -1, committedMetadata: o.metadata ?? '' })),
     }));
     await this.guard(this.cluster.sendToCoordinator<TxnOffsetCommitResponse>(group.groupId, CoordinatorType.GROUP, ApiKey.TxnOffsetCommit, TXN_OFFSET_COMMIT_VERSIONS,
       () => createTxnOffsetCommitRequest({

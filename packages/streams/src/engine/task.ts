@@ -29,6 +29,8 @@ export interface TaskOptions {
   caughtUp: (topic: string, partition: number) => boolean;
   /** The global tables' stores, which every task reads. */
   globalStores?: ReadonlyMap<string, StateStore>;
+  /** Where stream time was when the task last committed (-1: never): windows closed then stay closed. */
+  streamTime?: number;
 }
 
 interface QueuedRecord {
@@ -68,6 +70,7 @@ export class Task implements TaskServices {
     this.subtopology = subtopology;
     this.applicationId = options.applicationId;
     this.options = options;
+    this.streamTime = options.streamTime ?? -1;
     for (const name of subtopology.stores) this.stores.set(name, topology.stores.get(name)!.build());
     const instances = new Map<string, NodeInstance>();
     const contexts = new Map<string, NodeContext>();

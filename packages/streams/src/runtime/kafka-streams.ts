@@ -210,7 +210,8 @@ export class KafkaStreams {
         // With nothing of it held back, the position of its last batch also covers transaction markers after the last record.
         const id = `${topic}\u0000${task.partition}`;
         const offset = task.buffered(topic) === 0 ? Math.max(processed, this.delivered.get(id) ?? processed) : processed;
-        if (this.committed.get(id) !== offset) offsets.push({ topic, partition: task.partition, offset });
+        // The task's stream time goes with the offset, so that a restart does not reopen windows it closed.
+        if (this.committed.get(id) !== offset) offsets.push({ topic, partition: task.partition, offset, metadata: streamTimeMetadata(task.streamTime) });
       }
     }
     return offsets;
@@ -243,9 +244,22 @@ export class KafkaStreams {
   /** New partitions: their tasks are made, paused while their stores are restored, then resumed. */
   private async assigned(partitions: TopicPartition[]): Promise<void> {
     const fresh: Task[] = [];
-    for (const p of partitions) {
+    const newPartitions = partitions.filter((p) => {
       const subtopology = this.topicSubtopology.get(p.topic);
-      if (subtopology === undefined || this.tasks.has(`${subtopology}_${p.partition}`)) continue;
+      return subtopology !== undefined && !this.tasks.has(`${subtopology}_${p.partition}`);
+    });
+    // Nothing of them is fetched until their tasks exist and are restored.
+    this.consumer!.pause(newPartitions);
+    const streamTimes = new Map<string, number>();
+    if (newPartitions.length > 0) {
+      for (const c of await this.consumer!.committed(newPartitions)) {
+        const id = `${this.topicSubtopology.get(c.topic)}_${c.partition}`;
+        streamTimes.set(id, Math.max(streamTimes.get(id) ?? -1, streamTimeOf(c.metadata)));
+      }
+    }
+    for (const p of newPartitions) {
+      const subtopology = this.topicSubtopology.get(p.topic)!;
+      if (this.tasks.has(`${subtopology}_${p.partition}`)) continue;
       const task = new Task(this.topology, this.topology.subtopologies[subtopology], p.partition, {
         applicationId: this.config.applicationId,
         collector: this.collector!,
@@ -255,16 +269,17 @@ export class KafkaStreams {
         log: this.log,
         caughtUp: (topic, partition) => this.caughtUp(topic, partition),
         globalStores: this.globals!.stores,
+        streamTime: streamTimes.get(`${subtopology}_${p.partition}`) ?? -1,
       });
       this.tasks.set(task.id, task);
       fresh.push(task);
     }
     if (fresh.length === 0) {
+      this.consumer!.resume(newPartitions.filter((p) => this.taskFor(p.topic, p.partition)));
       if (this.restoring.size === 0) this.setState('RUNNING');
       return;
     }
     const inputs = fresh.flatMap((t) => t.inputTopics().map((topic) => ({ topic, partition: t.partition })));
-    this.consumer!.pause(inputs);
     for (const t of fresh) this.restoring.add(t);
     this.setState('REBALANCING');
     void this.exclusive(async () => {
@@ -378,5 +393,19 @@ export class KafkaStreams {
     await this.admin?.close().catch(() => undefined);
     for (const task of this.tasks.values()) task.close();
     this.tasks.clear();
+  }
+}
+
+/** Offset metadata carrying a task's stream time. */
+function streamTimeMetadata(streamTime: number): string {
+  return JSON.stringify({ streamTime });
+}
+
+function streamTimeOf(metadata: string | undefined): number {
+  try {
+    const parsed = JSON.parse(metadata ?? '') as { streamTime?: unknown };
+    return typeof parsed.streamTime === 'number' ? parsed.streamTime : -1;
+  } catch {
+    return -1;
   }
 }
