@@ -13,7 +13,7 @@ export { GlobalKTable } from './dsl/global-ktable.ts';
 export type { ForeignKeyJoinOptions } from './dsl/foreign-key-join.ts';
 export { SessionWindowedKStream, TimeWindowedKStream, type WindowMaterialized } from './dsl/windowed-streams.ts';
 export type { StreamJoinOptions, StreamTableJoinOptions } from './dsl/stream-joins.ts';
-export { JoinWindows, SessionWindows, TimeWindows } from './dsl/windows.ts';
+export { JoinWindows, SessionWindows, SlidingWindows, TimeWindows } from './dsl/windows.ts';
 export type { EmitStrategy, LateRecordHandler } from './processors/window-aggregate.ts';
 export { Topology, type InternalTopic, type Subtopology } from './topology/topology.ts';
 export type { StreamPartitioner, TimestampExtractor, TopicExtractor } from './topology/nodes.ts';

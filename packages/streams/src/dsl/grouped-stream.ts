@@ -9,7 +9,7 @@ import { CogroupedKStream } from './cogrouped-stream.ts';
 import { KTable } from './ktable.ts';
 import { storeGetter } from './table-getter.ts';
 import { SessionWindowedKStream, TimeWindowedKStream } from './windowed-streams.ts';
-import { SessionWindows, type TimeWindows } from './windows.ts';
+import { SessionWindows, type SlidingWindows, type TimeWindows } from './windows.ts';
 
 export interface Materialized<K, A> {
   /** Names the store and its changelog topic `<applicationId>-<name>-changelog`. */
@@ -76,9 +76,9 @@ export class KGroupedStream<K, V> {
     return new CogroupedKStream(this as KGroupedStream<K, unknown>, aggregator as Aggregator<K, unknown, A>);
   }
 
-  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>;
+  windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedKStream<K, V>;
   windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>;
-  windowedBy(windows: TimeWindows | SessionWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+  windowedBy(windows: TimeWindows | SlidingWindows | SessionWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
     return windows instanceof SessionWindows ? new SessionWindowedKStream(this, windows) : new TimeWindowedKStream(this, windows);
   }
 }

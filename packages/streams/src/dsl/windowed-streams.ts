@@ -1,5 +1,6 @@
 import type { Aggregator } from '../processors/aggregate.ts';
 import { sessionAggregateProcessor } from '../processors/session-aggregate.ts';
+import { slidingAggregateProcessor } from '../processors/sliding-aggregate.ts';
 import { type EmitStrategy, type LateRecordHandler, windowAggregateProcessor } from '../processors/window-aggregate.ts';
 import type { ProcessorSupplier } from '../processor.ts';
 import type { TimestampedValue, Windowed } from '../record.ts';
@@ -13,7 +14,7 @@ import { type KGroupedStream, type Materialized, NOTHING_YET } from './grouped-s
 import { KTable } from './ktable.ts';
 import { checkName, requireSerde } from './serde-options.ts';
 import type { TableGetter } from './table-getter.ts';
-import type { SessionWindows, TimeWindows } from './windows.ts';
+import { type SessionWindows, SlidingWindows, type TimeWindows } from './windows.ts';
 
 type AnySupplier = ProcessorSupplier<never, never, unknown, unknown>;
 
@@ -22,14 +23,14 @@ export interface WindowMaterialized<K, A> extends Materialized<K, A> {
   retentionMs?: number;
 }
 
-/** A grouped stream in time windows (tumbling or hopping), to aggregate per key and window. */
+/** A grouped stream in time windows (tumbling, hopping or sliding), to aggregate per key and window. */
 export class TimeWindowedKStream<K, V> {
   private readonly grouped: KGroupedStream<K, V>;
-  private readonly windows: TimeWindows;
+  private readonly windows: TimeWindows | SlidingWindows;
   private emitStrategy: EmitStrategy = 'onUpdate';
   private lateHandler: LateRecordHandler<K, V> | null = null;
 
-  constructor(grouped: KGroupedStream<K, V>, windows: TimeWindows) {
+  constructor(grouped: KGroupedStream<K, V>, windows: TimeWindows | SlidingWindows) {
     this.grouped = grouped;
     this.windows = windows;
   }
@@ -61,10 +62,22 @@ export class TimeWindowedKStream<K, V> {
     const key = requireSerde(options.key, this.grouped.serdes.key, `${name}'s key`);
     const value = requireSerde(options.value, undefined, `${name}'s aggregate value`);
     const input = this.grouped.input(name);
-    const retention = Math.max(options.retentionMs ?? 0, this.windows.sizeMs + this.windows.graceMs);
+    const sliding = this.windows instanceof SlidingWindows;
+    // A sliding window's end is its start plus the difference (inclusive): the same serde layout.
+    const sizeMs = this.windows instanceof SlidingWindows ? this.windows.timeDifferenceMs : this.windows.sizeMs;
+    const retention = Math.max(options.retentionMs ?? 0, sizeMs + this.windows.graceMs + (sliding ? 1 : 0));
     builder.addStore(windowStoreBuilder(name, key, timestampedSerde(value), retention));
-    const supplier = windowAggregateProcessor({ storeName: name, windows: this.windows, initializer, aggregator, emit: this.emitStrategy, onLate: this.lateHandler });
-    builder.addProcessor(name, supplier as AnySupplier, [input], [name]);
+    if (this.windows instanceof SlidingWindows) {
+      // The key's recent records, from which each sliding window's aggregate is computed.
+      const records = `${name}-records`;
+      const valueSerde = requireSerde(undefined, this.grouped.serdes.value, `${name}'s records (value)`);
+      builder.addStore(windowStoreBuilder(records, key, valueSerde, 2 * sizeMs + 1 + this.windows.graceMs, true));
+      const supplier = slidingAggregateProcessor({ storeName: name, recordsStoreName: records, windows: this.windows, initializer, aggregator, emit: this.emitStrategy, onLate: this.lateHandler });
+      builder.addProcessor(name, supplier as AnySupplier, [input], [name, records]);
+    } else {
+      const supplier = windowAggregateProcessor({ storeName: name, windows: this.windows, initializer, aggregator, emit: this.emitStrategy, onLate: this.lateHandler });
+      builder.addProcessor(name, supplier as AnySupplier, [input], [name]);
+    }
     const getter: TableGetter<Windowed<K>, A> = {
       stores: [name],
       lookup: (context) => {
@@ -72,8 +85,9 @@ export class TimeWindowedKStream<K, V> {
         return (windowed) => store.fetch(windowed.key, windowed.window.start);
       },
     };
-    const table = new KTable(builder, name, { key: Serdes.timeWindowed(key, this.windows.sizeMs), value }, getter, name);
-    table.windowCloseTime = (windowed) => windowed.window.end + this.windows.graceMs;
+    const table = new KTable(builder, name, { key: Serdes.timeWindowed(key, sizeMs), value }, getter, name);
+    // A time window [start, end) closes at end + grace; a sliding one [start, end] once stream time is past end + grace.
+    table.windowCloseTime = (windowed) => windowed.window.end + this.windows.graceMs + (sliding ? 1 : 0);
     return table;
   }
 }

@@ -37,6 +37,26 @@ export class TimeWindows {
   }
 }
 
+/**
+ * Sliding windows for aggregations: windows of `timeDifference`, both ends inclusive, placed by
+ * the records (one ending at each record, one starting just after it when a later record is
+ * within reach), so each distinct set of records within the difference has one window.
+ */
+export class SlidingWindows {
+  readonly timeDifferenceMs: number;
+  readonly graceMs: number;
+
+  private constructor(timeDifferenceMs: number, graceMs: number) {
+    if (timeDifferenceMs < 1) throw new StreamsError('INVALID_TOPOLOGY', 'a sliding window\'s time difference must be at least 1 ms');
+    this.timeDifferenceMs = timeDifferenceMs;
+    this.graceMs = graceMs;
+  }
+
+  static ofTimeDifference(difference: Duration, options: { grace: Duration }): SlidingWindows {
+    return new SlidingWindows(toMs(difference, 'time difference'), toMs(options.grace, 'grace'));
+  }
+}
+
 /** Per-key sessions of activity: records less than `gap` apart share a session `[first, last]`. */
 export class SessionWindows {
   readonly gapMs: number;
