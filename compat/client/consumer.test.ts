@@ -290,7 +290,7 @@ test('seek, pause and resume, position; leaving a records() loop mid-batch conti
   await c.close();
 });
 
-test('offset reset: latest by default skips older records; none fails clearly without a committed offset; commit() and committed()', { timeout: 60_000 }, async () => {
+test('offset reset: latest by default skips older records; none fails clearly without a committed offset; commit() and committed(), with metadata', { timeout: 60_000 }, async () => {
   const topic = 'reset-policy';
   await produce(topic, ['old'], 0);
   const latest = new Consumer({ brokers: [broker.bootstrap], groupId: 'reset-latest' });
@@ -300,7 +300,10 @@ test('offset reset: latest by default skips older records; none fails clearly wi
   await produce(topic, ['new'], 0);
   assert.deepEqual((await reading).map((r) => r.value!.toString()), ['new']);
   await latest.commit();
-  assert.deepEqual(await latest.committed([{ topic, partition: 0 }]), [{ topic, partition: 0, offset: 2 }]);
+  assert.deepEqual(await latest.committed([{ topic, partition: 0 }]), [{ topic, partition: 0, offset: 2, metadata: '' }]);
+  // Metadata committed beside an offset comes back with it.
+  await latest.commit([{ topic, partition: 0, offset: 2, metadata: '{"streamTime":42}' }]);
+  assert.deepEqual(await latest.committed([{ topic, partition: 0 }]), [{ topic, partition: 0, offset: 2, metadata: '{"streamTime":42}' }]);
   await latest.close();
 
   const none = consumer({ groupId: 'reset-none', autoOffsetReset: 'none' });
