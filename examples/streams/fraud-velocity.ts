@@ -10,9 +10,18 @@ import { exampleArgs, runUntilStopped } from './run-example.ts';
 const WINDOW_MS = 60_000;
 const LIMIT = 3;
 
-class VelocityCheck implements Processor<string, string, string, string> {
+/**
+ * Keeps each card's payment times of the last minute; forwards an alert at the third. With
+ * `reportEveryMs`, also forwards how many cards it tracks (key "tracked-cards") on the wall clock.
+ */
+export class VelocityCheck implements Processor<string, string, string, string> {
   private context!: ProcessorContext<string, string>;
   private recent!: KeyValueStore<string, number[]>;
+  private readonly reportEveryMs: number | null;
+
+  constructor(options: { reportEveryMs?: number } = {}) {
+    this.reportEveryMs = options.reportEveryMs ?? null;
+  }
 
   init(context: ProcessorContext<string, string>): void {
     this.context = context;
@@ -20,11 +29,14 @@ class VelocityCheck implements Processor<string, string, string, string> {
     context.schedule(WINDOW_MS, 'stream-time', (now) => {
       for (const [card, times] of this.recent.all()) if (times[times.length - 1] < now - WINDOW_MS) this.recent.delete(card);
     });
+    if (this.reportEveryMs !== null) {
+      context.schedule(this.reportEveryMs, 'wall-clock', (now) => context.forward({ key: 'tracked-cards', value: String(this.recent.approximateNumEntries()), timestamp: now, headers: [] }));
+    }
   }
 
   process(record: StreamRecord<string, string>): void {
     const t = record.timestamp;
-    const times = [...(this.recent.get(record.key) ?? []).filter((x) => x > t - WINDOW_MS), t];
+    const times = [...(this.recent.get(record.key) ?? []).filter((x) => x >= t - WINDOW_MS), t];
     this.recent.put(record.key, times);
     if (times.length >= LIMIT) this.context.forward({ ...record, value: `${times.length} payments in ${(t - times[0]) / 1000} s, the last of ${record.value}` });
   }

@@ -23,17 +23,10 @@ export interface WindowMaterialized<K, A> extends Materialized<K, A> {
   retentionMs?: number;
 }
 
-/** A grouped stream in time windows (tumbling, hopping or sliding), to aggregate per key and window. */
-export class TimeWindowedKStream<K, V> {
-  private readonly grouped: KGroupedStream<K, V>;
-  private readonly windows: TimeWindows | SlidingWindows;
-  private emitStrategy: EmitStrategy = 'onUpdate';
-  private lateHandler: LateRecordHandler<K, V> | null = null;
-
-  constructor(grouped: KGroupedStream<K, V>, windows: TimeWindows | SlidingWindows) {
-    this.grouped = grouped;
-    this.windows = windows;
-  }
+/** When a windowed aggregation writes its windows, and who hears of records too late for them. */
+class WindowedOutput<K, V> {
+  protected emitStrategy: EmitStrategy = 'onUpdate';
+  protected lateHandler: LateRecordHandler<K, V> | null = null;
 
   /** 'onUpdate' (default): every change of a window; 'onClose': each window once, when stream time passes its end plus grace. */
   emit(strategy: EmitStrategy): this {
@@ -45,6 +38,18 @@ export class TimeWindowedKStream<K, V> {
   onLate(handler: LateRecordHandler<K, V>): this {
     this.lateHandler = handler;
     return this;
+  }
+}
+
+/** A grouped stream in time windows (tumbling, hopping or sliding), to aggregate per key and window. */
+export class TimeWindowedKStream<K, V> extends WindowedOutput<K, V> {
+  private readonly grouped: KGroupedStream<K, V>;
+  private readonly windows: TimeWindows | SlidingWindows;
+
+  constructor(grouped: KGroupedStream<K, V>, windows: TimeWindows | SlidingWindows) {
+    super();
+    this.grouped = grouped;
+    this.windows = windows;
   }
 
   count(options: WindowMaterialized<K, number>): KTable<Windowed<K>, number> {
@@ -93,25 +98,14 @@ export class TimeWindowedKStream<K, V> {
 }
 
 /** A grouped stream in session windows, to aggregate per key and session. */
-export class SessionWindowedKStream<K, V> {
+export class SessionWindowedKStream<K, V> extends WindowedOutput<K, V> {
   private readonly grouped: KGroupedStream<K, V>;
   private readonly windows: SessionWindows;
-  private emitStrategy: EmitStrategy = 'onUpdate';
-  private lateHandler: LateRecordHandler<K, V> | null = null;
 
   constructor(grouped: KGroupedStream<K, V>, windows: SessionWindows) {
+    super();
     this.grouped = grouped;
     this.windows = windows;
-  }
-
-  emit(strategy: EmitStrategy): this {
-    this.emitStrategy = strategy;
-    return this;
-  }
-
-  onLate(handler: LateRecordHandler<K, V>): this {
-    this.lateHandler = handler;
-    return this;
   }
 
   count(options: WindowMaterialized<K, number>): KTable<Windowed<K>, number> {

@@ -1,9 +1,8 @@
 import { StreamsBuilder } from '../dsl/streams-builder.ts';
 import { TimeWindows } from '../dsl/windows.ts';
-import type { Processor, ProcessorContext } from '../processor.ts';
 import { Serdes } from '../serdes.ts';
-import type { KeyValueStore } from '../stores/key-value-store.ts';
 import { Stores } from '../stores/stores.ts';
+import { VelocityCheck } from '../../../../examples/streams/fraud-velocity.ts';
 import { s, text, windowedText, type Workload, type WorkloadRow } from './workload.ts';
 
 interface Spend {
@@ -47,42 +46,21 @@ export const fraudWindows: Workload = {
   })),
 };
 
-const WINDOW_MS = 60_000;
-
 /**
- * The exact sliding rule with the Processor API (§3.7b): per card, the timestamps of the last
- * minute; an alert at the third. A stream-time punctuator forgets cards idle for a minute; a
- * wall-clock one reports how many cards are tracked.
+ * The exact sliding rule with the Processor API (§3.7b), as the fraud-velocity example runs it:
+ * per card, the payment times of the last minute and an alert at the third; a stream-time
+ * punctuator forgets idle cards, a wall-clock one reports how many cards are tracked.
  */
-class VelocityCheck implements Processor<string, string, string, string> {
-  private context!: ProcessorContext<string, string>;
-  private recent!: KeyValueStore<string, number[]>;
-
-  init(context: ProcessorContext<string, string>): void {
-    this.context = context;
-    this.recent = context.getStateStore('recent-payments');
-    context.schedule(WINDOW_MS, 'stream-time', (now) => {
-      for (const [card, times] of this.recent.all()) if (times[times.length - 1] < now - WINDOW_MS) this.recent.delete(card);
-    });
-    context.schedule(WINDOW_MS, 'wall-clock', (now) => context.forward({ key: 'tracked-cards', value: String(this.recent.approximateNumEntries()), timestamp: now, headers: [] }, 'velocity-stats'));
-  }
-
-  process(record: { key: string; value: string; timestamp: number }): void {
-    const t = record.timestamp;
-    const times = [...(this.recent.get(record.key) ?? []).filter((x) => x >= t - WINDOW_MS), t];
-    this.recent.put(record.key, times);
-    if (times.length >= 3) this.context.forward({ key: record.key, value: `ALERT n=${times.length} span ${times[0] / 1000}-${t / 1000}`, timestamp: t, headers: [] }, 'velocity-alerts');
-  }
-}
-
 export function velocityTopology() {
   const builder = new StreamsBuilder();
   builder.addStateStore(Stores.keyValue('recent-payments', Serdes.string(), Serdes.json<number[]>()));
-  const checked = builder.stream('card-payments', { key: Serdes.string(), value: Serdes.string() })
-    .process(() => new VelocityCheck(), { name: 'velocity-check', stores: ['recent-payments'], key: Serdes.string(), value: Serdes.string() });
-  // The processor forwards to its children by name.
-  checked.filter(() => true, { name: 'velocity-alerts' }).to('velocity-alerts');
-  checked.filter(() => true, { name: 'velocity-stats' }).to('velocity-stats');
+  const outputs = builder.stream('card-payments', { key: Serdes.string(), value: Serdes.string() })
+    .process(() => new VelocityCheck({ reportEveryMs: 60_000 }), { name: 'velocity-check', stores: ['recent-payments'], key: Serdes.string(), value: Serdes.string() })
+    .split({ name: 'velocity-outputs' })
+    .branch((key) => key === 'tracked-cards', 'stats')
+    .defaultBranch('alerts');
+  outputs.alerts.to('velocity-alerts');
+  outputs.stats.to('velocity-stats');
   return builder.build();
 }
 
@@ -93,8 +71,8 @@ export const fraudVelocity: Workload = {
   outputTopics: ['velocity-alerts'],
   format: (_topic, key, value, timestamp) => `${text(key)} ${text(value)} @${timestamp / 1000}`,
   rows: ([
-    [0, []], [20, []], [50, ['C1 ALERT n=3 span 0-50 @50']], [65, ['C1 ALERT n=3 span 20-65 @65']],
-    [130, []], [140, []], [150, ['C1 ALERT n=3 span 130-150 @150']],
+    [0, []], [20, []], [50, ['C1 3 payments in 50 s, the last of 10 @50']], [65, ['C1 3 payments in 45 s, the last of 10 @65']],
+    [130, []], [140, []], [150, ['C1 3 payments in 20 s, the last of 10 @150']],
   ] as const).map(([ts, alerts]): WorkloadRow => ({
     input: { topic: 'card-payments', key: 'C1', value: '10', timestamp: s(ts) },
     output: { 'velocity-alerts': [...alerts] },
