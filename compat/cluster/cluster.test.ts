@@ -401,7 +401,9 @@ test('KafkaJS admin: a topic created with configs, its configs altered and parti
     await admin.createTopics({ topics: [{ topic: 'administered', numPartitions: 2, replicationFactor: 3, configEntries: [{ name: 'retention.ms', value: '3600000' }] }], waitForLeaders: true });
     await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'administered', configEntries: [{ name: 'retention.ms', value: '7200000' }, { name: 'min.insync.replicas', value: '2' }] }] });
     await admin.createPartitions({ topicPartitions: [{ topic: 'administered', count: 5 }] });
+    // Each broker learns the change from etcd's watch, a moment after the broker that made it.
     for (const broker of cluster.brokers) {
+      await until(`broker ${broker.port} to see 5 partitions`, async () => (await metadata('administered', broker.bootstrap)).topics[0].partitions.length === 5, 10_000);
       const single = new Kafka({ clientId: 'cluster-admin-one', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
       await single.connect();
       try {
