@@ -1,15 +1,8 @@
+import type { ConsumedRecord } from '@millrace/client';
 import type { RecordHeader } from '@millrace/protocol';
 
-/** A record as consumed from a topic, before its source node reads it. */
-export interface InputRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: RecordHeader[];
-}
+/** A record as consumed from a topic, before its source node reads it: the client's own record. */
+export type InputRecord = ConsumedRecord;
 
 /** A record a task writes: to an output, repartition or changelog topic. No partition: the producer's partitioner picks. */
 export interface OutputRecord {

@@ -146,10 +146,6 @@ export class Task implements TaskServices {
     return { key, value, timestamp, headers: input.headers };
   }
 
-  get bufferedRecords(): number {
-    return this.queued;
-  }
-
   /** Queued records of one input topic (a runtime pauses a partition whose queue is long). */
   buffered(topic: string): number {
     return this.queues.get(topic)?.length ?? 0;

@@ -284,7 +284,7 @@ export class KafkaStreams {
     this.setState('REBALANCING');
     void this.exclusive(async () => {
       const live = fresh.filter((t) => this.tasks.get(t.id) === t);
-      await restoreTasks(live, this.topology, { brokers: this.config.brokers }, this.exactlyOnce, () => undefined);
+      await restoreTasks(live, this.topology, { brokers: this.config.brokers }, this.exactlyOnce);
       for (const t of fresh) this.restoring.delete(t);
       this.consumer!.resume(inputs.filter((p) => this.taskFor(p.topic, p.partition)));
       if (this.restoring.size === 0) this.setState('RUNNING');

@@ -16,7 +16,7 @@ interface Changelog {
  * measured first (under exactly-once, the last stable offset: only committed changes). A task
  * processes nothing before this returns.
  */
-export async function restoreTasks(tasks: Task[], topology: Topology, cluster: ClusterOptions, readCommitted: boolean, onProgress: (restored: number) => void): Promise<void> {
+export async function restoreTasks(tasks: Task[], topology: Topology, cluster: ClusterOptions, readCommitted: boolean): Promise<void> {
   const changelogs: Changelog[] = [];
   const admin = new Admin(cluster);
   try {
@@ -35,7 +35,6 @@ export async function restoreTasks(tasks: Task[], topology: Topology, cluster: C
   if (changelogs.length === 0) return;
   const consumer = new Consumer({ ...cluster, autoCommit: false, isolation: readCommitted ? 'read_committed' : 'read_uncommitted', autoOffsetReset: 'earliest' });
   const byPartition = new Map(changelogs.map((c) => [`${c.topic}\u0000${c.partition}`, c]));
-  let restored = 0;
   try {
     consumer.assign(changelogs.map((c) => ({ topic: c.topic, partition: c.partition, offset: 0 })));
     const reached = (c: Changelog) => (consumer.position(c) ?? 0) >= c.end;
@@ -45,9 +44,7 @@ export async function restoreTasks(tasks: Task[], topology: Topology, cluster: C
       for (const record of batch.records) {
         if (record.offset >= changelog.end) break;
         if (record.key !== null) store.restore(record.key, record.value);
-        restored++;
       }
-      onProgress(restored);
       if (reached(changelog)) consumer.pause([batch]);
     }, () => changelogs.every(reached));
   } finally {
