@@ -111,13 +111,22 @@ async function produceThroughFault(topic: string, fault: (victim: RunningCluster
     }
   });
   const exited = new Promise<number | null>((resolve) => producer.once('exit', resolve));
-  await until('acknowledgements before the fault', async () => acked.length > 2_000);
-  const victimId = (await metadata(topic)).topics[0].partitions.find((p) => p.partition === 0)!.leader;
-  await fault(cluster.brokers[victimId - 1], () => acked.length);
-  await until('the struck broker back in every ISR', async () => (await metadata(topic)).topics[0].partitions.every((p) => p.isrs.length === 3), 60_000);
-  const ackedAtHeal = acked.length;
-  await until('acknowledgements after the heal', async () => acked.length > ackedAtHeal + 1_000, 60_000);
-  producer.stdin.end();
+  try {
+    await until('acknowledgements before the fault', async () => acked.length > 2_000);
+    const victimId = (await metadata(topic)).topics[0].partitions.find((p) => p.partition === 0)!.leader;
+    await fault(cluster.brokers[victimId - 1], () => acked.length);
+    await until('the struck broker back in every ISR', async () => (await metadata(topic)).topics[0].partitions.every((p) => p.isrs.length === 3), 60_000);
+    const ackedAtHeal = acked.length;
+    await until('acknowledgements after the heal', async () => acked.length > ackedAtHeal + 1_000, 60_000);
+  } catch (err) {
+    // What the producer and the brokers said is the only account of a stall that passes on a rerun.
+    const brokers = cluster.brokers.map((b, i) => `broker ${i + 1}:\n${b.output().split('\n').slice(-40).join('\n')}`).join('\n');
+    const state = producer.exitCode === null ? 'running' : `exited ${producer.exitCode}`;
+    producer.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}; ${acked.length} acknowledged, producer ${state}\nproducer stderr:\n${errors.slice(-4_000)}\n${brokers}`, { cause: err });
+  } finally {
+    producer.stdin.end();
+  }
   assert.equal(await exited, 0, errors);
   assert.equal(summary!.failed ?? 0, 0, `every send succeeded, the fault included: ${errors}`);
   const read = await consumeAllWithKcat(cluster.bootstrap, topic);

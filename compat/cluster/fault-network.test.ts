@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { describe } from './checker.ts';
-import { runFaultSchedule } from './fault-run.ts';
+import { brokerAccount, runFaultSchedule } from './fault-run.ts';
 import { openTestNetwork } from './test-network.ts';
 
 test('12 faults with network partitions under acks=all idempotent and transactional producers and consumers: nothing acknowledged is lost, duplicated or moved, no consumer goes back, no aborted record is read, no transaction is seen in part', { timeout: 900_000 }, async (t) => {
@@ -20,7 +20,7 @@ test('12 faults with network partitions under acks=all idempotent and transactio
     console.log(`fault schedule with partitions: ${JSON.stringify(result.faultsByKind)}, ${result.sent} sent, transactions ${JSON.stringify(result.transactions)}, ${describe(result)}, ${result.producerErrors.length} producer(s) stopped by a fatal client error${result.producerErrors.map((e) => `\n  ${e}`).join('')}, ${result.seconds.toFixed(0)} s`);
     assert.ok(result.acknowledged > 1_000, `only ${result.acknowledged} records were acknowledged: the workload did not run`);
     assert.ok(result.transactions.committed > 10, `only ${result.transactions.committed} transactions were committed: the transactional workload did not run`);
-    assert.ok(result.valid, describe(result));
+    assert.ok(result.valid, `${describe(result)}\n${brokerAccount(result)}`);
   } finally {
     network.dispose();
   }

@@ -30,6 +30,8 @@ export interface FaultRunResult extends CheckResult {
   transactions: Record<TxnOutcome, number>;
   /** Fatal client errors that stopped a producer (each was replaced by a new one). */
   producerErrors: string[];
+  /** Each broker's log (node ids 1..3), for the account of a run that found anomalies. */
+  brokerLogs: string[];
   sent: number;
   seconds: number;
 }
@@ -134,6 +136,21 @@ async function inject(cluster: RunningCluster, rand: () => number, network?: Tes
   return kind;
 }
 
+/**
+ * What the brokers logged about the partitions where the checks found anomalies (every partition
+ * of the run's topics if none names one), and about registrations and the controller: the account
+ * of a failed run, which a rerun with the same seed does not repeat.
+ */
+export function brokerAccount(result: Pick<FaultRunResult, 'anomalies' | 'brokerLogs'>, maxLines = 150): string {
+  const partitions = new Set<number>();
+  for (const list of Object.values(result.anomalies)) {
+    for (const anomaly of list as { partition?: unknown }[]) if (typeof anomaly.partition === 'number') partitions.add(anomaly.partition);
+  }
+  const names = partitions.size > 0 ? [...partitions].map((p) => `${TOPIC}-${p}`) : [TOPIC, TXN_TOPIC];
+  const relevant = (line: string) => names.some((n) => line.includes(n)) || /registration|registered|controller/.test(line);
+  return result.brokerLogs.map((log, i) => `broker ${i + 1}:\n${log.split('\n').filter(relevant).slice(-maxLines).join('\n')}`).join('\n');
+}
+
 export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultRunResult> {
   const log = options.log ?? (() => {});
   const rand = random(options.seed);
@@ -231,6 +248,7 @@ export async function runFaultSchedule(options: FaultRunOptions): Promise<FaultR
       transactions,
       sent: sent.size - 1,
       producerErrors,
+      brokerLogs: cluster.brokers.map((b) => b.output()),
       seconds: (Date.now() - started) / 1000,
     };
   } finally {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describe } from './checker.ts';
-import { runFaultSchedule } from './fault-run.ts';
+import { brokerAccount, runFaultSchedule } from './fault-run.ts';
 
 test('12 process faults under acks=all idempotent and transactional producers and consumers: nothing acknowledged is lost, duplicated or moved, no consumer goes back, no aborted record is read, no transaction is seen in part', { timeout: 600_000 }, async () => {
   const result = await runFaultSchedule({ faults: 12, seed: 20261204, log: (line) => console.log(line) });
@@ -15,5 +15,5 @@ test('12 process faults under acks=all idempotent and transactional producers an
   assert.ok(result.acknowledged > 1_000, `only ${result.acknowledged} records were acknowledged: the workload did not run`);
   assert.ok(result.transactions.committed > 10, `only ${result.transactions.committed} transactions were committed: the transactional workload did not run`);
   assert.equal(Object.values(result.faultsByKind).reduce((a, b) => a + b, 0), 12);
-  assert.ok(result.valid, describe(result));
+  assert.ok(result.valid, `${describe(result)}\n${brokerAccount(result)}`);
 });

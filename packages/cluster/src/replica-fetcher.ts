@@ -47,6 +47,8 @@ interface Entry {
   partition: FollowedPartition;
   /** Left out of requests until then (the leader refused it, or its log failed). */
   backoffUntil: number;
+  /** The work an answer started on the log (an append and its flush, or a truncation), until it ends. */
+  applying: Promise<void> | null;
 }
 
 /**
@@ -71,12 +73,21 @@ export class ReplicaFetcher {
   }
 
   add(partition: FollowedPartition): void {
-    this.entries.set(`${partition.topic}-${partition.index}`, { partition, backoffUntil: 0 });
+    this.entries.set(`${partition.topic}-${partition.index}`, { partition, backoffUntil: 0, applying: null });
     if (!this.running && !this.stopped) void this.run();
   }
 
-  remove(topic: string, index: number): void {
-    this.entries.delete(`${topic}-${index}`);
+  /**
+   * Stops following a partition: no answer is applied to its log from now on, and the promise
+   * resolves once the work an earlier answer started on it has ended. Only then may the log take
+   * a new role: a truncation that landed after its broker began leading would cut records the new
+   * leader has acknowledged.
+   */
+  async remove(topic: string, index: number): Promise<void> {
+    const key = `${topic}-${index}`;
+    const entry = this.entries.get(key);
+    this.entries.delete(key);
+    await entry?.applying;
   }
 
   stop(): void {
@@ -137,7 +148,13 @@ export class ReplicaFetcher {
       for (const p of t.partitions) {
         const entry = this.entries.get(`${t.topic}-${p.partitionIndex}`);
         // Only answers for what was asked and is still followed in the same epoch count.
-        if (entry && asked.includes(entry)) work.push(this.apply(entry, p));
+        if (entry && asked.includes(entry)) {
+          const applying = this.apply(entry, p).finally(() => {
+            if (entry.applying === applying) entry.applying = null;
+          });
+          entry.applying = applying;
+          work.push(applying);
+        }
       }
     }
     await Promise.all(work);

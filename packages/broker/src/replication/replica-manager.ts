@@ -52,7 +52,7 @@ export class ReplicaManager {
     for (const t of changes.topicsDeleted) {
       const local = topics.get(t.name);
       if (local && local.record.id === t.assignment.id) {
-        for (const p of local.partitions) this.stopFollowing(p);
+        for (const p of local.partitions) await this.stopFollowing(p);
         await topics.deleteTopic(t.name);
       }
     }
@@ -61,14 +61,19 @@ export class ReplicaManager {
     // A broker coming or going can change where followers fetch from: every partition is looked at again.
     const all = changes.brokersUp.length > 0 || changes.brokersDown.length > 0 || changes.topicsChanged.length > 0;
     const partitions = all ? [...view.partitions.values()] : changes.partitionsChanged;
-    for (const p of partitions) await this.applyPartition(view.partition(p.topicId, p.index) ?? p);
+    for (const p of partitions) {
+      // One partition whose log fails (offline, say) must not keep the others from their new roles.
+      await this.applyPartition(view.partition(p.topicId, p.index) ?? p).catch((err: Error) => {
+        this.state.log.error(`taking up the role the metadata gives ${view.topicsById.get(p.topicId)?.name ?? p.topicId}-${p.index} failed: ${err.message}`);
+      });
+    }
   }
 
   private async ensureTopic(t: TopicView): Promise<void> {
     const topics = this.state.topics;
     const local = topics.get(t.name);
     if (local && local.record.id !== t.assignment.id) {
-      for (const p of local.partitions) this.stopFollowing(p);
+      for (const p of local.partitions) await this.stopFollowing(p);
       await topics.deleteTopic(t.name);
     }
     const count = t.assignment.replicas.length;
@@ -109,12 +114,12 @@ export class ReplicaManager {
         this.advanceHighWatermark(local);
         return;
       }
-      this.stopFollowing(local);
+      await this.stopFollowing(local);
       await local.log.assignLeaderEpoch(leaderEpoch);
       local.leaderEpoch = leaderEpoch;
       local.role = 'leader';
       local.replication = new LeaderState(me, leaderEpoch, local.log.logEndOffset, replicas, isr, Date.now());
-      this.state.log.info(`leading ${local.topic}-${local.index} in epoch ${leaderEpoch} (ISR [${isr}])`);
+      this.state.log.info(`leading ${local.topic}-${local.index} in epoch ${leaderEpoch} from offset ${local.log.logEndOffset} (ISR [${isr}], high watermark ${local.log.highWatermark})`);
       this.advanceHighWatermark(local);
       local.notifyNewData();
       this.coordinate(local);
@@ -122,13 +127,14 @@ export class ReplicaManager {
     }
     const fetcher = replicas.includes(me) && leader !== NO_LEADER ? this.fetcherFor(leader) : null;
     if (local.role === 'follower' && local.leaderEpoch === leaderEpoch && this.following.get(local) === fetcher && fetcher) return;
-    this.stopFollowing(local);
+    await this.stopFollowing(local);
     local.leaderEpoch = leaderEpoch;
     local.role = replicas.includes(me) ? 'follower' : 'none';
     local.replication = null;
     if (fetcher) {
       fetcher.add({ topic: local.topic, index: local.index, leaderEpoch, log: followerLog(local.log, () => local.notifyNewData()) });
       this.following.set(local, fetcher);
+      this.state.log.info(`following ${local.topic}-${local.index} from broker ${leader} in epoch ${leaderEpoch} at offset ${local.log.logEndOffset}`);
     }
     // Produce requests waiting for acknowledgements in the old role find out they lost it.
     local.notifyNewData();
@@ -166,11 +172,12 @@ export class ReplicaManager {
     return fetcher;
   }
 
-  private stopFollowing(p: Partition): void {
+  /** Resolves once the fetcher has let go of the partition's log (see ReplicaFetcher.remove). */
+  private async stopFollowing(p: Partition): Promise<void> {
     const fetcher = this.following.get(p);
     if (!fetcher) return;
-    fetcher.remove(p.topic, p.index);
     this.following.delete(p);
+    await fetcher.remove(p.topic, p.index);
   }
 
   /** A follower's fetch of a partition this broker leads: records where the follower is and moves the high watermark. */
