@@ -2,7 +2,7 @@
 // SEED), with network partitions too where namespaces can be made (NETWORK=0 leaves them out),
 // printing each fault and the checker's totals at the end. Exits 1 on any anomaly.
 import { describe } from './checker.ts';
-import { runFaultSchedule } from './fault-run.ts';
+import { brokerAccount, runFaultSchedule } from './fault-run.ts';
 import { openTestNetwork } from './test-network.ts';
 
 const faults = Number(process.env.FAULTS ?? 300);
@@ -15,6 +15,7 @@ try {
   for (const error of result.producerErrors) console.log(`  ${error}`);
   if (!result.valid) {
     console.log(JSON.stringify(result.anomalies, null, 2).slice(0, 20_000));
+    console.log(brokerAccount(result, 400));
     process.exitCode = 1;
   }
 } finally {
