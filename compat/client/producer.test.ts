@@ -1,6 +1,6 @@
 // The Millrace TypeScript producer against a real broker process, read back by other clients:
 // kcat and KafkaJS see exactly the records (keys, values, headers) at the offsets `send` returned,
-// in every codec; keyed records land where librdkafka's murmur2 partitioner puts them; through a
+// in every codec, headers given as a list with repeated keys and null values too; keyed records land where librdkafka's murmur2 partitioner puts them; through a
 // proxy that keeps cutting connections, idempotence leaves no duplicate and no gap.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -44,6 +44,17 @@ for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as Compressi
     });
   });
 }
+
+test('headers given as a list keep their order, a repeated key and a null value, as kcat reads them', { timeout: 60_000 }, async () => {
+  const producer = new Producer({ brokers: [broker.bootstrap] });
+  try {
+    await producer.send('client-header-list', [{ value: 'v', partition: 0, headers: [{ key: 'hop', value: 'a' }, { key: 'hop', value: 'b' }, { key: 'none', value: null }] }]);
+  } finally {
+    await producer.close();
+  }
+  const [record] = await consumeAllWithKcat(broker.bootstrap, 'client-header-list');
+  assert.deepEqual(record.headers, ['hop', 'a', 'hop', 'b', 'none', null]);
+});
 
 test('batches encoded into buffers used again after each acknowledgement arrive intact', { timeout: 60_000 }, async () => {
   // One partition and one send at a time: every batch after the first reuses the buffer of an

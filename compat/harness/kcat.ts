@@ -9,7 +9,8 @@ export interface KcatRecord {
   ts: number;
   key: string | null;
   payload: string | null;
-  headers?: string[];
+  /** Keys and values in turn; a null value is null. */
+  headers?: (string | null)[];
 }
 
 /** Every record of `topic`, all partitions, from the beginning to the current end, read by kcat (READ_UNCOMMITTED unless asked). */

@@ -1,7 +1,7 @@
 export { Connection, ConnectionError } from './connection.ts';
 export { Cluster, CoordinatorType, type ClusterOptions } from './cluster.ts';
 export { KafkaError, ClientError } from './errors.ts';
-export { Producer, type ProducerOptions, type Message, type RecordMetadata, type CompressionName } from './producer.ts';
+export { Producer, type ProducerOptions, type Message, type MessageHeader, type RecordMetadata, type CompressionName } from './producer.ts';
 export { murmur2, partitionForKey } from './partitioner.ts';
 export { Consumer, type ConsumerOptions, type ConsumedBatch, type ConsumedRecord, type ConsumerGroupMetadata } from './consumer.ts';
 export { type Assignor, type GroupMemberInfo, cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor } from './assignors.ts';

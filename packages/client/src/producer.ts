@@ -52,11 +52,20 @@ export type Bytes = Buffer | string;
 export interface Message {
   key?: Bytes | null;
   value: Bytes | null;
-  headers?: Record<string, Bytes>;
+  /**
+   * By name, or as a list: Kafka's headers are a list, where a key may repeat and a value may be
+   * null, and the list form keeps both (and the order).
+   */
+  headers?: Record<string, Bytes | null> | MessageHeader[];
   /** Where to send it; by default the key's murmur2 hash, or the sticky partition for keyless records. */
   partition?: number;
   /** Milliseconds since the epoch; default now. */
   timestamp?: number;
+}
+
+export interface MessageHeader {
+  key: string;
+  value: Bytes | null;
 }
 
 export interface RecordMetadata {
@@ -84,12 +93,18 @@ function toBuffer(value: Bytes | null | undefined): Buffer | null {
   return typeof value === 'string' ? Buffer.from(value) : value;
 }
 
+function recordHeaders(headers: Message['headers']): RecordHeader[] {
+  if (!headers) return NO_HEADERS;
+  if (Array.isArray(headers)) return headers.map((h) => ({ key: h.key, value: toBuffer(h.value) }));
+  return Object.entries(headers).map(([key, value]) => ({ key, value: toBuffer(value) }));
+}
+
 /** The records of one `send` as they wait in a queue: bytes taken from the messages when `send` is called. */
 function queuedRecords(messages: Message[], send: PendingSend, now: number): QueuedRecord[] {
   return messages.map((message, index) => {
     const key = toBuffer(message.key);
     const value = toBuffer(message.value);
-    const headers = message.headers ? Object.entries(message.headers).map(([k, v]) => ({ key: k, value: toBuffer(v) })) : NO_HEADERS;
+    const headers = recordHeaders(message.headers);
     let size = (key?.length ?? 0) + (value?.length ?? 0) + RECORD_OVERHEAD;
     for (const h of headers) size += h.key.length + (h.value?.length ?? 0);
     return { key, value, headers, timestamp: message.timestamp ?? now, size, queuedAt: now, send, index };

@@ -37,9 +37,8 @@ export class ProducerCollector implements RecordCollector {
     for (const r of this.pending) {
       let messages = byTopic.get(r.topic);
       if (!messages) byTopic.set(r.topic, (messages = []));
-      const headers: Record<string, Buffer> = {};
-      for (const h of r.headers) if (h.value !== null) headers[h.key] = h.value;
-      messages.push({ key: r.key, value: r.value, headers, partition: r.partition, timestamp: r.timestamp });
+      // As a list: repeated keys and null values pass through as they came.
+      messages.push({ key: r.key, value: r.value, headers: r.headers, partition: r.partition, timestamp: r.timestamp });
     }
     this.sent += this.pending.length;
     this.pending = [];
