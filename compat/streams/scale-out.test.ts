@@ -1,7 +1,9 @@
 // Three instances of the word-count example, exactly once, each in its own process; one is
-// SIGKILLed mid-stream. Its tasks move to the others, which rebuild the counts from the changelog:
-// read_committed, every word's counts go 1, 2, 3, ... to its number of occurrences, with no count
-// missing or written twice, as a single instance would write them.
+// SIGKILLed mid-stream, or paused (SIGSTOP) past its session timeout and resumed. Its tasks move to
+// the others, which rebuild the counts from the changelog; a paused one finds on waking that the
+// group went on without it, drops what it had not committed and joins again. Read_committed, every
+// word's counts go 1, 2, 3, ... to its number of occurrences, with no count missing or written
+// twice, as a single instance would write them.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Admin, Producer } from '@millrace/client';
@@ -17,7 +19,7 @@ let broker: RunningBroker;
 before(async () => {
   broker = await startBroker();
   const admin = new Admin({ brokers: [broker.bootstrap] });
-  await admin.createTopics([{ topic: 'scale-lines', partitions: 6 }, { topic: 'scale-counts', partitions: 6 }]).finally(() => admin.close());
+  await admin.createTopics(['killed', 'paused'].flatMap((run) => [{ topic: `${run}-lines`, partitions: 6 }, { topic: `${run}-counts`, partitions: 6 }])).finally(() => admin.close());
 });
 
 after(async () => {
@@ -26,18 +28,24 @@ after(async () => {
 
 const line = (i: number) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 3 + 1) % WORDS.length]} ${WORDS[(i * 5 + 2) % WORDS.length]}`;
 
-async function countsByWord(): Promise<Map<string, number[]>> {
+async function countsByWord(topic: string): Promise<Map<string, number[]>> {
   const byWord = new Map<string, number[]>();
-  for (const entry of await readAll(broker.bootstrap, 'scale-counts', (k, v) => `${String(k)}=${String(v)}`, 'read_committed')) {
+  for (const entry of await readAll(broker.bootstrap, topic, (k, v) => `${String(k)}=${String(v)}`, 'read_committed')) {
     const [word, count] = entry.split('=');
     byWord.set(word, [...(byWord.get(word) ?? []), Number(count)]);
   }
   return byWord;
 }
 
-test('exactly once: one of three instances SIGKILLed mid-stream; every word counted 1..n, nothing twice or missing', { timeout: 300_000 }, async () => {
-  const args = ['--brokers', broker.bootstrap, '--input', 'scale-lines', '--output', 'scale-counts', '--application-id', 'scale', '--exactly-once'];
+/**
+ * Runs three exactly-once word-count instances over `run`-lines while lines are produced, strikes
+ * the second with `fault` a third of the way in (it says whether the instance lives on), and checks
+ * every word's counts. Every instance still alive must stop cleanly (exit code 0) at the end.
+ */
+async function countThroughFault(run: string, extraArgs: string[], fault: (victim: AppProcess) => Promise<'alive' | 'dead'>): Promise<void> {
+  const args = ['--brokers', broker.bootstrap, '--input', `${run}-lines`, '--output', `${run}-counts`, '--application-id', run, '--exactly-once', ...extraArgs];
   const apps: AppProcess[] = [0, 1, 2].map(() => startExample('word-count.ts', args));
+  let running = apps;
   const expected = new Map<string, number>();
   const producer = new Producer({ brokers: [broker.bootstrap] });
   try {
@@ -45,16 +53,16 @@ test('exactly once: one of three instances SIGKILLed mid-stream; every word coun
       const lines = Array.from({ length: LINES_PER_BATCH }, (_, i) => line(b * LINES_PER_BATCH + i));
       for (const l of lines) for (const w of l.split(' ')) expected.set(w, (expected.get(w) ?? 0) + 1);
       // Keyed by line number: spread over the 6 partitions.
-      await producer.send('scale-lines', lines.map((value, i) => ({ key: String(b * LINES_PER_BATCH + i), value })));
+      await producer.send(`${run}-lines`, lines.map((value, i) => ({ key: String(b * LINES_PER_BATCH + i), value })));
       if (b === BATCHES / 3) {
-        await until('output', async () => (await countsByWord()).size > 0);
-        await until('the instance to be killed runs tasks', () => /RUNNING \(tasks: \d+_\d+/.test(apps[1].output()));
-        assert.equal(await apps[1].stop('SIGKILL'), 'SIGKILL');
+        await until('output', async () => (await countsByWord(`${run}-counts`)).size > 0);
+        await until('the instance struck runs tasks', () => /RUNNING \(tasks: \d+_\d+/.test(apps[1].output()));
+        if ((await fault(apps[1])) === 'dead') running = [apps[0], apps[2]];
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const done = async () => {
-      const counts = await countsByWord();
+      const counts = await countsByWord(`${run}-counts`);
       return [...expected].every(([w, n]) => (counts.get(w)?.length ?? 0) >= n);
     };
     await until('every word counted after the takeover', done, 120_000).catch((err: Error) => {
@@ -62,8 +70,25 @@ test('exactly once: one of three instances SIGKILLed mid-stream; every word coun
     });
   } finally {
     await producer.close();
-    for (const app of [apps[0], apps[2]]) assert.equal(await app.stop('SIGTERM'), 0, app.output());
+    for (const app of running) assert.equal(await app.stop('SIGTERM'), 0, app.output());
   }
-  const counts = await countsByWord();
+  const counts = await countsByWord(`${run}-counts`);
   for (const [word, n] of expected) assert.deepEqual(counts.get(word), Array.from({ length: n }, (_, i) => i + 1), word);
+}
+
+test('exactly once: one of three instances SIGKILLed mid-stream; every word counted 1..n, nothing twice or missing', { timeout: 300_000 }, async () => {
+  await countThroughFault('killed', [], async (victim) => {
+    assert.equal(await victim.stop('SIGKILL'), 'SIGKILL');
+    return 'dead';
+  });
+});
+
+test('exactly once: one of three instances paused past its session timeout, then resumed, goes on without failing; every word counted 1..n, nothing twice or missing', { timeout: 300_000 }, async () => {
+  await countThroughFault('paused', ['--session-timeout-ms', '6000', '--commit-interval-ms', '100'], async (victim) => {
+    victim.process.kill('SIGSTOP');
+    // Past the 6 s session: the others take its tasks over meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    victim.process.kill('SIGCONT');
+    return 'alive';
+  });
 });

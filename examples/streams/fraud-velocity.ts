@@ -53,5 +53,5 @@ export function fraudVelocity(input: string, output: string): Topology {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = exampleArgs('fraud-velocity.ts --brokers HOST:PORT --input TOPIC --output TOPIC [--application-id ID] [--exactly-once]', ['input', 'output'], 'fraud-velocity');
-  await runUntilStopped(fraudVelocity(args.values.input, args.values.output), { applicationId: args.applicationId, brokers: args.brokers, processingGuarantee: args.guarantee, commitIntervalMs: args.commitIntervalMs });
+  await runUntilStopped(fraudVelocity(args.values.input, args.values.output), args.config);
 }

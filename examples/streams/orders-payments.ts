@@ -30,5 +30,5 @@ export function ordersPayments(orders: string, payments: string, output: string)
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = exampleArgs('orders-payments.ts --brokers HOST:PORT --orders TOPIC --payments TOPIC --output TOPIC [--application-id ID] [--exactly-once]', ['orders', 'payments', 'output'], 'orders-payments');
-  await runUntilStopped(ordersPayments(args.values.orders, args.values.payments, args.values.output), { applicationId: args.applicationId, brokers: args.brokers, processingGuarantee: args.guarantee, commitIntervalMs: args.commitIntervalMs });
+  await runUntilStopped(ordersPayments(args.values.orders, args.values.payments, args.values.output), args.config);
 }

@@ -21,5 +21,5 @@ export function pageViews(input: string, output: string): Topology {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = exampleArgs('page-views.ts --brokers HOST:PORT --input TOPIC --output TOPIC [--application-id ID] [--exactly-once]', ['input', 'output'], 'page-views');
-  await runUntilStopped(pageViews(args.values.input, args.values.output), { applicationId: args.applicationId, brokers: args.brokers, processingGuarantee: args.guarantee, commitIntervalMs: args.commitIntervalMs });
+  await runUntilStopped(pageViews(args.values.input, args.values.output), args.config);
 }

@@ -2,19 +2,18 @@ import { parseArgs } from 'node:util';
 import { KafkaStreams, type StreamsConfig, type Topology } from '@millrace/streams';
 
 export interface ExampleArgs {
-  brokers: string[];
-  applicationId: string;
-  guarantee: 'at-least-once' | 'exactly-once';
-  commitIntervalMs: number | undefined;
+  /** The application's settings from the common options. */
+  config: Pick<StreamsConfig, 'applicationId' | 'brokers' | 'processingGuarantee' | 'commitIntervalMs' | 'sessionTimeoutMs'>;
   values: Record<string, string>;
 }
 
 /**
  * Reads an example's options (`--brokers host:port[,host:port]`, `--application-id`,
- * `--exactly-once`, `--commit-interval-ms`, and the example's own) and exits with a usage line when one is missing.
+ * `--exactly-once`, `--commit-interval-ms`, `--session-timeout-ms`, and the example's own) and exits
+ * with a usage line when one is missing.
  */
 export function exampleArgs(usage: string, names: string[], defaultApplicationId: string): ExampleArgs {
-  const options: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries([...names, 'brokers', 'application-id', 'commit-interval-ms'].map((n) => [n, { type: 'string' }]));
+  const options: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries([...names, 'brokers', 'application-id', 'commit-interval-ms', 'session-timeout-ms'].map((n) => [n, { type: 'string' }]));
   options['exactly-once'] = { type: 'boolean' };
   const { values } = parseArgs({ options, strict: true }) as { values: Record<string, string | boolean | undefined> };
   const missing = ['brokers', ...names].filter((n) => values[n] === undefined);
@@ -22,11 +21,15 @@ export function exampleArgs(usage: string, names: string[], defaultApplicationId
     process.stderr.write(`missing --${missing.join(', --')}\nusage: ${usage}\n`);
     process.exit(2);
   }
+  const number = (name: string) => (values[name] === undefined ? undefined : Number(values[name]));
   return {
-    brokers: String(values.brokers).split(','),
-    applicationId: (values['application-id'] as string | undefined) ?? defaultApplicationId,
-    guarantee: values['exactly-once'] ? 'exactly-once' : 'at-least-once',
-    commitIntervalMs: values['commit-interval-ms'] === undefined ? undefined : Number(values['commit-interval-ms']),
+    config: {
+      brokers: String(values.brokers).split(','),
+      applicationId: (values['application-id'] as string | undefined) ?? defaultApplicationId,
+      processingGuarantee: values['exactly-once'] ? 'exactly-once' : 'at-least-once',
+      commitIntervalMs: number('commit-interval-ms'),
+      sessionTimeoutMs: number('session-timeout-ms'),
+    },
     values: values as Record<string, string>,
   };
 }

@@ -18,5 +18,5 @@ export function wordCount(input: string, output: string): Topology {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = exampleArgs('word-count.ts --brokers HOST:PORT --input TOPIC --output TOPIC [--application-id ID] [--exactly-once]', ['input', 'output'], 'word-count');
-  await runUntilStopped(wordCount(args.values.input, args.values.output), { applicationId: args.applicationId, brokers: args.brokers, processingGuarantee: args.guarantee, commitIntervalMs: args.commitIntervalMs });
+  await runUntilStopped(wordCount(args.values.input, args.values.output), args.config);
 }

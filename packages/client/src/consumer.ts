@@ -249,6 +249,16 @@ export class Consumer {
     });
   }
 
+  /**
+   * Gives up every assigned partition as lost (`onPartitionsLost`; nothing is committed) and joins
+   * the group again; the partitions come back, from their committed offsets, wherever the group
+   * puts them. For an application told by a failed commit that the group went on without it.
+   */
+  abandonAssignment(): void {
+    this.requireGroup();
+    this.member?.abandon();
+  }
+
   /** The membership a transactional producer's sendOffsets needs, for exactly-once pipelines. */
   groupMetadata(): ConsumerGroupMetadata {
     const groupId = this.requireGroup();

@@ -61,6 +61,8 @@ export class GroupMember {
   /** Partition counts the current assignment was made with; a change calls for a rebalance. */
   private assignedWith = new Map<string, number>();
   private rejoinNeeded = true;
+  /** Set by `abandon`: every partition is to be given up as lost before joining again. */
+  private abandonNeeded = false;
   private wake: (() => void) | null = null;
   private stopped = false;
   /** True from JoinGroup until the assignment is known: no heartbeats then. */
@@ -82,6 +84,15 @@ export class GroupMember {
   /** Asks for a rebalance soon (the subscription or the topics' partition counts changed). */
   requestRejoin(): void {
     this.rejoinNeeded = true;
+    this.wake?.();
+  }
+
+  /**
+   * Gives up every owned partition as lost (no revocation, nothing committed) and joins again, in
+   * the member's own loop: for a consumer whose progress in them can no longer be committed.
+   */
+  abandon(): void {
+    this.abandonNeeded = true;
     this.wake?.();
   }
 
@@ -109,6 +120,12 @@ export class GroupMember {
         const code = this.heartbeatError;
         this.heartbeatError = null;
         if (code !== null) await this.onError(code, 'Heartbeat');
+        if (this.abandonNeeded) {
+          this.abandonNeeded = false;
+          this.rejoinNeeded = true;
+          this.generationId = -1;
+          await this.loseAll();
+        }
         if (this.rejoinNeeded) await this.joinAndSync();
         else await this.sleep(1000);
         failures = 0;

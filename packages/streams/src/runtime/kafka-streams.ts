@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Consumer, type ConsumedBatch, partitionForKey, Producer, type TopicPartition, type TopicPartitionOffset } from '@millrace/client';
+import { Admin, Consumer, type ConsumedBatch, KafkaError, partitionForKey, Producer, type TopicPartition, type TopicPartitionOffset } from '@millrace/client';
 import { Task } from '../engine/task.ts';
 import { StreamsError } from '../errors.ts';
 import type { Serde } from '../serdes.ts';
@@ -16,6 +16,12 @@ import { streamsAssignor, type TaskHosts } from './task-assignor.ts';
 
 const WALL_CLOCK_TICK_MS = 100;
 const PURGE_INTERVAL_MS = 30_000;
+/**
+ * What a commit hears when the group has gone on without this instance (it was paused, or cut off,
+ * past its session timeout, or its generation ended while it committed): its tasks may be running
+ * elsewhere already (Kafka Streams' TaskMigratedException).
+ */
+const GROUP_WENT_ON = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
 
 /**
  * Runs a topology against Kafka-compatible brokers as one member of the application's group
@@ -202,8 +208,8 @@ export class KafkaStreams {
     this.inTransaction = true;
   }
 
-  /** The input offsets processed since the last commit. */
-  private progress(tasks: Iterable<Task>): TopicPartitionOffset[] {
+  /** The input offsets processed since the last commit (`unchanged`: every task's, committed or not). */
+  private progress(tasks: Iterable<Task>, unchanged = false): TopicPartitionOffset[] {
     const offsets: TopicPartitionOffset[] = [];
     for (const task of tasks) {
       for (const [topic, processed] of task.consumed) {
@@ -211,7 +217,7 @@ export class KafkaStreams {
         const id = `${topic}\u0000${task.partition}`;
         const offset = task.buffered(topic) === 0 ? Math.max(processed, this.delivered.get(id) ?? processed) : processed;
         // The task's stream time goes with the offset, so that a restart does not reopen windows it closed.
-        if (this.committed.get(id) !== offset) offsets.push({ topic, partition: task.partition, offset, metadata: streamTimeMetadata(task.streamTime) });
+        if (unchanged || this.committed.get(id) !== offset) offsets.push({ topic, partition: task.partition, offset, metadata: streamTimeMetadata(task.streamTime) });
       }
     }
     return offsets;
@@ -223,16 +229,55 @@ export class KafkaStreams {
    * transaction).
    */
   private async commit(): Promise<void> {
+    try {
+      await this.commitTasks();
+    } catch (err) {
+      if (!(err instanceof KafkaError)) throw err;
+      // At least once, a commit refused while the group rebalances is made by the next one.
+      if (err.code === 'REBALANCE_IN_PROGRESS' && !this.exactlyOnce) return;
+      if (!GROUP_WENT_ON.has(err.code)) throw err;
+      await this.migrated(err.code);
+    }
+  }
+
+  /**
+   * The group went on without this instance: what was processed since the last commit cannot be
+   * committed (exactly once, its transaction is aborted), so every task closes without committing
+   * and the consumer gives its partitions up as lost and joins again. The tasks come back, from
+   * their committed offsets and changelogs, wherever the group then puts them.
+   */
+  private async migrated(why: string): Promise<void> {
+    this.log(`the group went on without this instance (${why}): closing its tasks uncommitted and joining again`);
+    this.collector!.discard();
+    if (this.inTransaction) {
+      await this.producer!.abortTransaction();
+      this.inTransaction = false;
+    }
+    this.closeTasks([...this.tasks.values()]);
+    this.setState('REBALANCING');
+    this.consumer!.abandonAssignment();
+  }
+
+  private async commitTasks(): Promise<void> {
     this.lastCommit = Date.now();
     for (const task of this.tasks.values()) {
       task.flush();
       task.commitRequested = false;
     }
     const offsets = this.progress(this.tasks.values());
+    this.collector!.drain();
+    const wrote = this.collector!.sent > 0;
     await this.collector!.flush();
+    const group = this.consumer!.groupMetadata();
+    // A member whose heartbeat found the group gone on has no generation left, and offsets named
+    // without one would be taken unchecked: its tasks' progress is not its to commit.
+    if (group.generationId < 0 && this.tasks.size > 0) return this.migrated('its membership ended');
     if (this.exactlyOnce) {
       if (!this.inTransaction) return;
-      if (offsets.length > 0) await this.producer!.sendOffsets(offsets, this.consumer!.groupMetadata());
+      // Offsets go with every transaction that wrote something, unchanged ones too: the group's check
+      // of this member's generation is what keeps a zombie's output from being committed.
+      const fencing = offsets.length > 0 ? offsets : wrote ? this.progress(this.tasks.values(), true) : [];
+      if (fencing.length > 0) await this.producer!.sendOffsets(fencing, group);
       await this.producer!.commitTransaction();
       this.inTransaction = false;
     } else if (offsets.length > 0) {
@@ -308,7 +353,13 @@ export class KafkaStreams {
       this.inTransaction = false;
       for (const task of this.tasks.values()) gone.set(task.id, task);
     }
-    for (const task of gone.values()) {
+    this.closeTasks(gone.values());
+  }
+
+  /** Closes tasks and forgets their offsets; one already closed (a commit found the group gone on) is skipped. */
+  private closeTasks(tasks: Iterable<Task>): void {
+    for (const task of tasks) {
+      if (this.tasks.get(task.id) !== task) continue;
       task.close();
       this.tasks.delete(task.id);
       this.restoring.delete(task);
