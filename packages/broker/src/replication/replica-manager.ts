@@ -114,6 +114,7 @@ export class ReplicaManager {
         this.advanceHighWatermark(local);
         return;
       }
+      this.logStepDown(local);
       await this.stopFollowing(local);
       await local.log.assignLeaderEpoch(leaderEpoch);
       local.leaderEpoch = leaderEpoch;
@@ -127,6 +128,7 @@ export class ReplicaManager {
     }
     const fetcher = replicas.includes(me) && leader !== NO_LEADER ? this.fetcherFor(leader) : null;
     if (local.role === 'follower' && local.leaderEpoch === leaderEpoch && this.following.get(local) === fetcher && fetcher) return;
+    this.logStepDown(local);
     await this.stopFollowing(local);
     local.leaderEpoch = leaderEpoch;
     local.role = replicas.includes(me) ? 'follower' : 'none';
@@ -139,6 +141,14 @@ export class ReplicaManager {
     // Produce requests waiting for acknowledgements in the old role find out they lost it.
     local.notifyNewData();
     this.coordinate(local);
+  }
+
+  /** A leader giving its epoch up says how far it got: its log end, its high watermark and where each follower last fetched from. */
+  private logStepDown(p: Partition): void {
+    const r = p.replication;
+    if (p.role !== 'leader' || !r) return;
+    const followers = r.replicas.filter((b) => b !== r.leaderId).map((b) => `${b}@${r.followerEndOffset(b) ?? '?'}`).join(', ');
+    this.state.log.info(`stopped leading ${p.topic}-${p.index} in epoch ${r.epoch} at offset ${p.log.logEndOffset} (ISR [${r.isr}], high watermark ${p.log.highWatermark}, followers ${followers})`);
   }
 
   /** The groups of a `__consumer_offsets` partition, and the transactional ids of a `__transaction_state` one, are coordinated by its leader. */
