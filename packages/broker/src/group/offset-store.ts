@@ -23,7 +23,8 @@ export interface ReplicatedInternalTopic {
   hasTopic(name: string): boolean;
   createTopic(name: string, partitions: number, configs: Record<string, string>): Promise<Topic>;
   /** Resolves once the records below `endOffset` are committed (the ISR holds them); throws otherwise. */
-  awaitCommitted(partition: Partition, endOffset: number): Promise<void>;
+  /** Resolves once the ISR holds what `partition` has below `endOffset`, appended in leader epoch `epoch`. */
+  awaitCommitted(partition: Partition, endOffset: number, epoch: number): Promise<void>;
 }
 
 /** Thrown when a write goes to a partition this broker does not lead: the group has moved. */
@@ -109,10 +110,11 @@ export class OffsetStore {
 
   /** Appends to a partition this broker leads, and resolves once the write counts (synced; in a cluster, held by the ISR). */
   private async append(partition: Partition, batch: Buffer): Promise<void> {
-    const { lastOffset } = partition.log.append(batch, partition.leaderEpoch, null);
+    const epoch = partition.leaderEpoch;
+    const { lastOffset } = partition.log.append(batch, epoch, null);
     await partition.log.flush();
     partition.notifyNewData();
-    await this.replicated?.awaitCommitted(partition, lastOffset + 1);
+    await this.replicated?.awaitCommitted(partition, lastOffset + 1, epoch);
   }
 
   /** Reads a partition's commits and groups (a broker that now coordinates its groups). */

@@ -63,8 +63,9 @@ async function appendPartition(ctx: RequestContext, request: ProduceRequest, par
     }
   }
   let appended;
+  const epoch = partition.leaderEpoch;
   try {
-    appended = partition.log.append(records!, partition.leaderEpoch, logAppendTime);
+    appended = partition.log.append(records!, epoch, logAppendTime);
   } catch (err) {
     if (err instanceof ProducerSequenceError) {
       const cause = err.code === 'OUT_OF_ORDER_SEQUENCE_NUMBER' ? partition.refusedBatches.gapCause(records, ctx.broker.now()) : null;
@@ -90,7 +91,7 @@ async function appendPartition(ctx: RequestContext, request: ProduceRequest, par
   if (partition.replication && replication) {
     replication.advanceHighWatermark(partition);
     if (request.acks === -1) {
-      const errorCode = await awaitCommit(ctx.broker, partition, appended.lastOffset + 1, request.timeoutMs);
+      const errorCode = await awaitCommit(ctx.broker, partition, appended.lastOffset + 1, epoch, request.timeoutMs);
       if (errorCode !== ErrorCode.NONE) return failed(index, errorCode);
     }
   }

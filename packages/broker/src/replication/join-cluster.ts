@@ -42,9 +42,9 @@ export async function joinCluster(state: BrokerState): Promise<void> {
   const internalTopic = (replicationFactorKey: string): ReplicatedInternalTopic => ({
     hasTopic: (name) => node.view.topics.has(name) && state.topics.get(name)?.record.id === node.view.topics.get(name)!.assignment.id,
     createTopic: (name, partitions, configs) => createInternalTopic(state, name, partitions, Number(values[replicationFactorKey]), configs),
-    awaitCommitted: async (partition, endOffset) => {
+    awaitCommitted: async (partition, endOffset, epoch) => {
       replication.advanceHighWatermark(partition);
-      const errorCode = await awaitCommit(state, partition, endOffset, OFFSET_COMMIT_TIMEOUT_MS);
+      const errorCode = await awaitCommit(state, partition, endOffset, epoch, OFFSET_COMMIT_TIMEOUT_MS);
       // Kafka's mapping for coordinator writes: a lost leadership means the group or transactional id moved; anything else, try again.
       if (errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) throw new NotCoordinatorError(`${partition.topic}-${partition.index} moved while a write to it waited for its ISR`);
       if (errorCode !== ErrorCode.NONE) throw Object.assign(new Error(`${partition.topic}-${partition.index}: the ISR did not confirm the write (${errorName(errorCode)})`), { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE });

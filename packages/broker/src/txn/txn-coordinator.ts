@@ -228,11 +228,12 @@ export class TransactionCoordinator {
     const partition = await this.stateLog(transactionalId);
     if (partition.role !== 'leader') throw new NotCoordinatorError(`this broker does not lead ${TXN_TOPIC}-${partition.index}, which holds '${transactionalId}'`);
     const batch = encodeRecordBatch({ records: [{ key: encodeTxnKey(transactionalId), value: m && encodeTxnValue(m), timestamp: this.options.now() }] });
-    const { lastOffset } = partition.log.append(batch, partition.leaderEpoch, null);
+    const epoch = partition.leaderEpoch;
+    const { lastOffset } = partition.log.append(batch, epoch, null);
     await partition.log.flush();
     // Wakes the followers' fetches.
     partition.notifyNewData();
-    await this.replicated?.awaitCommitted(partition, lastOffset + 1);
+    await this.replicated?.awaitCommitted(partition, lastOffset + 1, epoch);
   }
 
   /** Checks the producer id and epoch a client sent; `fencedCode` is what an older epoch gets (PRODUCER_FENCED from the versions that know it). */

@@ -30,6 +30,7 @@ export interface TxnMarker {
 export async function writeMarker(state: MarkerContext, partition: Partition, marker: TxnMarker): Promise<number> {
   if (partition.role !== 'leader') return ErrorCode.NOT_LEADER_OR_FOLLOWER;
   let end: number;
+  const epoch = partition.leaderEpoch;
   try {
     end = partition.log.appendTxnMarker(marker.producerId, marker.producerEpoch, marker.committed, marker.coordinatorEpoch).lastOffset + 1;
     await partition.log.flush();
@@ -40,7 +41,7 @@ export async function writeMarker(state: MarkerContext, partition: Partition, ma
   partition.notifyNewData();
   if (partition.replication && state.replication) {
     state.replication.advanceHighWatermark(partition);
-    const errorCode = await awaitCommit(state, partition, end, MARKER_COMMIT_TIMEOUT_MS);
+    const errorCode = await awaitCommit(state, partition, end, epoch, MARKER_COMMIT_TIMEOUT_MS);
     if (errorCode !== ErrorCode.NONE) return errorCode;
   }
   if (partition.topic === OFFSETS_TOPIC) state.groups.offsets.completeTransaction(marker.producerId, marker.committed);
