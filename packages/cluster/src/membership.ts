@@ -15,21 +15,17 @@ export interface MembershipOptions {
 
 /** Renewals per TTL: a renewal lost in a hiccup leaves two more before the lease runs out. */
 const RENEWALS_PER_TTL = 3;
-/** Kept off the lease's end when judging our own liveness, for the time a renewal takes to arrive. */
-const DEADLINE_MARGIN_MS = 500;
 /** How long a start waits for a registration under another address to expire before giving up. */
 const REGISTRATION_WAIT_TIMEOUTS = 2;
 
 /**
  * This broker's registration in the cluster: a key under a lease that it renews. The key's create
- * revision is the broker epoch. Our own idea of being alive is a deadline on the monotonic clock,
- * counted from when the last acknowledged renewal was sent: it ends before etcd can expire the
- * lease, so the broker knows it may have been replaced before anyone acts on it.
+ * revision is the broker epoch. The lease is for liveness only: a broker whose lease ran out
+ * registers again, with a new epoch.
  */
 export class Membership {
   epoch = 0n;
   private leaseId = '0';
-  private deadline = 0;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly options: MembershipOptions;
@@ -40,11 +36,6 @@ export class Membership {
 
   get lease(): string {
     return this.leaseId;
-  }
-
-  /** True while a renewal acknowledged recently enough guarantees the registration still stands. */
-  get alive(): boolean {
-    return performance.now() < this.deadline;
   }
 
   async register(): Promise<void> {
@@ -67,7 +58,6 @@ export class Membership {
           continue;
         }
       }
-      const sentAt = performance.now();
       const lease = await store.grantLease(Math.max(2, Math.ceil(sessionTimeoutMs / 1000)));
       const result = await store.transaction([{ key, target: 'create', revision: 0n }], [{ put: key, value: encodeRecord(registration), lease }]);
       if (!result.succeeded) {
@@ -76,7 +66,6 @@ export class Membership {
       }
       this.leaseId = lease;
       this.epoch = result.revision;
-      this.deadline = sentAt + sessionTimeoutMs - DEADLINE_MARGIN_MS;
       this.scheduleRenewal();
       return;
     }
@@ -88,15 +77,11 @@ export class Membership {
   }
 
   private async renew(): Promise<void> {
-    const sentAt = performance.now();
     try {
       const ttl = await this.options.store.keepAlive(this.leaseId);
       if (this.stopped) return;
-      if (ttl > 0) {
-        this.deadline = sentAt + ttl * 1000 - DEADLINE_MARGIN_MS;
-      } else {
+      if (ttl <= 0) {
         this.options.log.warn(`registration lease ${this.leaseId} has expired: registering again`);
-        this.deadline = 0;
         await this.register();
         this.options.onReregistered(this.epoch);
         return;
@@ -112,7 +97,6 @@ export class Membership {
   async leave(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    this.deadline = 0;
     await this.options.store.revokeLease(this.leaseId).catch(() => undefined);
   }
 
