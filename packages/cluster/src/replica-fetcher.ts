@@ -47,7 +47,7 @@ interface Entry {
   partition: FollowedPartition;
   /** Left out of requests until then (the leader refused it, or its log failed). */
   backoffUntil: number;
-  /** The work an answer started on the log (an append and its flush, or a truncation), until it ends. */
+  /** The work the last answer started on the log (an append and its flush, or a truncation). */
   applying: Promise<void> | null;
 }
 
@@ -149,11 +149,8 @@ export class ReplicaFetcher {
         const entry = this.entries.get(`${t.topic}-${p.partitionIndex}`);
         // Only answers for what was asked and is still followed in the same epoch count.
         if (entry && asked.includes(entry)) {
-          const applying = this.apply(entry, p).finally(() => {
-            if (entry.applying === applying) entry.applying = null;
-          });
-          entry.applying = applying;
-          work.push(applying);
+          entry.applying = this.apply(entry, p);
+          work.push(entry.applying);
         }
       }
     }

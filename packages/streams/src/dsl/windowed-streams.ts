@@ -67,20 +67,21 @@ export class TimeWindowedKStream<K, V> extends WindowedOutput<K, V> {
     const key = requireSerde(options.key, this.grouped.serdes.key, `${name}'s key`);
     const value = requireSerde(options.value, undefined, `${name}'s aggregate value`);
     const input = this.grouped.input(name);
-    const sliding = this.windows instanceof SlidingWindows;
+    const windows = this.windows;
+    const sliding = windows instanceof SlidingWindows;
     // A sliding window's end is its start plus the difference (inclusive): the same serde layout.
-    const sizeMs = this.windows instanceof SlidingWindows ? this.windows.timeDifferenceMs : this.windows.sizeMs;
-    const retention = Math.max(options.retentionMs ?? 0, sizeMs + this.windows.graceMs + (sliding ? 1 : 0));
+    const sizeMs = sliding ? windows.timeDifferenceMs : windows.sizeMs;
+    const retention = Math.max(options.retentionMs ?? 0, sizeMs + windows.graceMs + (sliding ? 1 : 0));
     builder.addStore(windowStoreBuilder(name, key, timestampedSerde(value), retention));
-    if (this.windows instanceof SlidingWindows) {
+    if (sliding) {
       // The key's recent records, from which each sliding window's aggregate is computed.
       const records = `${name}-records`;
       const valueSerde = requireSerde(undefined, this.grouped.serdes.value, `${name}'s records (value)`);
-      builder.addStore(windowStoreBuilder(records, key, valueSerde, 2 * sizeMs + 1 + this.windows.graceMs, true));
-      const supplier = slidingAggregateProcessor({ storeName: name, recordsStoreName: records, windows: this.windows, initializer, aggregator, emit: this.emitStrategy, onLate: this.lateHandler });
+      builder.addStore(windowStoreBuilder(records, key, valueSerde, 2 * sizeMs + 1 + windows.graceMs, true));
+      const supplier = slidingAggregateProcessor({ storeName: name, recordsStoreName: records, windows: windows, initializer, aggregator, emit: this.emitStrategy, onLate: this.lateHandler });
       builder.addProcessor(name, supplier as AnySupplier, [input], [name, records]);
     } else {
-      const supplier = windowAggregateProcessor({ storeName: name, windows: this.windows, initializer, aggregator, emit: this.emitStrategy, onLate: this.lateHandler });
+      const supplier = windowAggregateProcessor({ storeName: name, windows: windows, initializer, aggregator, emit: this.emitStrategy, onLate: this.lateHandler });
       builder.addProcessor(name, supplier as AnySupplier, [input], [name]);
     }
     const getter: TableGetter<Windowed<K>, A> = {
@@ -92,7 +93,7 @@ export class TimeWindowedKStream<K, V> extends WindowedOutput<K, V> {
     };
     const table = new KTable(builder, name, { key: Serdes.timeWindowed(key, sizeMs), value }, getter, name);
     // A time window [start, end) closes at end + grace; a sliding one [start, end] once stream time is past end + grace.
-    table.windowCloseTime = (windowed) => windowed.window.end + this.windows.graceMs + (sliding ? 1 : 0);
+    table.windowCloseTime = (windowed) => windowed.window.end + windows.graceMs + (sliding ? 1 : 0);
     return table;
   }
 }

@@ -77,8 +77,11 @@ export function slidingAggregateProcessor<K, V, A>(o: SlidingAggregateOptions<K,
           const inside = nearby.filter(([r]) => r >= start && r <= start + diff);
           if (inside.length === 0) continue;
           let value = o.initializer();
-          for (const [, v] of inside) value = o.aggregator(record.key, v, value);
-          const timestamp = Math.max(...inside.map(([r]) => r));
+          let timestamp = -1;
+          for (const [r, v] of inside) {
+            value = o.aggregator(record.key, v, value);
+            timestamp = Math.max(timestamp, r);
+          }
           const old = store.fetch(record.key, start);
           store.put(record.key, { value, timestamp }, start);
           if (o.emit === 'onUpdate') context.forward({ key: { key: record.key, window: { start, end: start + diff } }, value: { newValue: value, oldValue: old?.value ?? null }, timestamp, headers: record.headers });

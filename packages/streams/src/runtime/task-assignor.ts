@@ -32,12 +32,17 @@ const key = (p: TopicPartition) => `${p.topic}\u0000${p.partition}`;
  * round, so its owner commits and closes it before the next owner starts it.
  */
 export function streamsAssignor(topology: Topology, applicationId: string, applicationServer: string | null, onHosts: (hosts: TaskHosts) => void): Assignor {
+  // Asked once per member with the same assignment: the hosts are encoded once for all of them.
+  let encoded: { assignment: ReadonlyMap<string, Map<string, number[]>>; hosts: Buffer } | null = null;
   return {
     name: 'millrace-streams',
     protocol: 'cooperative',
     // Each member names where it serves interactive queries; the leader tells everyone which tasks each one runs.
     subscriptionUserData: () => (applicationServer === null ? null : Buffer.from(JSON.stringify({ server: applicationServer }))),
-    assignmentUserData: (_memberId, assignment, members) => Buffer.from(JSON.stringify(taskHosts(assignment, members, topology, applicationId))),
+    assignmentUserData: (_memberId, assignment, members) => {
+      if (encoded?.assignment !== assignment) encoded = { assignment, hosts: Buffer.from(JSON.stringify(taskHosts(assignment, members, topology, applicationId))) };
+      return encoded.hosts;
+    },
     assigned: (userData) => {
       if (userData !== null) onHosts(JSON.parse(userData.toString('utf8')) as TaskHosts);
     },
