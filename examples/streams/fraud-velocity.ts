@@ -4,7 +4,7 @@
 //   node examples/streams/fraud-velocity.ts --brokers localhost:9092 --input card-payments --output fraud-alerts
 // Input records: key = card number, value = the amount.
 import { fileURLToPath } from 'node:url';
-import { type KeyValueStore, type Processor, type ProcessorContext, type StreamRecord, Serdes, Stores, StreamsBuilder, type Topology } from '@millrace/streams';
+import { type KeyValueStore, type Processor, type ProcessorContext, type StreamRecord, Serdes, Stores, StreamsBuilder, type StoreType, type Topology } from '@millrace/streams';
 import { exampleArgs, runUntilStopped } from './run-example.ts';
 
 const WINDOW_MS = 60_000;
@@ -42,9 +42,9 @@ export class VelocityCheck implements Processor<string, string, string, string> 
   }
 }
 
-export function fraudVelocity(input: string, output: string): Topology {
-  const builder = new StreamsBuilder();
-  builder.addStateStore(Stores.keyValue('recent-payments', Serdes.string(), Serdes.json<number[]>()));
+export function fraudVelocity(input: string, output: string, defaultStore: StoreType = 'in-memory'): Topology {
+  const builder = new StreamsBuilder({ defaultStore });
+  builder.addStateStore(Stores.keyValue('recent-payments', Serdes.string(), Serdes.json<number[]>(), { type: defaultStore }));
   builder.stream(input, { key: Serdes.string(), value: Serdes.string() })
     .process(() => new VelocityCheck(), { name: 'velocity-check', stores: ['recent-payments'], key: Serdes.string(), value: Serdes.string() })
     .to(output);
@@ -52,6 +52,6 @@ export function fraudVelocity(input: string, output: string): Topology {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = exampleArgs('fraud-velocity.ts --brokers HOST:PORT --input TOPIC --output TOPIC [--application-id ID] [--exactly-once]', ['input', 'output'], 'fraud-velocity');
-  await runUntilStopped(fraudVelocity(args.values.input, args.values.output), args.config);
+  const args = exampleArgs('fraud-velocity.ts --brokers HOST:PORT --input TOPIC --output TOPIC [--application-id ID] [--exactly-once] [--persistent [--state-dir DIR]]', ['input', 'output'], 'fraud-velocity');
+  await runUntilStopped(fraudVelocity(args.values.input, args.values.output, args.store), args.config);
 }

@@ -3,7 +3,7 @@
 //   node examples/streams/orders-payments.ts --brokers localhost:9092 --orders orders --payments payments --output order-status
 // Input records: key = order id in both topics; values are JSON ({"amount": 12.5, ...}).
 import { fileURLToPath } from 'node:url';
-import { JoinWindows, Serdes, StreamsBuilder, type Topology } from '@millrace/streams';
+import { JoinWindows, Serdes, StreamsBuilder, type StoreType, type Topology } from '@millrace/streams';
 import { exampleArgs, runUntilStopped } from './run-example.ts';
 
 interface Order {
@@ -14,8 +14,8 @@ interface Payment {
   amount: number;
 }
 
-export function ordersPayments(orders: string, payments: string, output: string): Topology {
-  const builder = new StreamsBuilder();
+export function ordersPayments(orders: string, payments: string, output: string, defaultStore: StoreType = 'in-memory'): Topology {
+  const builder = new StreamsBuilder({ defaultStore });
   const orderStream = builder.stream(orders, { key: Serdes.string(), value: Serdes.json<Order>() });
   const paymentStream = builder.stream(payments, { key: Serdes.string(), value: Serdes.json<Payment>() });
   orderStream
@@ -29,6 +29,6 @@ export function ordersPayments(orders: string, payments: string, output: string)
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = exampleArgs('orders-payments.ts --brokers HOST:PORT --orders TOPIC --payments TOPIC --output TOPIC [--application-id ID] [--exactly-once]', ['orders', 'payments', 'output'], 'orders-payments');
-  await runUntilStopped(ordersPayments(args.values.orders, args.values.payments, args.values.output), args.config);
+  const args = exampleArgs('orders-payments.ts --brokers HOST:PORT --orders TOPIC --payments TOPIC --output TOPIC [--application-id ID] [--exactly-once] [--persistent [--state-dir DIR]]', ['orders', 'payments', 'output'], 'orders-payments');
+  await runUntilStopped(ordersPayments(args.values.orders, args.values.payments, args.values.output, args.store), args.config);
 }

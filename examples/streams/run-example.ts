@@ -1,20 +1,23 @@
 import { parseArgs } from 'node:util';
-import { KafkaStreams, type StreamsConfig, type Topology } from '@millrace/streams';
+import { KafkaStreams, type StoreType, type StreamsConfig, type Topology } from '@millrace/streams';
 
 export interface ExampleArgs {
   /** The application's settings from the common options. */
-  config: Pick<StreamsConfig, 'applicationId' | 'brokers' | 'processingGuarantee' | 'commitIntervalMs' | 'sessionTimeoutMs'>;
+  config: Pick<StreamsConfig, 'applicationId' | 'brokers' | 'processingGuarantee' | 'commitIntervalMs' | 'sessionTimeoutMs' | 'stateDir'>;
+  /** With --persistent, the example's key-value stores are SQLite files under --state-dir. */
+  store: StoreType;
   values: Record<string, string>;
 }
 
 /**
  * Reads an example's options (`--brokers host:port[,host:port]`, `--application-id`,
- * `--exactly-once`, `--commit-interval-ms`, `--session-timeout-ms`, and the example's own) and exits
- * with a usage line when one is missing.
+ * `--exactly-once`, `--commit-interval-ms`, `--session-timeout-ms`, `--persistent`, `--state-dir`,
+ * and the example's own) and exits with a usage line when one is missing.
  */
 export function exampleArgs(usage: string, names: string[], defaultApplicationId: string): ExampleArgs {
-  const options: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries([...names, 'brokers', 'application-id', 'commit-interval-ms', 'session-timeout-ms'].map((n) => [n, { type: 'string' }]));
+  const options: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries([...names, 'brokers', 'application-id', 'commit-interval-ms', 'session-timeout-ms', 'state-dir'].map((n) => [n, { type: 'string' }]));
   options['exactly-once'] = { type: 'boolean' };
+  options.persistent = { type: 'boolean' };
   const { values } = parseArgs({ options, strict: true }) as { values: Record<string, string | boolean | undefined> };
   const missing = ['brokers', ...names].filter((n) => values[n] === undefined);
   if (missing.length > 0) {
@@ -29,7 +32,9 @@ export function exampleArgs(usage: string, names: string[], defaultApplicationId
       processingGuarantee: values['exactly-once'] ? 'exactly-once' : 'at-least-once',
       commitIntervalMs: number('commit-interval-ms'),
       sessionTimeoutMs: number('session-timeout-ms'),
+      stateDir: values['state-dir'] as string | undefined,
     },
+    store: values.persistent ? 'persistent' : 'in-memory',
     values: values as Record<string, string>,
   };
 }

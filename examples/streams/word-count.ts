@@ -2,11 +2,11 @@
 // the count as decimal text) until stopped.
 //   node examples/streams/word-count.ts --brokers localhost:9092 --input lines --output word-counts
 import { fileURLToPath } from 'node:url';
-import { Serdes, StreamsBuilder, type Topology } from '@millrace/streams';
+import { Serdes, StreamsBuilder, type StoreType, type Topology } from '@millrace/streams';
 import { exampleArgs, runUntilStopped } from './run-example.ts';
 
-export function wordCount(input: string, output: string): Topology {
-  const builder = new StreamsBuilder();
+export function wordCount(input: string, output: string, defaultStore: StoreType = 'in-memory'): Topology {
+  const builder = new StreamsBuilder({ defaultStore });
   builder.stream(input, { key: Serdes.string(), value: Serdes.string() })
     .flatMapValues((line) => line.toLowerCase().split(/\W+/).filter(Boolean))
     .groupBy((_key, word) => word, { name: 'by-word', key: Serdes.string(), value: Serdes.string() })
@@ -17,6 +17,6 @@ export function wordCount(input: string, output: string): Topology {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = exampleArgs('word-count.ts --brokers HOST:PORT --input TOPIC --output TOPIC [--application-id ID] [--exactly-once]', ['input', 'output'], 'word-count');
-  await runUntilStopped(wordCount(args.values.input, args.values.output), args.config);
+  const args = exampleArgs('word-count.ts --brokers HOST:PORT --input TOPIC --output TOPIC [--application-id ID] [--exactly-once] [--persistent [--state-dir DIR]]', ['input', 'output'], 'word-count');
+  await runUntilStopped(wordCount(args.values.input, args.values.output, args.store), args.config);
 }

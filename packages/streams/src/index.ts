@@ -17,7 +17,8 @@ export { JoinWindows, SessionWindows, SlidingWindows, TimeWindows } from './dsl/
 export type { EmitStrategy, LateRecordHandler } from './processors/window-aggregate.ts';
 export { Topology, type InternalTopic, type Subtopology } from './topology/topology.ts';
 export type { StreamPartitioner, TimestampExtractor, TopicExtractor } from './topology/nodes.ts';
-export { type KeyValueStore, InMemoryKeyValueStore } from './stores/key-value-store.ts';
+export { type KeyValueStore, InMemoryKeyValueStore, type StoreType } from './stores/key-value-store.ts';
+export { PersistentKeyValueStore } from './stores/persistent-key-value-store.ts';
 export type { WindowStore } from './stores/window-store.ts';
 export type { SessionStore } from './stores/session-store.ts';
 export type { StateStore, StoreBuilder } from './stores/state-store.ts';

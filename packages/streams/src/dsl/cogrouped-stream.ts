@@ -1,7 +1,6 @@
 import { type Aggregator, streamAggregateProcessor } from '../processors/aggregate.ts';
 import { passThrough } from '../processors/stateless.ts';
 import type { ProcessorSupplier } from '../processor.ts';
-import { keyValueStoreBuilder } from '../stores/key-value-store.ts';
 import { timestampedSerde } from '../stores/timestamped.ts';
 import type { KGroupedStream, Materialized } from './grouped-stream.ts';
 import { KTable } from './ktable.ts';
@@ -32,7 +31,7 @@ export class CogroupedKStream<K, A> {
     const { builder } = this.inputs[0].grouped;
     const key = requireSerde(options.key, this.inputs.map((i) => i.grouped.serdes.key).find(Boolean), `${name}'s key`);
     const value = requireSerde(options.value, undefined, `${name}'s aggregate value`);
-    builder.addStore(keyValueStoreBuilder(name, key, timestampedSerde(value)));
+    builder.addKeyValueStore(name, key, timestampedSerde(value), options.store);
     const steps = this.inputs.map(({ grouped, aggregator }, i) => {
       const step = `${name}-${i}`;
       builder.addProcessor(step, streamAggregateProcessor(name, initializer, aggregator) as AnySupplier, [grouped.input(step)], [name]);

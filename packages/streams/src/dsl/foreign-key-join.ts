@@ -2,7 +2,6 @@ import type { ProcessorSupplier } from '../processor.ts';
 import { foreignChangeProcessor, resolveResponseProcessor, responseSerde, subscribeProcessor, subscriptionKeySerde, subscriptionReceiveProcessor, subscriptionSerde } from '../processors/foreign-key-join.ts';
 import { tableMaterializeProcessor } from '../processors/table-ops.ts';
 import { type Serde, Serdes } from '../serdes.ts';
-import { keyValueStoreBuilder } from '../stores/key-value-store.ts';
 import { timestampedSerde } from '../stores/timestamped.ts';
 import { KTable } from './ktable.ts';
 import { checkName, requireSerde } from './serde-options.ts';
@@ -36,7 +35,7 @@ export function foreignKeyJoin<K, V, KO, VO, R>(left: KTable<K, V>, right: KTabl
   const response = builder.addInternalTopic(`${name}-subscription-response-topic`, null, name);
   const store = `${name}-subscription-store`;
   const storeKey = subscriptionKeySerde(rightKey, leftKey);
-  builder.addStore(keyValueStoreBuilder(store, storeKey, Serdes.bytes()));
+  builder.addKeyValueStore(store, storeKey, Serdes.bytes());
 
   builder.addProcessor(`${name}-subscribe`, subscribeProcessor(foreignKey, rightKey, leftValue, leftJoin) as AnySupplier, [left.node]);
   builder.addSink(`${name}-subscription-sink`, registration, rightKey as Serde<unknown>, subscriptionSerde(leftKey) as Serde<unknown>, null, [`${name}-subscribe`]);
@@ -46,7 +45,7 @@ export function foreignKeyJoin<K, V, KO, VO, R>(left: KTable<K, V>, right: KTabl
   builder.addSink(`${name}-response-sink`, response, leftKey as Serde<unknown>, responseSerde(rightValue) as Serde<unknown>, null, [`${name}-subscription-receive`, `${name}-foreign-change`]);
   builder.addSource(`${name}-response-source`, [response], leftKey as Serde<unknown>, responseSerde(rightValue) as Serde<unknown>);
   builder.addProcessor(`${name}-resolve`, resolveResponseProcessor(left.getter, leftValue, joiner, leftJoin) as AnySupplier, [`${name}-response-source`], left.getter.stores);
-  builder.addStore(keyValueStoreBuilder(name, leftKey, timestampedSerde(resultValue)));
+  builder.addKeyValueStore(name, leftKey, timestampedSerde(resultValue));
   builder.addProcessor(name, tableMaterializeProcessor(name) as AnySupplier, [`${name}-resolve`], [name]);
   builder.copartition([registration, ...builder.sourceTopicsOf(right.node)]);
   builder.copartition([response, ...builder.sourceTopicsOf(left.node)]);

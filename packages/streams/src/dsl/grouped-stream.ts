@@ -1,7 +1,7 @@
 import { type Aggregator, streamAggregateProcessor } from '../processors/aggregate.ts';
 import type { ProcessorSupplier } from '../processor.ts';
 import { type Serde, Serdes } from '../serdes.ts';
-import { keyValueStoreBuilder } from '../stores/key-value-store.ts';
+import type { StoreType } from '../stores/key-value-store.ts';
 import { timestampedSerde } from '../stores/timestamped.ts';
 import type { TopologyBuilder } from '../topology/topology-builder.ts';
 import { checkName, type KnownSerdes, requireSerde } from './serde-options.ts';
@@ -16,6 +16,8 @@ export interface Materialized<K, A> {
   name: string;
   key?: Serde<K>;
   value?: Serde<A>;
+  /** Where the store keeps its state; default the StreamsBuilder's `defaultStore` ('in-memory' unless set). */
+  store?: StoreType;
 }
 
 type AnySupplier = ProcessorSupplier<never, never, unknown, unknown>;
@@ -66,7 +68,7 @@ export class KGroupedStream<K, V> {
     const key = requireSerde(options.key, this.serdes.key, `${name}'s key`);
     const value = requireSerde(options.value, undefined, `${name}'s aggregate value`);
     const input = this.input(name);
-    this.builder.addStore(keyValueStoreBuilder(name, key, timestampedSerde(value)));
+    this.builder.addKeyValueStore(name, key, timestampedSerde(value), options.store);
     this.builder.addProcessor(name, streamAggregateProcessor(name, initializer, aggregator) as AnySupplier, [input], [name]);
     return new KTable(this.builder, name, { key, value }, storeGetter(name), name);
   }

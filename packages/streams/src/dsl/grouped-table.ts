@@ -1,7 +1,6 @@
 import type { ProcessorSupplier } from '../processor.ts';
 import { changeSerde, tableAggregateProcessor } from '../processors/table-aggregate.ts';
 import { type Serde, Serdes } from '../serdes.ts';
-import { keyValueStoreBuilder } from '../stores/key-value-store.ts';
 import { timestampedSerde } from '../stores/timestamped.ts';
 import type { TopologyBuilder } from '../topology/topology-builder.ts';
 import type { Materialized } from './grouped-stream.ts';
@@ -42,7 +41,7 @@ export class KGroupedTable<K, V> {
     const name = checkName(options.name, 'a table aggregation');
     const value = requireSerde(options.value, undefined, `${name}'s aggregate value`);
     const key = options.key ?? this.keySerde;
-    this.builder.addStore(keyValueStoreBuilder(name, key, timestampedSerde(value)));
+    this.builder.addKeyValueStore(name, key, timestampedSerde(value), options.store);
     this.builder.addProcessor(name, tableAggregateProcessor(name, initializer, adder, subtractor) as AnySupplier, [this.node], [name]);
     return new KTable(this.builder, name, { key, value }, storeGetter(name), name);
   }

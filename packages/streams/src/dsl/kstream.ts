@@ -4,7 +4,7 @@ import type { Serde } from '../serdes.ts';
 import type { TopologyBuilder } from '../topology/topology-builder.ts';
 import { branchProcessor, filterProcessor, flatMapProcessor, flatMapValuesProcessor, mapProcessor, mapValuesProcessor, passThrough, peekProcessor, selectKeyProcessor } from '../processors/stateless.ts';
 import { tableSourceProcessor } from '../processors/aggregate.ts';
-import { keyValueStoreBuilder } from '../stores/key-value-store.ts';
+import type { StoreType } from '../stores/key-value-store.ts';
 import { timestampedSerde } from '../stores/timestamped.ts';
 import { checkName, type KnownSerdes, requireSerde } from './serde-options.ts';
 import { KGroupedStream } from './grouped-stream.ts';
@@ -153,12 +153,12 @@ export class KStream<K, V> {
   }
 
   /** The stream as a table: each record an upsert of its key (a null value deletes it), stored in `name`. */
-  toTable(options: { name: string; key?: Serde<K>; value?: Serde<V> }): KTable<K, V> {
+  toTable(options: { name: string; key?: Serde<K>; value?: Serde<V>; store?: StoreType }): KTable<K, V> {
     const name = checkName(options.name, 'toTable()');
     const source = this.repartitionRequired ? this.repartition({ name, key: options.key, value: options.value }) : this;
     const key = requireSerde(options.key, source.serdes.key, `toTable(${name})'s key`);
     const value = requireSerde(options.value, source.serdes.value, `toTable(${name})'s value`);
-    this.builder.addStore(keyValueStoreBuilder(name, key, timestampedSerde(value)));
+    this.builder.addKeyValueStore(name, key, timestampedSerde(value), options.store);
     this.builder.addProcessor(name, tableSourceProcessor(name) as ProcessorSupplier<never, never, unknown, unknown>, [source.node], [name]);
     return new KTable(this.builder, name, { key, value }, storeGetter(name), name);
   }

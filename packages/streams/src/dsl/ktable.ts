@@ -6,7 +6,7 @@ import { tableRegroupProcessor } from '../processors/table-aggregate.ts';
 import { bufferedSerde, suppressProcessor } from '../processors/suppress.ts';
 import { StreamsError } from '../errors.ts';
 import type { Serde } from '../serdes.ts';
-import { keyValueStoreBuilder } from '../stores/key-value-store.ts';
+import type { StoreType } from '../stores/key-value-store.ts';
 import { timestampedSerde } from '../stores/timestamped.ts';
 import type { TopologyBuilder } from '../topology/topology-builder.ts';
 import { foreignKeyJoin, type ForeignKeyJoinOptions } from './foreign-key-join.ts';
@@ -20,7 +20,7 @@ type AnySupplier = ProcessorSupplier<never, never, unknown, unknown>;
 export interface TableOperatorOptions<K, V> {
   name?: string;
   /** Stores the result in a store of this name (queryable, with a changelog). */
-  materialize?: { name: string; key?: Serde<K>; value?: Serde<V> };
+  materialize?: { name: string; key?: Serde<K>; value?: Serde<V>; store?: StoreType };
 }
 
 /**
@@ -53,7 +53,7 @@ export class KTable<K, V> {
     const store = checkName(options.materialize.name, 'a materialized table');
     const key = requireSerde(options.materialize.key, serdes.key, `${store}'s key`);
     const value = requireSerde(options.materialize.value, serdes.value, `${store}'s value`);
-    this.builder.addStore(keyValueStoreBuilder(store, key, timestampedSerde(value)));
+    this.builder.addKeyValueStore(store, key, timestampedSerde(value), options.materialize.store);
     this.builder.addProcessor(store, tableMaterializeProcessor(store) as AnySupplier, [name], [store]);
     return this.sameKeys(new KTable(this.builder, store, { key, value }, storeGetter(store), store));
   }
@@ -85,7 +85,7 @@ export class KTable<K, V> {
     } else {
       throw new StreamsError('INVALID_TOPOLOGY', `suppress(${name}) needs untilWindowCloses or a non-negative untilTimeLimitMs`);
     }
-    this.builder.addStore(keyValueStoreBuilder(name, key, bufferedSerde(value)));
+    this.builder.addKeyValueStore(name, key, bufferedSerde(value));
     const supplier = suppressProcessor<K, V>({ storeName: name, keySerde: key, dueTime, maxRecords: options.maxRecords ?? Number.MAX_SAFE_INTEGER });
     this.builder.addProcessor(name, supplier as AnySupplier, [this.node], [name]);
     return this.sameKeys(new KTable(this.builder, name, this.serdes, this.getter, null));

@@ -4,7 +4,6 @@ import { streamTableJoinProcessor } from '../processors/stream-table-join.ts';
 import type { JoinType } from '../processors/table-table-join.ts';
 import { passThrough } from '../processors/stateless.ts';
 import type { Serde } from '../serdes.ts';
-import { keyValueStoreBuilder } from '../stores/key-value-store.ts';
 import { windowStoreBuilder } from '../stores/window-store.ts';
 import { KStream } from './kstream.ts';
 import type { KTable } from './ktable.ts';
@@ -56,7 +55,7 @@ export function joinStreams<K, V, VO, R>(leftStream: KStream<K, V>, rightStream:
   const stores = { left: `${name}-left-store`, right: `${name}-right-store`, outer: type === 'inner' ? null : `${name}-outer-store` };
   builder.addStore(windowStoreBuilder(stores.left, key, leftValue, retention, true));
   builder.addStore(windowStoreBuilder(stores.right, key, rightValue, retention, true));
-  if (stores.outer !== null) builder.addStore(keyValueStoreBuilder(stores.outer, waitingKeySerde(key), waitingValueSerde(leftValue, rightValue)));
+  if (stores.outer !== null) builder.addKeyValueStore(stores.outer, waitingKeySerde(key), waitingValueSerde(leftValue, rightValue));
   const storeNames = [stores.left, stores.right, ...(stores.outer === null ? [] : [stores.outer])];
   const side = (isLeft: boolean) => streamStreamJoinProcessor<K, unknown, unknown, R>({
     name, isLeft, type, windows, ownStore: isLeft ? stores.left : stores.right, otherStore: isLeft ? stores.right : stores.left, outerStore: stores.outer,

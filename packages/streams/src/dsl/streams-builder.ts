@@ -1,7 +1,7 @@
 import type { ProcessorSupplier } from '../processor.ts';
 import { tableSourceProcessor } from '../processors/aggregate.ts';
 import type { Serde } from '../serdes.ts';
-import { keyValueStoreBuilder } from '../stores/key-value-store.ts';
+import { keyValueStoreBuilder, type StoreType } from '../stores/key-value-store.ts';
 import type { StoreBuilder } from '../stores/state-store.ts';
 import { timestampedSerde } from '../stores/timestamped.ts';
 import type { TimestampExtractor } from '../topology/nodes.ts';
@@ -24,7 +24,12 @@ export interface SourceOptions<K, V> {
 
 /** Where a topology starts: streams and tables read from topics, and stores for the Processor API. */
 export class StreamsBuilder {
-  private readonly topology = new TopologyBuilder();
+  private readonly topology: TopologyBuilder;
+
+  /** `defaultStore`: where the key-value stores of aggregations, tables and joins keep their state unless an operator says otherwise (default 'in-memory'). */
+  constructor(options: { defaultStore?: StoreType } = {}) {
+    this.topology = new TopologyBuilder(options.defaultStore);
+  }
 
   stream<K, V>(topics: string | string[], options: SourceOptions<K, V>): KStream<K, V> {
     const name = options.name ?? this.topology.nextName('source');
@@ -34,10 +39,10 @@ export class StreamsBuilder {
   }
 
   /** A table read from a topic (compacted, usually): each record an upsert of its key, a null value a deletion; stored in `name`. */
-  table<K, V>(topic: string, options: SourceOptions<K, V> & { name: string }): KTable<K, V> {
+  table<K, V>(topic: string, options: SourceOptions<K, V> & { name: string; store?: StoreType }): KTable<K, V> {
     const name = checkName(options.name, `table(${topic})`);
     this.topology.addSource(`${name}-source`, [{ name: topic, internal: false }], options.key as Serde<unknown>, options.value as Serde<unknown>, options.timestampExtractor ?? null);
-    this.topology.addStore(keyValueStoreBuilder(name, options.key, timestampedSerde(options.value)));
+    this.topology.addKeyValueStore(name, options.key, timestampedSerde(options.value), options.store);
     this.topology.addProcessor(name, tableSourceProcessor(name) as ProcessorSupplier<never, never, unknown, unknown>, [`${name}-source`], [name]);
     return new KTable(this.topology, name, { key: options.key, value: options.value }, storeGetter(name), name);
   }
@@ -46,7 +51,8 @@ export class StreamsBuilder {
   globalTable<K, V>(topic: string, options: SourceOptions<K, V> & { name: string }): GlobalKTable<K, V> {
     const name = checkName(options.name, `globalTable(${topic})`);
     this.topology.addSource(`${name}-source`, [{ name: topic, internal: false }], options.key as Serde<unknown>, options.value as Serde<unknown>, options.timestampExtractor ?? null);
-    this.topology.addStore(keyValueStoreBuilder(name, options.key, timestampedSerde(options.value), false));
+    // In memory always: it is read whole from its topic on every start.
+    this.topology.addStore(keyValueStoreBuilder(name, options.key, timestampedSerde(options.value), { logged: false }));
     this.topology.addProcessor(name, tableSourceProcessor(name) as ProcessorSupplier<never, never, unknown, unknown>, [`${name}-source`], [name]);
     this.topology.addGlobalStore(name, topic, [`${name}-source`, name]);
     return new GlobalKTable(name, options.key, options.value, storeGetter(name));

@@ -18,7 +18,8 @@ import { type SessionWindows, SlidingWindows, type TimeWindows } from './windows
 
 type AnySupplier = ProcessorSupplier<never, never, unknown, unknown>;
 
-export interface WindowMaterialized<K, A> extends Materialized<K, A> {
+/** Window and session stores are in memory (restored from their changelogs on start): no `store` type to choose. */
+export interface WindowMaterialized<K, A> extends Omit<Materialized<K, A>, 'store'> {
   /** How long windows stay queryable in the store; default (and minimum) the window size plus grace. */
   retentionMs?: number;
 }

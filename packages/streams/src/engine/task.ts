@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { StreamsError } from '../errors.ts';
 import type { Cancellable, PunctuationType, RecordMetadata } from '../processor.ts';
 import type { StreamRecord } from '../record.ts';
@@ -31,6 +32,8 @@ export interface TaskOptions {
   globalStores?: ReadonlyMap<string, StateStore>;
   /** Where stream time was when the task last committed (-1: never): windows closed then stay closed. */
   streamTime?: number;
+  /** The application's state directory, `<stateDir>/<applicationId>`, under which each task has its own; none keeps persistent stores in memory. */
+  stateDirectory?: string;
 }
 
 interface QueuedRecord {
@@ -50,6 +53,8 @@ export class Task implements TaskServices {
   readonly subtopology: Subtopology;
   readonly applicationId: string;
   readonly stores = new Map<string, StateStore>();
+  /** Each logged store's changelog topic. */
+  readonly changelogs = new Map<string, string>();
   /** The next offset to consume of each input topic: what a commit stores. */
   readonly consumed = new Map<string, number>();
   readonly dropped = new Map<DropReason, number>();
@@ -93,13 +98,23 @@ export class Task implements TaskServices {
       }
     }
     for (const name of subtopology.nodes) contexts.get(name)!.children = topology.nodes.get(name)!.children.map((c) => instances.get(c)!);
-    for (const [name, store] of this.stores) {
-      const changelog = topology.stores.get(name)!.logged ? `${this.applicationId}-${name}-changelog` : null;
-      store.init({
-        taskId: this.id,
-        partition,
-        log: changelog === null ? () => undefined : (key, value, timestamp) => options.collector.send({ topic: changelog, partition, key, value, timestamp, headers: [] }),
-      });
+    const directory = options.stateDirectory === undefined ? null : join(options.stateDirectory, this.id);
+    const opened: StateStore[] = [];
+    try {
+      for (const [name, store] of this.stores) {
+        const changelog = topology.stores.get(name)!.logged ? `${this.applicationId}-${name}-changelog` : null;
+        if (changelog !== null) this.changelogs.set(name, changelog);
+        store.init({
+          taskId: this.id,
+          partition,
+          directory,
+          log: changelog === null ? () => undefined : (key, value, timestamp) => options.collector.send({ topic: changelog, partition, key, value, timestamp, headers: [] }),
+        });
+        opened.push(store);
+      }
+    } catch (err) {
+      for (const store of opened) store.close();
+      throw err;
     }
     for (const init of inits) init();
   }
@@ -208,6 +223,17 @@ export class Task implements TaskServices {
   /** Before a commit: stores drop what they no longer keep. */
   flush(): void {
     for (const store of this.stores.values()) store.flush();
+  }
+
+  /**
+   * After a commit: the stores' changes up to now are in their changelogs, which reach the offsets
+   * in `changelogEnds` ("topic\0partition" → next offset) where they were written to since the last.
+   */
+  commitStores(changelogEnds: ReadonlyMap<string, number>): void {
+    for (const [name, store] of this.stores) {
+      const changelog = this.changelogs.get(name);
+      store.commit(changelog === undefined ? null : (changelogEnds.get(`${changelog}\u0000${this.partition}`) ?? null));
+    }
   }
 
   close(): void {

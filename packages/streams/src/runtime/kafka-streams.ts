@@ -10,7 +10,8 @@ import { GlobalTables } from './global-tables.ts';
 import { prepareTopics } from './internal-topics.ts';
 import { ProducerCollector } from './producer-collector.ts';
 import { restoreTasks } from './restore.ts';
-import { checkConfig, type StreamsConfig, type StreamsState } from './streams-config.ts';
+import { StateDirectory } from './state-directory.ts';
+import { checkConfig, stateDirOf, type StreamsConfig, type StreamsState } from './streams-config.ts';
 import { taskCount } from './partition-counts.ts';
 import { streamsAssignor, type TaskHosts } from './task-assignor.ts';
 
@@ -53,6 +54,8 @@ export class KafkaStreams {
   private globals: GlobalTables | null = null;
   private hosts: TaskHosts = {};
   private counts: ReadonlyMap<string, number> = new Map();
+  /** Held while running, when the topology has persistent stores. */
+  private stateDirectory: StateDirectory | null = null;
   /** Each input partition's position as of its last batch processed: past its records and any transaction markers after them. */
   private readonly delivered = new Map<string, number>();
 
@@ -89,6 +92,7 @@ export class KafkaStreams {
     const cluster = { brokers, clientId: clientId ?? applicationId };
     this.setState('REBALANCING');
     try {
+      if ([...this.topology.stores.values()].some((s) => s.persistent)) this.stateDirectory = StateDirectory.acquire(stateDirOf(this.config), applicationId);
       this.admin = new Admin(cluster);
       const counts = await prepareTopics(this.admin, this.topology, applicationId, this.config.replicationFactor);
       this.counts = counts;
@@ -268,6 +272,9 @@ export class KafkaStreams {
     this.collector!.drain();
     const wrote = this.collector!.sent > 0;
     await this.collector!.flush();
+    const changelogEnds = this.collector!.written();
+    // At least once, the changelogs now hold every change: persistent stores commit with them.
+    if (!this.exactlyOnce) for (const task of this.tasks.values()) task.commitStores(changelogEnds);
     const group = this.consumer!.groupMetadata();
     // A member whose heartbeat found the group gone on has no generation left, and offsets named
     // without one would be taken unchecked: its tasks' progress is not its to commit.
@@ -280,6 +287,8 @@ export class KafkaStreams {
       if (fencing.length > 0) await this.producer!.sendOffsets(fencing, group);
       await this.producer!.commitTransaction();
       this.inTransaction = false;
+      // Exactly once, the changes are the stores' to keep only now that the transaction holding them committed.
+      for (const task of this.tasks.values()) task.commitStores(changelogEnds);
     } else if (offsets.length > 0) {
       await this.consumer!.commit(offsets);
     }
@@ -315,6 +324,7 @@ export class KafkaStreams {
         caughtUp: (topic, partition) => this.caughtUp(topic, partition),
         globalStores: this.globals!.stores,
         streamTime: streamTimes.get(`${subtopology}_${p.partition}`) ?? -1,
+        stateDirectory: this.stateDirectory?.path,
       });
       this.tasks.set(task.id, task);
       fresh.push(task);
@@ -329,7 +339,7 @@ export class KafkaStreams {
     this.setState('REBALANCING');
     void this.exclusive(async () => {
       const live = fresh.filter((t) => this.tasks.get(t.id) === t);
-      await restoreTasks(live, this.topology, { brokers: this.config.brokers }, this.exactlyOnce);
+      await restoreTasks(live, { brokers: this.config.brokers }, this.exactlyOnce, this.log);
       for (const t of fresh) this.restoring.delete(t);
       this.consumer!.resume(inputs.filter((p) => this.taskFor(p.topic, p.partition)));
       if (this.restoring.size === 0) this.setState('RUNNING');
@@ -444,6 +454,21 @@ export class KafkaStreams {
     await this.admin?.close().catch(() => undefined);
     for (const task of this.tasks.values()) task.close();
     this.tasks.clear();
+    this.stateDirectory?.release();
+  }
+
+  /**
+   * Deletes this application's persistent stores' files from the state directory (every task's):
+   * the next start restores them from their changelogs. Only while not running.
+   */
+  cleanUp(): void {
+    if (this.stateValue !== 'CREATED' && this.stateValue !== 'NOT_RUNNING' && this.stateValue !== 'ERROR') throw new StreamsError('NOT_RUNNING', `cleanUp() needs the application stopped, it is ${this.stateValue}`);
+    const directory = StateDirectory.acquire(stateDirOf(this.config), this.config.applicationId);
+    try {
+      directory.wipe();
+    } finally {
+      directory.release();
+    }
   }
 }
 

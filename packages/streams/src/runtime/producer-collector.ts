@@ -14,6 +14,8 @@ export class ProducerCollector implements RecordCollector {
   private failure: Error | null = null;
   /** Records handed to the producer since the last flush. */
   sent = 0;
+  /** Where each partition written since the last `written()` ends, as its acknowledgements said ("topic\0partition" → next offset). */
+  private ends = new Map<string, number>();
 
   constructor(producer: Producer, counts: ReadonlyMap<string, number>) {
     this.producer = producer;
@@ -43,7 +45,12 @@ export class ProducerCollector implements RecordCollector {
     this.sent += this.pending.length;
     this.pending = [];
     for (const [topic, messages] of byTopic) {
-      this.producer.send(topic, messages).catch((err: Error) => {
+      this.producer.send(topic, messages).then((written) => {
+        for (const { partition, offset } of written) {
+          const id = `${topic}\u0000${partition}`;
+          this.ends.set(id, Math.max(this.ends.get(id) ?? 0, offset + 1));
+        }
+      }, (err: Error) => {
         this.failure ??= new StreamsError('PRODUCE', `writing to ${topic} failed: ${err.message}`, { cause: err });
       });
     }
@@ -59,10 +66,18 @@ export class ProducerCollector implements RecordCollector {
     this.sent = 0;
   }
 
+  /** Where the partitions written since the last call end (after a flush: every record written is counted). */
+  written(): ReadonlyMap<string, number> {
+    const ends = this.ends;
+    this.ends = new Map();
+    return ends;
+  }
+
   /** Forgets records not handed over (an aborted transaction's). */
   discard(): void {
     this.pending = [];
     this.failure = null;
     this.sent = 0;
+    this.ends = new Map();
   }
 }

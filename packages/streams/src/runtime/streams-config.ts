@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ErrorPolicy } from '../engine/task.ts';
 import { StreamsError } from '../errors.ts';
 
@@ -18,6 +20,12 @@ export interface StreamsConfig {
   sessionTimeoutMs?: number;
   /** "host:port" where this instance answers interactive queries: `metadataForKey` on any instance names it for the keys it holds. */
   applicationServer?: string;
+  /**
+   * Where persistent stores keep their files: `<stateDir>/<applicationId>/<taskId>/<store>.sqlite`.
+   * Default `<os tmpdir>/millrace-streams`. One instance of an application per directory: a second
+   * one fails to start with STATE_LOCKED.
+   */
+  stateDir?: string;
   /** Replicas of the internal topics; default the broker's default.replication.factor. */
   replicationFactor?: number;
   /** A record that cannot be deserialized: stop (default) or skip it and count it. */
@@ -28,6 +36,10 @@ export interface StreamsConfig {
   /** Where warnings go; default standard error. */
   log?: (message: string) => void;
   clientId?: string;
+}
+
+export function stateDirOf(config: StreamsConfig): string {
+  return config.stateDir ?? join(tmpdir(), 'millrace-streams');
 }
 
 export function checkConfig(config: StreamsConfig): void {

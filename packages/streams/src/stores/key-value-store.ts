@@ -1,4 +1,5 @@
 import type { Serde } from '../serdes.ts';
+import { PersistentKeyValueStore } from './persistent-key-value-store.ts';
 import { byteKey, NO_LOG, type StateStore, type StoreBuilder, type StoreContext } from './state-store.ts';
 
 export interface KeyValueStore<K, V> extends StateStore {
@@ -91,6 +92,14 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
     else this.entries.set(byteKey(key), { key: this.keySerde.deserialize(key), value: this.valueSerde.deserialize(value) });
   }
 
+  /** Built empty: restored from the changelog's start. */
+  restoreFrom(): number {
+    return 0;
+  }
+
+  /** Nothing of it outlives the process. */
+  commit(): void {}
+
   flush(): void {}
 
   close(): void {
@@ -98,12 +107,17 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 }
 
-export function keyValueStoreBuilder<K, V>(name: string, keySerde: Serde<K>, valueSerde: Serde<V>, logged = true): StoreBuilder {
+/** Where a key-value store keeps its state: in memory (restored whole on start) or in a SQLite file under the state directory. */
+export type StoreType = 'in-memory' | 'persistent';
+
+export function keyValueStoreBuilder<K, V>(name: string, keySerde: Serde<K>, valueSerde: Serde<V>, options: { logged?: boolean; type?: StoreType } = {}): StoreBuilder {
+  const persistent = options.type === 'persistent';
   return {
     name,
     kind: 'key-value',
-    logged,
+    logged: options.logged ?? true,
+    persistent,
     changelogConfigs: { 'cleanup.policy': 'compact' },
-    build: () => new InMemoryKeyValueStore(name, keySerde, valueSerde),
+    build: () => (persistent ? new PersistentKeyValueStore(name, keySerde, valueSerde) : new InMemoryKeyValueStore(name, keySerde, valueSerde)),
   };
 }

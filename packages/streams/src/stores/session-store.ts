@@ -89,6 +89,14 @@ export class InMemorySessionStore<K, V> implements SessionStore<K, V> {
     this.apply(Buffer.from(keyBytes), () => this.keySerde.deserialize(keyBytes), window, value === null ? null : this.valueSerde.deserialize(value));
   }
 
+  /** Built empty: restored from the changelog's start. */
+  restoreFrom(): number {
+    return 0;
+  }
+
+  /** Nothing of it outlives the process. */
+  commit(): void {}
+
   flush(): void {
     const oldest = this.observedEnd - this.retentionMs;
     for (const [k, entry] of this.byKey) {
@@ -114,6 +122,7 @@ export function sessionStoreBuilder<K, V>(name: string, keySerde: Serde<K>, valu
     name,
     kind: 'session',
     logged,
+    persistent: false,
     changelogConfigs: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(retentionMs + 86_400_000) },
     build: () => new InMemorySessionStore(name, keySerde, valueSerde, retentionMs),
   };

@@ -107,6 +107,14 @@ export class InMemoryWindowStore<K, V> implements WindowStore<K, V> {
     this.apply(Buffer.from(keyBytes), () => this.keySerde.deserialize(keyBytes), start, value === null ? null : this.valueSerde.deserialize(value));
   }
 
+  /** Built empty: restored from the changelog's start. */
+  restoreFrom(): number {
+    return 0;
+  }
+
+  /** Nothing of it outlives the process. */
+  commit(): void {}
+
   flush(): void {
     const oldest = this.oldestKept();
     for (const [k, entry] of this.byKey) {
@@ -132,6 +140,7 @@ export function windowStoreBuilder<K, V>(name: string, keySerde: Serde<K>, value
     name,
     kind: 'window',
     logged,
+    persistent: false,
     // A day on top of the store's own retention, as Kafka Streams' windowstore.changelog.additional.retention.ms.
     changelogConfigs: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(retentionMs + 86_400_000) },
     build: () => new InMemoryWindowStore(name, keySerde, valueSerde, retentionMs, retainDuplicates),

@@ -1,3 +1,4 @@
+import type { StoreType } from '../stores/key-value-store.ts';
 import { StreamsBuilder } from '../dsl/streams-builder.ts';
 import { Serdes } from '../serdes.ts';
 import { text, type Workload, type WorkloadRow } from './workload.ts';
@@ -10,8 +11,8 @@ interface User {
 /** Clicks enriched with the user's region from a users table, inner and left joined (§3.4). */
 export const enrichment: Workload = {
   name: 'stream-table enrichment, inner and left join',
-  topology() {
-    const builder = new StreamsBuilder();
+  topology(defaultStore?: StoreType) {
+    const builder = new StreamsBuilder({ defaultStore });
     const users = builder.table('users', { key: Serdes.string(), value: Serdes.json<User>(), name: 'users' });
     const clicks = builder.stream('clicks', { key: Serdes.string(), value: Serdes.string() });
     const render = (page: string, user: User | null) => `(${page}, ${user?.region ?? 'null'})`;
@@ -47,8 +48,8 @@ export const enrichment: Workload = {
 export const enrichmentGlobal: Workload = {
   ...enrichment,
   name: 'stream-globaltable enrichment, inner and left join',
-  topology() {
-    const builder = new StreamsBuilder();
+  topology(defaultStore?: StoreType) {
+    const builder = new StreamsBuilder({ defaultStore });
     const users = builder.globalTable('users', { key: Serdes.string(), value: Serdes.json<User>(), name: 'users' });
     const clicks = builder.stream('clicks', { key: Serdes.string(), value: Serdes.string() });
     const render = (page: string, user: User | null) => `(${page}, ${user?.region ?? 'null'})`;

@@ -1,3 +1,4 @@
+import type { StoreType } from '../stores/key-value-store.ts';
 import { StreamsBuilder } from '../dsl/streams-builder.ts';
 import { Serdes } from '../serdes.ts';
 import { text, type Workload, type WorkloadRow } from './workload.ts';
@@ -10,8 +11,8 @@ interface Order {
 /** Orders joined with the product their `pid` names, inner and left (§3.6). */
 export const foreignKeyJoin: Workload = {
   name: 'foreign-key table-table join, inner and left',
-  topology() {
-    const builder = new StreamsBuilder();
+  topology(defaultStore?: StoreType) {
+    const builder = new StreamsBuilder({ defaultStore });
     const orders = builder.table('fk-orders', { key: Serdes.string(), value: Serdes.json<Order>(), name: 'fk-orders' });
     const products = builder.table('fk-products', { key: Serdes.string(), value: Serdes.string(), name: 'fk-products' });
     const render = (order: Order, product: string | null) => `(${order.id},${product ?? 'null'})`;

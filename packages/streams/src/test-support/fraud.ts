@@ -1,3 +1,4 @@
+import type { StoreType } from '../stores/key-value-store.ts';
 import { StreamsBuilder } from '../dsl/streams-builder.ts';
 import { TimeWindows } from '../dsl/windows.ts';
 import { Serdes } from '../serdes.ts';
@@ -15,8 +16,8 @@ const hopping = TimeWindows.ofSize('60s', { grace: 0 }).advanceBy('30s');
 /** Card spend in hopping 60 s windows (30 s advance, no grace); an alert when a window has 3 payments or more than 1000 (§3.7a). */
 export const fraudWindows: Workload = {
   name: 'fraud velocity with hopping windows (duplicate alerts per burst)',
-  topology() {
-    const builder = new StreamsBuilder();
+  topology(defaultStore?: StoreType) {
+    const builder = new StreamsBuilder({ defaultStore });
     const spend = builder.stream('spend-events', { key: Serdes.string(), value: Serdes.decimal() }).groupByKey()
       .windowedBy(hopping)
       .aggregate((): Spend => ({ count: 0, sum: 0 }), (_card, amount, agg) => ({ count: agg.count + 1, sum: agg.sum + amount }), { name: 'spend', value: Serdes.json<Spend>() })
@@ -51,9 +52,9 @@ export const fraudWindows: Workload = {
  * per card, the payment times of the last minute and an alert at the third; a stream-time
  * punctuator forgets idle cards, a wall-clock one reports how many cards are tracked.
  */
-export function velocityTopology() {
-  const builder = new StreamsBuilder();
-  builder.addStateStore(Stores.keyValue('recent-payments', Serdes.string(), Serdes.json<number[]>()));
+export function velocityTopology(defaultStore?: StoreType) {
+  const builder = new StreamsBuilder({ defaultStore });
+  builder.addStateStore(Stores.keyValue('recent-payments', Serdes.string(), Serdes.json<number[]>(), { type: defaultStore }));
   const outputs = builder.stream('card-payments', { key: Serdes.string(), value: Serdes.string() })
     .process(() => new VelocityCheck({ reportEveryMs: 60_000 }), { name: 'velocity-check', stores: ['recent-payments'], key: Serdes.string(), value: Serdes.string() })
     .split({ name: 'velocity-outputs' })

@@ -1,3 +1,4 @@
+import type { StoreType } from '../stores/key-value-store.ts';
 import { StreamsBuilder } from '../dsl/streams-builder.ts';
 import { SessionWindows } from '../dsl/windows.ts';
 import { Serdes } from '../serdes.ts';
@@ -8,8 +9,8 @@ const windows = SessionWindows.ofInactivityGap('5s', { grace: '10s' });
 /** Sessionization: activity per user in sessions with a 5 s gap and 10 s grace, counted (§3.3). */
 export const sessionization: Workload = {
   name: 'sessionization with merges, out-of-order bridging and a late record',
-  topology() {
-    const builder = new StreamsBuilder();
+  topology(defaultStore?: StoreType) {
+    const builder = new StreamsBuilder({ defaultStore });
     const grouped = builder.stream('activity', { key: Serdes.string(), value: Serdes.string() }).groupByKey();
     grouped.windowedBy(windows).count({ name: 'sessions-on-update' }).toStream().to('sessions-on-update', { key: Serdes.sessionWindowed(Serdes.string()) });
     grouped.windowedBy(windows).emit('onClose').count({ name: 'sessions-on-close' }).toStream().to('sessions-on-close', { key: Serdes.sessionWindowed(Serdes.string()) });

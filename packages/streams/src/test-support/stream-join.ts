@@ -1,3 +1,4 @@
+import type { StoreType } from '../stores/key-value-store.ts';
 import { StreamsBuilder } from '../dsl/streams-builder.ts';
 import { JoinWindows } from '../dsl/windows.ts';
 import { Serdes } from '../serdes.ts';
@@ -8,8 +9,8 @@ const windows = JoinWindows.ofTimeDifference('10s', { grace: '5s' });
 /** Orders joined with payments within 10 s (5 s grace): inner, left and outer (§3.5). */
 export const streamJoin: Workload = {
   name: 'stream-stream join with grace, inner, left and outer',
-  topology() {
-    const builder = new StreamsBuilder();
+  topology(defaultStore?: StoreType) {
+    const builder = new StreamsBuilder({ defaultStore });
     const orders = builder.stream('orders', { key: Serdes.string(), value: Serdes.string() });
     const payments = builder.stream('payments', { key: Serdes.string(), value: Serdes.string() });
     const render = (o: string | null, p: string | null) => `[${o ?? 'null'},${p ?? 'null'}]`;

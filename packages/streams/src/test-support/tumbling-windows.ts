@@ -1,3 +1,4 @@
+import type { StoreType } from '../stores/key-value-store.ts';
 import { StreamsBuilder } from '../dsl/streams-builder.ts';
 import { TimeWindows } from '../dsl/windows.ts';
 import { Serdes } from '../serdes.ts';
@@ -8,8 +9,8 @@ const windows = TimeWindows.ofSize('10s', { grace: '5s' });
 /** Tumbling 10 s windows with 5 s grace, counted per key, emitted on each update and on close (§3.2). */
 export const tumblingWindows: Workload = {
   name: 'tumbling windowed counts with out-of-order and late records',
-  topology() {
-    const builder = new StreamsBuilder();
+  topology(defaultStore?: StoreType) {
+    const builder = new StreamsBuilder({ defaultStore });
     const grouped = builder.stream('events', { key: Serdes.string(), value: Serdes.string() }).groupByKey();
     const key = Serdes.timeWindowed(Serdes.string(), windows.sizeMs);
     grouped.windowedBy(windows).count({ name: 'counts-on-update' }).toStream().to('counts-on-update', { key });
@@ -40,8 +41,8 @@ const hopping = TimeWindows.ofSize('10s', { grace: 0 }).advanceBy('5s');
 /** Hopping 10 s windows advancing by 5 s without grace (§3.2's hopping variant). */
 export const hoppingWindows: Workload = {
   name: 'hopping windowed counts',
-  topology() {
-    const builder = new StreamsBuilder();
+  topology(defaultStore?: StoreType) {
+    const builder = new StreamsBuilder({ defaultStore });
     builder.stream('hops', { key: Serdes.string(), value: Serdes.string() }).groupByKey()
       .windowedBy(hopping).count({ name: 'hop-counts' }).toStream().to('hop-counts', { key: Serdes.timeWindowed(Serdes.string(), hopping.sizeMs) });
     return builder.build();

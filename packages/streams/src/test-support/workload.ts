@@ -1,3 +1,4 @@
+import type { StoreType } from '../stores/key-value-store.ts';
 import type { Topology } from '../topology/topology.ts';
 
 /** One input record of a workload: keys and values are text (JSON for structured values). */
@@ -23,7 +24,8 @@ export interface WorkloadRow {
  */
 export interface Workload {
   name: string;
-  topology(): Topology;
+  /** `defaultStore`: the type of its key-value stores (both must give the same outputs). */
+  topology(defaultStore?: StoreType): Topology;
   inputTopics: string[];
   outputTopics: string[];
   /** Renders an output record as the rows write it. */

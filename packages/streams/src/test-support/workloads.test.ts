@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Serdes } from '../serdes.ts';
+import type { StoreType } from '../stores/key-value-store.ts';
 import { TopologyTestDriver } from '../test-driver.ts';
 import { hoppingWindows, tumblingWindows } from './tumbling-windows.ts';
 import { enrichment, enrichmentGlobal } from './enrichment.ts';
@@ -13,8 +14,8 @@ import type { Workload } from './workload.ts';
 const workloads: Workload[] = [tumblingWindows, hoppingWindows, sessionization, enrichment, enrichmentGlobal, streamJoin, foreignKeyJoin, fraudWindows, fraudVelocity];
 
 /** Pipes a workload's inputs one at a time and checks each row's outputs. */
-function runOnDriver(workload: Workload): TopologyTestDriver {
-  const driver = new TopologyTestDriver(workload.topology(), { applicationId: 'acceptance' });
+function runOnDriver(workload: Workload, defaultStore?: StoreType): TopologyTestDriver {
+  const driver = new TopologyTestDriver(workload.topology(defaultStore), { applicationId: 'acceptance' });
   const inputs = new Map(workload.inputTopics.map((t) => [t, driver.inputTopic(t, Serdes.string(), Serdes.string())]));
   const outputs = new Map(workload.outputTopics.map((t) => [t, driver.outputTopic(t, Serdes.bytes(), Serdes.bytes())]));
   workload.rows.forEach((row, i) => {
@@ -31,6 +32,10 @@ function runOnDriver(workload: Workload): TopologyTestDriver {
 
 for (const workload of workloads) {
   test(`test driver: ${workload.name}`, () => runOnDriver(workload).close());
+  // Workloads whose only stores are windowed have no key-value store to make persistent.
+  if ([...workload.topology('persistent').stores.values()].some((store) => store.persistent)) {
+    test(`test driver, persistent key-value stores: ${workload.name}`, () => runOnDriver(workload, 'persistent').close());
+  }
 }
 
 test('test driver: the late record of the tumbling workload is dropped and counted once per aggregation', () => {

@@ -1,6 +1,7 @@
 import { StreamsError } from '../errors.ts';
 import type { ProcessorSupplier } from '../processor.ts';
 import type { Serde } from '../serdes.ts';
+import { keyValueStoreBuilder, type StoreType } from '../stores/key-value-store.ts';
 import type { StoreBuilder } from '../stores/state-store.ts';
 import type { SinkNode, SourceNode, StreamPartitioner, TimestampExtractor, TopicExtractor, TopicRef, TopologyNode } from './nodes.ts';
 import { Topology } from './topology.ts';
@@ -14,6 +15,12 @@ export class TopologyBuilder {
   private readonly sourceTopics = new Set<string>();
   private readonly globalStores = new Map<string, { topic: string; nodes: string[] }>();
   private counter = 0;
+  /** The DSL's key-value stores' type when an operator does not name one. */
+  private readonly defaultStore: StoreType;
+
+  constructor(defaultStore: StoreType = 'in-memory') {
+    this.defaultStore = defaultStore;
+  }
 
   /** A name for an unnamed stateless node: `<prefix>-<n>`, numbered in the order nodes are added. */
   nextName(prefix: string): string {
@@ -54,6 +61,11 @@ export class TopologyBuilder {
   addStore(store: StoreBuilder): void {
     if (this.stores.has(store.name)) throw new StreamsError('INVALID_TOPOLOGY', `two stores are named "${store.name}": name each stateful operator once`);
     this.stores.set(store.name, store);
+  }
+
+  /** A DSL operator's key-value store, changelogged, of the type it names or the builder's default. */
+  addKeyValueStore<K, V>(name: string, keySerde: Serde<K>, valueSerde: Serde<V>, type?: StoreType): void {
+    this.addStore(keyValueStoreBuilder(name, keySerde, valueSerde, { type: type ?? this.defaultStore }));
   }
 
   hasStore(name: string): boolean {
