@@ -1,9 +1,12 @@
 // The Streams benchmark: records per second of word count and of a windowed aggregation (tumbling
 // minute windows per page, emitted on close), at least once and exactly once, each one instance in
 // its own process against one broker, beside a plain consume-produce loop on the same input in the
-// same run; and the heap per key of the in-memory store.
+// same run (word count also with its counts in a persistent store); the heap per key of the
+// in-memory store, and the file and heap per key of the persistent one.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startBroker, type RunningBroker } from '../compat/harness/broker-process.ts';
 import { runTool } from '../compat/harness/run-tool.ts';
@@ -23,7 +26,7 @@ export interface StreamsBenchResult {
   records: number;
   reference: StreamsRun;
   runs: StreamsRun[];
-  memory: { keys: number; bytesPerKey: number; dataBytesPerKey: number };
+  memory: { keys: number; bytesPerKey: number; dataBytesPerKey: number; persistentHeapBytesPerKey: number; diskBytesPerKey: number };
 }
 
 function words(i: number): string {
@@ -88,6 +91,12 @@ export async function benchStreams(records = Number(process.env.BENCH_STREAMS_RE
       // Done is when the group has committed everything: at least once commits each second here (30 s by default).
       const flag = eos ? ['--exactly-once'] : ['--commit-interval-ms', '1000'];
       runs.push(await timeApplication(broker, `word count, ${mode}`, `wc-${eos}`, ['examples/streams/word-count.ts', ...b, '--input', 'lines', '--output', `counts-${eos}`, '--application-id', `wc-${eos}`, ...flag], records));
+      const stateDir = mkdtempSync(join(tmpdir(), 'bench-streams-'));
+      try {
+        runs.push(await timeApplication(broker, `word count, persistent store, ${mode}`, `wcp-${eos}`, ['examples/streams/word-count.ts', ...b, '--input', 'lines', '--output', `counts-p-${eos}`, '--application-id', `wcp-${eos}`, '--persistent', '--state-dir', stateDir, ...flag], records));
+      } finally {
+        rmSync(stateDir, { recursive: true, force: true });
+      }
       runs.push(await timeApplication(broker, `page views per minute, ${mode}`, `pv-${eos}`, ['examples/streams/page-views.ts', ...b, '--input', 'views', '--output', `view-counts-${eos}`, '--application-id', `pv-${eos}`, ...flag], records));
     }
     const { stdout } = await runTool(process.execPath, ['--expose-gc', '--conditions=development', join(import.meta.dirname, 'streams-memory-worker.ts')], { timeoutMs: 300_000 });
@@ -103,5 +112,6 @@ export function streamsReport(r: StreamsBenchResult): string[] {
   for (const run of r.runs) lines.push(`  ${run.name.padEnd(58)} ${run.recordsPerSecond.toFixed(0).padStart(8)} records/s  (${(run.recordsPerSecond / r.reference.recordsPerSecond).toFixed(2)} of the reference)`);
   lines.push(`  word count reads 5 words a line: each line is 5 records through its repartition topic, store and output`);
   lines.push(`  in-memory store: ${r.memory.bytesPerKey.toFixed(0)} bytes of heap per key (${(r.memory.bytesPerKey * 1e6 / 2 ** 20).toFixed(0)} MiB per million keys; the data is ${r.memory.dataBytesPerKey} bytes a key)`);
+  lines.push(`  persistent store: ${r.memory.diskBytesPerKey.toFixed(0)} bytes of file per key (${(r.memory.diskBytesPerKey * 1e6 / 2 ** 20).toFixed(0)} MiB per million keys), ${r.memory.persistentHeapBytesPerKey.toFixed(1)} bytes of heap per key`);
   return lines;
 }

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { Admin, Producer } from '@millrace/client';
 import { startBroker, type RunningBroker } from '../harness/broker-process.ts';
 import { type AppProcess, startExample } from './app-process.ts';
-import { readAll, until } from './run-workload.ts';
+import { countsByWord, until } from './run-workload.ts';
 
 const WORDS = ['amber', 'basalt', 'cobalt', 'dune', 'ember', 'fjord', 'granite', 'harbor', 'iris', 'jade', 'kelp'];
 let broker: RunningBroker;
@@ -30,15 +30,6 @@ after(async () => {
 
 const line = (i: number) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 7 + 3) % WORDS.length]}`;
 
-async function countsByWord(topic: string): Promise<Map<string, number[]>> {
-  const byWord = new Map<string, number[]>();
-  for (const entry of await readAll(broker.bootstrap, topic, (k, v) => `${String(k)}=${String(v)}`, 'read_committed')) {
-    const [word, count] = entry.split('=');
-    byWord.set(word, [...(byWord.get(word) ?? []), Number(count)]);
-  }
-  return byWord;
-}
-
 function wordCount(run: string, stateDir: string, guarantee: string[]): AppProcess {
   // A short session timeout: a killed instance's place in the group is given up sooner for its successor.
   const args = ['--brokers', broker.bootstrap, '--input', `ps-${run}-lines`, '--output', `ps-${run}-counts`, '--application-id', `ps-${run}`, '--session-timeout-ms', '6000'];
@@ -54,7 +45,7 @@ async function produceLines(producer: Producer, run: string, from: number, to: n
 
 async function allCounted(run: string, expected: Map<string, number>, apps: () => string): Promise<void> {
   await until('every word counted', async () => {
-    const counts = await countsByWord(`ps-${run}-counts`);
+    const counts = await countsByWord(broker.bootstrap, `ps-${run}-counts`);
     return [...expected].every(([w, n]) => (counts.get(w)?.at(-1) ?? 0) >= n);
   }, 120_000).catch((err: Error) => {
     throw new Error(`${err.message}\n${apps()}\n--- broker\n${broker.output().slice(-4000)}`);
@@ -87,7 +78,7 @@ test('at least once, stopped and started again: the counts come back from the st
   } finally {
     await producer.close();
   }
-  const counts = await countsByWord('ps-clean-counts');
+  const counts = await countsByWord(broker.bootstrap, 'ps-clean-counts');
   for (const [word, n] of expected) assert.deepEqual(counts.get(word), Array.from({ length: n }, (_, i) => i + 1), word);
 });
 
@@ -96,7 +87,7 @@ test('exactly once, SIGKILLed three times while busy and started again on the sa
   const expected = new Map<string, number>();
   const producer = new Producer({ brokers: [broker.bootstrap] });
   const outputs: string[] = [];
-  const written = async () => [...(await countsByWord('ps-killed-counts')).values()].reduce((sum, counts) => sum + counts.length, 0);
+  const written = async () => [...(await countsByWord(broker.bootstrap, 'ps-killed-counts')).values()].reduce((sum, counts) => sum + counts.length, 0);
   let app = wordCount('killed', stateDir, ['--exactly-once']);
   let next = 0;
   try {
@@ -118,7 +109,7 @@ test('exactly once, SIGKILLed three times while busy and started again on the sa
     assert.equal(await app.stop('SIGTERM'), 0, app.output());
   }
   outputs.push(app.output());
-  const counts = await countsByWord('ps-killed-counts');
+  const counts = await countsByWord(broker.bootstrap, 'ps-killed-counts');
   for (const [word, n] of expected) assert.deepEqual(counts.get(word), Array.from({ length: n }, (_, i) => i + 1), word);
   // Each start after the first began from where its store's last local commit left it, not from the changelog's start.
   for (const output of outputs.slice(1)) assert.ok(restoreStarts(output).some((offset) => offset > 0), output);

@@ -36,6 +36,16 @@ export async function readAll(bootstrap: string, topic: string, render: (key: Bu
   return out;
 }
 
+/** A word count's output, read_committed: each word's counts in the order written (they must go 1, 2, 3, ... with none missing or repeated). */
+export async function countsByWord(bootstrap: string, topic: string): Promise<Map<string, number[]>> {
+  const byWord = new Map<string, number[]>();
+  for (const entry of await readAll(bootstrap, topic, (k, v) => `${String(k)}=${String(v)}`, 'read_committed')) {
+    const [word, count] = entry.split('=');
+    byWord.set(word, [...(byWord.get(word) ?? []), Number(count)]);
+  }
+  return byWord;
+}
+
 export function startStreams(workload: Workload, config: StreamsConfig): KafkaStreams {
   return new KafkaStreams(workload.topology(), config);
 }

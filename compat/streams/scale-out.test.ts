@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { Admin, Producer } from '@millrace/client';
 import { startBroker, type RunningBroker } from '../harness/broker-process.ts';
 import { type AppProcess, startExample } from './app-process.ts';
-import { readAll, until } from './run-workload.ts';
+import { countsByWord, until } from './run-workload.ts';
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november'];
 const BATCHES = 60;
@@ -27,15 +27,6 @@ after(async () => {
 });
 
 const line = (i: number) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 3 + 1) % WORDS.length]} ${WORDS[(i * 5 + 2) % WORDS.length]}`;
-
-async function countsByWord(topic: string): Promise<Map<string, number[]>> {
-  const byWord = new Map<string, number[]>();
-  for (const entry of await readAll(broker.bootstrap, topic, (k, v) => `${String(k)}=${String(v)}`, 'read_committed')) {
-    const [word, count] = entry.split('=');
-    byWord.set(word, [...(byWord.get(word) ?? []), Number(count)]);
-  }
-  return byWord;
-}
 
 /**
  * Runs three exactly-once word-count instances over `run`-lines while lines are produced, strikes
@@ -55,14 +46,14 @@ async function countThroughFault(run: string, extraArgs: string[], fault: (victi
       // Keyed by line number: spread over the 6 partitions.
       await producer.send(`${run}-lines`, lines.map((value, i) => ({ key: String(b * LINES_PER_BATCH + i), value })));
       if (b === BATCHES / 3) {
-        await until('output', async () => (await countsByWord(`${run}-counts`)).size > 0);
+        await until('output', async () => (await countsByWord(broker.bootstrap, `${run}-counts`)).size > 0);
         await until('the instance struck runs tasks', () => /RUNNING \(tasks: \d+_\d+/.test(apps[1].output()));
         if ((await fault(apps[1])) === 'dead') running = [apps[0], apps[2]];
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const done = async () => {
-      const counts = await countsByWord(`${run}-counts`);
+      const counts = await countsByWord(broker.bootstrap, `${run}-counts`);
       return [...expected].every(([w, n]) => (counts.get(w)?.length ?? 0) >= n);
     };
     await until('every word counted after the takeover', done, 120_000).catch((err: Error) => {
@@ -72,7 +63,7 @@ async function countThroughFault(run: string, extraArgs: string[], fault: (victi
     await producer.close();
     for (const app of running) assert.equal(await app.stop('SIGTERM'), 0, app.output());
   }
-  const counts = await countsByWord(`${run}-counts`);
+  const counts = await countsByWord(broker.bootstrap, `${run}-counts`);
   for (const [word, n] of expected) assert.deepEqual(counts.get(word), Array.from({ length: n }, (_, i) => i + 1), word);
 }
 

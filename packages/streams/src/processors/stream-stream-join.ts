@@ -67,7 +67,7 @@ export function streamStreamJoinProcessor<K, V, VO, R>(side: StreamStreamJoinSid
     let waiting: KeyValueStore<WaitingKey<K>, { left: boolean; value: unknown }> | null = null;
 
     const emitClosedUnmatched = () => {
-      for (const [key, entry] of waiting!.all()) {
+      for (const [key, entry] of waiting!.entries()) {
         const lookAhead = key.left ? windows.afterMs : windows.beforeMs;
         if (key.timestamp + lookAhead + windows.graceMs >= context.streamTime) break;
         const value = key.left ? side.joiner(entry.value as V, null) : side.joiner(null, entry.value as V);

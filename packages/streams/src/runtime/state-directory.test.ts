@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { StreamsError } from '../errors.ts';
+import { startScript } from '../test-support/script-process.ts';
 import { StateDirectory } from './state-directory.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'state-directory-'));
@@ -33,21 +33,13 @@ test('wipe deletes the tasks\' files and keeps the lock', () => {
 });
 
 test('a SIGKILLed holder\'s lock goes with its process', async () => {
-  const script = join(root, 'holder.ts');
-  writeFileSync(script, `
+  const holder = await startScript(join(root, 'holder.ts'), `
     import { StateDirectory } from ${JSON.stringify(fileURLToPath(new URL('./state-directory.ts', import.meta.url)))};
     StateDirectory.acquire(${JSON.stringify(root)}, 'killed');
     process.stdout.write('held\\n');
     setInterval(() => undefined, 1000);
-  `);
-  const child = spawn(process.execPath, [...process.execArgv, script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('held') && resolve());
-    child.on('exit', (code) => reject(new Error(`the holder exited (${code})`)));
-  });
+  `, 'held');
   assert.throws(() => StateDirectory.acquire(root, 'killed'), (err: unknown) => err instanceof StreamsError && err.code === 'STATE_LOCKED');
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
+  await holder.kill();
   StateDirectory.acquire(root, 'killed').release();
 });

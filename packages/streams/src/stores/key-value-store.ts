@@ -1,5 +1,6 @@
 import type { Serde } from '../serdes.ts';
 import { PersistentKeyValueStore } from './persistent-key-value-store.ts';
+import { SortedKeys } from './sorted-keys.ts';
 import { byteKey, NO_LOG, type StateStore, type StoreBuilder, type StoreContext } from './state-store.ts';
 
 export interface KeyValueStore<K, V> extends StateStore {
@@ -9,6 +10,11 @@ export interface KeyValueStore<K, V> extends StateStore {
   delete(key: K): V | undefined;
   /** Entries in the order of their serialized keys, from `from` to `to` inclusive (either open when undefined). */
   range(from?: K, to?: K): [K, V][];
+  /**
+   * The same entries as `range`, read one at a time as the loop asks for them: a loop that stops
+   * early reads no further. The store may change meanwhile (deleting the entry just read is safe).
+   */
+  entries(from?: K, to?: K): IterableIterator<[K, V]>;
   all(): [K, V][];
   /** Entries whose serialized key starts with `prefix`, in key order. */
   prefixScan(prefix: Buffer): [K, V][];
@@ -21,14 +27,16 @@ interface Entry<K, V> {
 }
 
 /**
- * An in-memory key-value store: a Map by serialized key (so entries sort as Kafka Streams'
- * byte-ordered stores do), every change written to the changelog as it happens.
+ * An in-memory key-value store: a Map by serialized key, and the keys kept sorted (as Kafka
+ * Streams' byte-ordered stores sort them) for ranges, each read in O(log n) and then per entry.
+ * Every change is written to the changelog as it happens.
  */
 export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
   readonly name: string;
   private readonly keySerde: Serde<K>;
   private readonly valueSerde: Serde<V>;
-  private readonly entries = new Map<string, Entry<K, V>>();
+  private readonly byKey = new Map<string, Entry<K, V>>();
+  private readonly sorted = new SortedKeys();
   private context: StoreContext = NO_LOG;
 
   constructor(name: string, keySerde: Serde<K>, valueSerde: Serde<V>) {
@@ -42,18 +50,22 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 
   get(key: K): V | undefined {
-    return this.entries.get(byteKey(this.keySerde.serialize(key)))?.value;
+    return this.byKey.get(byteKey(this.keySerde.serialize(key)))?.value;
   }
 
   put(key: K, value: V | null, timestamp = 0): void {
     const keyBytes = this.keySerde.serialize(key);
-    if (value === null) {
-      this.entries.delete(byteKey(keyBytes));
-      this.context.log(keyBytes, null, timestamp);
+    this.set(byteKey(keyBytes), value === null ? null : { key, value });
+    this.context.log(keyBytes, value === null ? null : this.valueSerde.serialize(value), timestamp);
+  }
+
+  private set(id: string, entry: Entry<K, V> | null): void {
+    if (entry === null) {
+      if (this.byKey.delete(id)) this.sorted.delete(id);
       return;
     }
-    this.entries.set(byteKey(keyBytes), { key, value });
-    this.context.log(keyBytes, this.valueSerde.serialize(value), timestamp);
+    if (!this.byKey.has(id)) this.sorted.add(id);
+    this.byKey.set(id, entry);
   }
 
   delete(key: K): V | undefined {
@@ -63,12 +75,16 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 
   range(from?: K, to?: K): [K, V][] {
+    return [...this.entries(from, to)];
+  }
+
+  *entries(from?: K, to?: K): IterableIterator<[K, V]> {
     const low = from === undefined ? null : byteKey(this.keySerde.serialize(from));
     const high = to === undefined ? null : byteKey(this.keySerde.serialize(to));
-    return [...this.entries]
-      .filter(([k]) => (low === null || k >= low) && (high === null || k <= high))
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, e]) => [e.key, e.value]);
+    for (const id of this.sorted.from(low, high === null ? undefined : (k) => k <= high)) {
+      const entry = this.byKey.get(id)!;
+      yield [entry.key, entry.value];
+    }
   }
 
   all(): [K, V][] {
@@ -77,19 +93,18 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
 
   prefixScan(prefix: Buffer): [K, V][] {
     const start = byteKey(prefix);
-    return [...this.entries]
-      .filter(([k]) => k.startsWith(start))
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, e]) => [e.key, e.value]);
+    return [...this.sorted.from(start, (k) => k.startsWith(start))].map((id) => {
+      const entry = this.byKey.get(id)!;
+      return [entry.key, entry.value];
+    });
   }
 
   approximateNumEntries(): number {
-    return this.entries.size;
+    return this.byKey.size;
   }
 
   restore(key: Buffer, value: Buffer | null): void {
-    if (value === null) this.entries.delete(byteKey(key));
-    else this.entries.set(byteKey(key), { key: this.keySerde.deserialize(key), value: this.valueSerde.deserialize(value) });
+    this.set(byteKey(key), value === null ? null : { key: this.keySerde.deserialize(key), value: this.valueSerde.deserialize(value) });
   }
 
   /** Built empty: restored from the changelog's start. */
@@ -103,7 +118,8 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
   flush(): void {}
 
   close(): void {
-    this.entries.clear();
+    this.byKey.clear();
+    this.sorted.clear();
   }
 }
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Serdes } from '../serdes.ts';
+import { startScript } from '../test-support/script-process.ts';
 import { InMemoryKeyValueStore } from './key-value-store.ts';
 import { PersistentKeyValueStore } from './persistent-key-value-store.ts';
 import type { StoreContext } from './state-store.ts';
@@ -111,13 +111,9 @@ test('a state ahead of its changelog (the topic was deleted and made again) is d
 
 test('a process killed between commits leaves the last committed state and offset', async () => {
   const directory = freshDirectory();
-  const script = join(root, 'writer.ts');
-  const storeModule = fileURLToPath(new URL('./persistent-key-value-store.ts', import.meta.url));
-  const serdesModule = fileURLToPath(new URL('../serdes.ts', import.meta.url));
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(script, `
-    import { PersistentKeyValueStore } from ${JSON.stringify(storeModule)};
-    import { Serdes } from ${JSON.stringify(serdesModule)};
+  const writer = await startScript(join(root, 'writer.ts'), `
+    import { PersistentKeyValueStore } from ${JSON.stringify(fileURLToPath(new URL('./persistent-key-value-store.ts', import.meta.url)))};
+    import { Serdes } from ${JSON.stringify(fileURLToPath(new URL('../serdes.ts', import.meta.url)))};
     const store = new PersistentKeyValueStore('counts', Serdes.string(), Serdes.string());
     store.init({ taskId: '0_0', partition: 0, directory: ${JSON.stringify(directory)}, log: () => undefined });
     for (let i = 0; i < 1000; i++) store.put('k' + i, 'committed');
@@ -125,15 +121,8 @@ test('a process killed between commits leaves the last committed state and offse
     for (let i = 0; i < 2000; i++) store.put('k' + i, 'uncommitted');
     process.stdout.write('written\\n');
     setInterval(() => undefined, 1000);
-  `);
-  const child = spawn(process.execPath, [...process.execArgv, script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('written') && resolve());
-    child.on('exit', (code) => reject(new Error(`the writer exited (${code}) before writing`)));
-  });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
+  `, 'written');
+  await writer.kill();
   const store = open(directory);
   assert.equal(store.restoreFrom(5000), 1000);
   assert.equal(store.approximateNumEntries(), 1000);
@@ -147,4 +136,25 @@ test('without a directory (the test driver) it keeps its state in memory', () =>
   store.commit(1);
   assert.equal(store.get('a'), '1');
   store.close();
+});
+
+test('entries are read as the loop asks, and the entry just read may be deleted; both stores alike', () => {
+  const persistent = open(freshDirectory());
+  const memory = new InMemoryKeyValueStore('counts', Serdes.string(), Serdes.string());
+  memory.init(context(null));
+  for (const store of [persistent, memory]) {
+    for (let i = 0; i < 2500; i++) store.put(`k${String(i).padStart(4, '0')}`, String(i));
+    const read: string[] = [];
+    for (const [key] of store.entries('k0100')) {
+      read.push(key);
+      store.delete(key);
+      // A nested read of the same store while the loop is open.
+      if (key === 'k0200') assert.deepEqual(store.entries('k2498').next().value, ['k2498', '2498']);
+      if (read.length === 500) break;
+    }
+    assert.deepEqual(read, Array.from({ length: 500 }, (_, i) => `k${String(i + 100).padStart(4, '0')}`));
+    assert.equal(store.approximateNumEntries(), 2000);
+    assert.deepEqual(store.range('k0098', 'k0700').map(([k]) => k), ['k0098', 'k0099', 'k0600', 'k0601', ...Array.from({ length: 99 }, (_, i) => `k0${602 + i}`)]);
+  }
+  persistent.close();
 });

@@ -45,6 +45,11 @@ export class PersistentKeyValueStore<K, V> implements KeyValueStore<K, V> {
     this.statements = prepare(db);
   }
 
+  private get database(): DatabaseSync {
+    if (!this.db) throw new Error(`store ${this.name} is not open`);
+    return this.db;
+  }
+
   private get sql(): ReturnType<typeof prepare> {
     if (!this.statements) throw new Error(`store ${this.name} is not open`);
     return this.statements;
@@ -53,7 +58,7 @@ export class PersistentKeyValueStore<K, V> implements KeyValueStore<K, V> {
   /** Writes go into the open transaction, begun by the first write after a commit. */
   private writing(): ReturnType<typeof prepare> {
     const sql = this.sql;
-    if (!this.db!.isTransaction) this.db!.exec('BEGIN');
+    if (!this.database.isTransaction) this.database.exec('BEGIN');
     return sql;
   }
 
@@ -87,6 +92,15 @@ export class PersistentKeyValueStore<K, V> implements KeyValueStore<K, V> {
     return this.rows(this.sql.range.all(low, this.keySerde.serialize(to)));
   }
 
+  *entries(from?: K, to?: K): IterableIterator<[K, V]> {
+    const low = from === undefined ? EMPTY : this.keySerde.serialize(from);
+    // A statement of its own: a loop may read the store again, or open another iteration, meanwhile.
+    const rows = to === undefined
+      ? this.database.prepare('SELECT key, value FROM entries WHERE key >= ? ORDER BY key').iterate(low)
+      : this.database.prepare('SELECT key, value FROM entries WHERE key >= ? AND key <= ? ORDER BY key').iterate(low, this.keySerde.serialize(to));
+    for (const row of rows) yield this.entry(row);
+  }
+
   all(): [K, V][] {
     return this.range();
   }
@@ -101,7 +115,11 @@ export class PersistentKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 
   private rows(rows: Record<string, unknown>[]): [K, V][] {
-    return rows.map((r) => [this.keySerde.deserialize(bytes(r.key as Uint8Array)), this.valueSerde.deserialize(bytes(r.value as Uint8Array))]);
+    return rows.map((r) => this.entry(r));
+  }
+
+  private entry(row: Record<string, unknown>): [K, V] {
+    return [this.keySerde.deserialize(bytes(row.key as Uint8Array)), this.valueSerde.deserialize(bytes(row.value as Uint8Array))];
   }
 
   restore(key: Buffer, value: Buffer | null): void {
@@ -115,8 +133,7 @@ export class PersistentKeyValueStore<K, V> implements KeyValueStore<K, V> {
     const offset = row === undefined ? 0 : Number(row.changelog_offset);
     if (offset <= changelogEnd) return offset;
     this.writing();
-    this.db!.exec('DELETE FROM entries; DELETE FROM checkpoint');
-    this.db!.exec('COMMIT');
+    this.database.exec('DELETE FROM entries; DELETE FROM checkpoint; COMMIT');
     return 0;
   }
 
