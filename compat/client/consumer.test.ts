@@ -311,3 +311,15 @@ test('offset reset: latest by default skips older records; none fails clearly wi
   await assert.rejects(take(none, 1), (err: Error & { code?: string }) => err.code === 'MILLRACE_NO_OFFSET' && err.message.includes(`${topic}-0`));
   await none.close();
 });
+
+test('a group member subscribed to a topic that does not exist yet reads it within seconds of its creation, not at the next metadata refresh', { timeout: 60_000 }, async () => {
+  const member = consumer({ groupId: 'waits-for-topic' });
+  member.subscribe(['created-later']);
+  // Joined, with nothing to assign.
+  await new Promise((r) => setTimeout(r, 2000));
+  await produce('created-later', ['first', 'second']);
+  // Well inside the 5 minutes between metadata refreshes.
+  const records = await take(member, 2, 15_000);
+  await member.close();
+  assert.deepEqual(records.map((r) => r.value!.toString()).sort(), ['first', 'second']);
+});

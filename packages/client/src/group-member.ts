@@ -127,7 +127,12 @@ export class GroupMember {
           await this.loseAll();
         }
         if (this.rejoinNeeded) await this.joinAndSync();
-        else await this.sleep(1000);
+        else {
+          await this.sleep(1000);
+          // A subscribed topic missing at the last assignment is looked for every second, not only
+          // at each metadata refresh: its partitions are taken up as soon as it is created.
+          if (this.hooks.topics().some((t) => !this.assignedWith.has(t))) await this.checkPartitionCounts();
+        }
         failures = 0;
       } catch (err) {
         this.joining = false;
