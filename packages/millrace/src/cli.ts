@@ -1,5 +1,6 @@
 import { benchCommand } from './commands/bench.ts';
 import { clusterCommand } from './commands/cluster.ts';
+import { connectCommand } from './commands/connect.ts';
 import { consumeCommand } from './commands/consume.ts';
 import { groupCommand } from './commands/group.ts';
 import { produceCommand } from './commands/produce.ts';
@@ -25,6 +26,8 @@ Usage:
                                     throughput and end-to-end latency against a broker (millrace bench --help)
   millrace group list|describe|reset-offsets|delete ...
                                     consumer groups, their lag, and their offsets (millrace group --help)
+  millrace connect standalone WORKER.properties CONNECTOR.properties...
+                                    run a Kafka Connect worker with those connectors (millrace connect --help)
   millrace help                     show this text
 
 Client commands take --brokers HOST:PORT[,...] (or $MILLRACE_BROKERS; default 127.0.0.1:9092) and
@@ -52,6 +55,8 @@ export async function runCli(args: string[]): Promise<number> {
       return clusterCommand(rest);
     case 'bench':
       return benchCommand(rest);
+    case 'connect':
+      return connectCommand(rest);
     case undefined:
     case 'help':
     case '--help':

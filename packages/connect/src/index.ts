@@ -1,0 +1,8 @@
+export { ConnectError } from './errors.ts';
+export type { ConnectValue, FieldSchema, Schema, SchemaType, SinkRecord, SourceRecord } from './data.ts';
+export type { ConfigKey, ConfigMap, Connector, SinkConnector, SinkTask, SourceConnector, SourceTask, SourceTaskContext } from './connector.ts';
+export type { Converter, SchemaAndValue } from './converters/converter.ts';
+export { converterFor } from './converters/converters.ts';
+export { connectorPlugins, pluginFor } from './plugins.ts';
+export { StandaloneWorker } from './runtime/standalone-worker.ts';
+export type { TaskStatus, TaskStateName } from './runtime/task-state.ts';

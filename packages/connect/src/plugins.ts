@@ -1,0 +1,34 @@
+import type { Connector } from './connector.ts';
+import { fileStreamSinkConnector } from './connectors/file-stream-sink.ts';
+import { fileStreamSourceConnector } from './connectors/file-stream-source.ts';
+import { ConnectError } from './errors.ts';
+
+interface Plugin {
+  /** The Java class name Kafka Connect configurations use. */
+  className: string;
+  type: 'source' | 'sink';
+  create: () => Connector;
+}
+
+const PLUGINS: Plugin[] = [
+  { className: 'org.apache.kafka.connect.file.FileStreamSourceConnector', type: 'source', create: fileStreamSourceConnector },
+  { className: 'org.apache.kafka.connect.file.FileStreamSinkConnector', type: 'sink', create: fileStreamSinkConnector },
+];
+
+/** The connector plugins there are. */
+export function connectorPlugins(): readonly Plugin[] {
+  return PLUGINS;
+}
+
+/**
+ * The plugin `connector.class` names: its full class name, or, as Kafka Connect allows, the simple
+ * name (`FileStreamSourceConnector`) or that without "Connector" (`FileStreamSource`).
+ */
+export function pluginFor(name: string): Plugin {
+  const plugin = PLUGINS.find((p) => {
+    const simple = p.className.slice(p.className.lastIndexOf('.') + 1);
+    return name === p.className || name === simple || name === simple.replace(/Connector$/, '');
+  });
+  if (!plugin) throw new ConnectError('INVALID_CONFIG', `connector.class: no connector plugin "${name}" (there are ${PLUGINS.map((p) => p.className).join(', ')})`);
+  return plugin;
+}

@@ -1,0 +1,113 @@
+import { Consumer, type TopicPartitionOffset } from '@millrace/client';
+import type { ConfigMap, SinkTask } from '../connector.ts';
+import type { Converter } from '../converters/converter.ts';
+import type { SinkRecord } from '../data.ts';
+import { failed, type TaskStatus } from './task-state.ts';
+
+export interface SinkTaskOptions {
+  connector: string;
+  taskId: number;
+  task: SinkTask;
+  config: ConfigMap;
+  brokers: string[];
+  topics: string[];
+  sessionTimeoutMs: number;
+  keyConverter: Converter;
+  valueConverter: Converter;
+  /** How often the task is flushed and the offsets of what it was given committed (offset.flush.interval.ms). */
+  flushIntervalMs: number;
+  log: (message: string) => void;
+}
+
+/**
+ * Runs a sink task as a member of the consumer group `connect-<connector>`: hands it each batch
+ * consumed, converted, and every flush interval (and before partitions move away, and at stop)
+ * flushes it, then commits the offsets of everything it was given. A crash repeats what came after
+ * the last commit (at least once).
+ */
+export class SinkTaskRunner {
+  status: TaskStatus = { state: 'UNASSIGNED' };
+  private readonly options: SinkTaskOptions;
+  private readonly consumer: Consumer;
+  /** The next offset of each partition given to the task since the last commit. */
+  private given = new Map<string, TopicPartitionOffset>();
+  private work: Promise<void> = Promise.resolve();
+  private loop: Promise<void> = Promise.resolve();
+  private stopping = false;
+
+  constructor(options: SinkTaskOptions) {
+    this.options = options;
+    this.consumer = new Consumer({
+      brokers: options.brokers,
+      clientId: `connector-consumer-${options.connector}-${options.taskId}`,
+      groupId: `connect-${options.connector}`,
+      autoCommit: false,
+      autoOffsetReset: 'earliest',
+      sessionTimeoutMs: options.sessionTimeoutMs,
+      onPartitionsRevoked: () => this.exclusive(() => this.commit()),
+    });
+  }
+
+  /** Runs steps one after another: a rebalance's commit never lands in the middle of a put. */
+  private exclusive(step: () => Promise<void>): Promise<void> {
+    const next = this.work.then(step);
+    this.work = next.catch(() => undefined);
+    return next;
+  }
+
+  start(): void {
+    this.loop = this.run().catch(async (err: unknown) => {
+      this.status = failed(err);
+      this.options.log(`task ${this.options.connector}-${this.options.taskId} failed: ${this.status.trace}`);
+      // Its partitions go back to the group; nothing it was given since the last commit is committed.
+      this.given = new Map();
+      await this.consumer.close().catch(() => undefined);
+    });
+  }
+
+  private async run(): Promise<void> {
+    await this.options.task.start(this.options.config);
+    this.consumer.subscribe(this.options.topics);
+    this.status = { state: 'RUNNING' };
+    let lastFlush = Date.now();
+    for await (const batch of this.consumer.batches({ includeEmpty: true })) {
+      await this.exclusive(async () => {
+        if (batch.records.length > 0) {
+          await this.options.task.put(batch.records.map((r) => this.convert(batch.topic, batch.partition, r)));
+          const last = batch.records[batch.records.length - 1];
+          this.given.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: last.offset + 1 });
+        }
+        if (Date.now() - lastFlush >= this.options.flushIntervalMs) {
+          await this.commit();
+          lastFlush = Date.now();
+        }
+      });
+      if (this.stopping) break;
+    }
+  }
+
+  private convert(topic: string, partition: number, r: { offset: number; timestamp: number; key: Buffer | null; value: Buffer | null; headers: SinkRecord['headers'] }): SinkRecord {
+    const key = this.options.keyConverter.toConnectData(topic, r.key);
+    const value = this.options.valueConverter.toConnectData(topic, r.value);
+    return { topic, partition, offset: r.offset, timestamp: r.timestamp, keySchema: key.schema, key: key.value, valueSchema: value.schema, value: value.value, headers: r.headers };
+  }
+
+  /** Flushes the task, then commits the offsets of what it was given. */
+  private async commit(): Promise<void> {
+    if (this.given.size === 0) return;
+    await this.options.task.flush();
+    const offsets = [...this.given.values()];
+    this.given = new Map();
+    await this.consumer.commit(offsets);
+  }
+
+  /** Flushes and commits what the task was given, leaves the group and stops the task. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.exclusive(() => this.commit()).catch(() => undefined);
+    await this.consumer.close();
+    await this.loop;
+    await this.options.task.stop();
+    if (this.status.state === 'RUNNING') this.status = { state: 'UNASSIGNED' };
+  }
+}

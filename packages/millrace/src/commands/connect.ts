@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, parseProperties } from '@millrace/broker';
+import { ConnectError, StandaloneWorker } from '@millrace/connect';
+
+export const CONNECT_USAGE = `Usage:
+  millrace connect standalone WORKER.properties CONNECTOR.properties...
+      runs a Kafka Connect worker in this process with the connectors given, until SIGTERM or Ctrl-C.
+      Kafka Connect's settings: bootstrap.servers, key.converter, value.converter,
+      offset.storage.file.filename, offset.flush.interval.ms; each connector file names its name,
+      connector.class (FileStreamSource, FileStreamSink) and tasks.max. See docs/connect.md.`;
+
+function readProperties(path: string): Record<string, string> {
+  try {
+    return parseProperties(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${path}: ${(err as Error).message}`);
+  }
+}
+
+/** `millrace connect standalone ...`: runs until stopped; exit code 2 for a bad command line or configuration. */
+export async function connectCommand(args: string[]): Promise<number> {
+  const [mode, workerFile, ...connectorFiles] = args;
+  if (mode === '--help' || mode === '-h' || mode === undefined) {
+    console.log(CONNECT_USAGE);
+    return mode === undefined ? 2 : 0;
+  }
+  if (mode !== 'standalone' || workerFile === undefined || connectorFiles.length === 0) {
+    console.error(mode === 'standalone' ? `millrace connect standalone needs a worker file and at least one connector file\n\n${CONNECT_USAGE}` : `millrace connect: unknown mode "${mode}"\n\n${CONNECT_USAGE}`);
+    return 2;
+  }
+  const log = (message: string) => console.error(`millrace connect: ${message}`);
+  let worker: StandaloneWorker;
+  try {
+    worker = new StandaloneWorker(readProperties(workerFile), log);
+    for (const file of connectorFiles) await worker.addConnector(readProperties(file));
+  } catch (err) {
+    if (!(err instanceof ConnectError || err instanceof ConfigError)) throw err;
+    console.error(`millrace connect: ${err.message}`);
+    return 2;
+  }
+  await new Promise<void>((done) => {
+    const stop = (signal: string) => {
+      log(`${signal} received, stopping`);
+      worker.stop().then(done, (err: Error) => {
+        console.error(`millrace connect: stopping failed: ${err.message}`);
+        process.exit(1);
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  log('stopped');
+  return 0;
+}
