@@ -129,9 +129,9 @@ export class GroupMember {
         if (this.rejoinNeeded) await this.joinAndSync();
         else {
           await this.sleep(1000);
-          // A subscribed topic missing at the last assignment is looked for every second, not only
+          // A subscribed topic missing (or without partitions) at the last assignment is looked for every second, not only
           // at each metadata refresh: its partitions are taken up as soon as it is created.
-          if (this.hooks.topics().some((t) => !this.assignedWith.has(t))) await this.checkPartitionCounts();
+          if (this.hooks.topics().some((t) => !this.assignedWith.get(t))) await this.checkPartitionCounts();
         }
         failures = 0;
       } catch (err) {
@@ -212,6 +212,9 @@ export class GroupMember {
     }
     this.joining = true;
     const topics = this.hooks.topics();
+    // The partition counts as of before the join: whatever changes after it (a topic created while
+    // the leader assigns, say) differs from them and brings a rejoin, never goes unnoticed.
+    const counts = await this.hooks.partitionCounts(topics).catch(() => new Map<string, number>());
     const join = await this.sendJoin(topics);
     if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
       this.memberId = join.memberId;
@@ -232,7 +235,7 @@ export class GroupMember {
     this.generationId = join.generationId;
     this.protocol = assignor;
     this.rejoinNeeded = false;
-    this.assignedWith = await this.hooks.partitionCounts(topics).catch(() => new Map());
+    this.assignedWith = counts;
     const { partitions, userData } = decodeAssignment(sync.assignment);
     assignor.assigned?.(userData);
     await this.apply(partitions);
