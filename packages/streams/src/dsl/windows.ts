@@ -1,6 +1,12 @@
 import { type Duration, toMs } from '../duration.ts';
 import { StreamsError } from '../errors.ts';
 
+/** The grace a window factory was given: required, as Kafka's ofSizeAndGrace / ofSizeWithNoGrace make it (JavaScript callers may leave it out). */
+function graceOf(options: { grace: Duration } | undefined, factory: string): number {
+  if (options?.grace === undefined) throw new StreamsError('INVALID_DURATION', `${factory} needs { grace }: how long after a window ends its late records still count ('0s' for none)`);
+  return toMs(options.grace, 'grace');
+}
+
 /**
  * Fixed-size windows aligned to the epoch: tumbling (advance = size) or hopping (advance < size).
  * A window is `[start, start + size)`. The grace period is required: records more than `grace`
@@ -21,7 +27,7 @@ export class TimeWindows {
 
   static ofSize(size: Duration, options: { grace: Duration }): TimeWindows {
     const sizeMs = toMs(size, 'window size');
-    return new TimeWindows(sizeMs, sizeMs, toMs(options.grace, 'grace'));
+    return new TimeWindows(sizeMs, sizeMs, graceOf(options, 'TimeWindows.ofSize'));
   }
 
   advanceBy(advance: Duration): TimeWindows {
@@ -53,7 +59,7 @@ export class SlidingWindows {
   }
 
   static ofTimeDifference(difference: Duration, options: { grace: Duration }): SlidingWindows {
-    return new SlidingWindows(toMs(difference, 'time difference'), toMs(options.grace, 'grace'));
+    return new SlidingWindows(toMs(difference, 'time difference'), graceOf(options, 'SlidingWindows.ofTimeDifference'));
   }
 }
 
@@ -68,7 +74,7 @@ export class SessionWindows {
   }
 
   static ofInactivityGap(gap: Duration, options: { grace: Duration }): SessionWindows {
-    return new SessionWindows(toMs(gap, 'inactivity gap'), toMs(options.grace, 'grace'));
+    return new SessionWindows(toMs(gap, 'inactivity gap'), graceOf(options, 'SessionWindows.ofInactivityGap'));
   }
 }
 
@@ -90,7 +96,7 @@ export class JoinWindows {
 
   static ofTimeDifference(difference: Duration, options: { grace: Duration }): JoinWindows {
     const ms = toMs(difference, 'join time difference');
-    return new JoinWindows(ms, ms, toMs(options.grace, 'grace'));
+    return new JoinWindows(ms, ms, graceOf(options, 'JoinWindows.ofTimeDifference'));
   }
 
   before(before: Duration): JoinWindows {
