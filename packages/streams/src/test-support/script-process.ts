@@ -9,7 +9,8 @@ import { writeFileSync } from 'node:fs';
  */
 export async function startScript(path: string, source: string, ready: string): Promise<{ kill(): Promise<void> }> {
   writeFileSync(path, source);
-  const child = spawn(process.execPath, [...process.execArgv, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Not process.execArgv: under `node --test` it carries the runner's own flags, and the child would run as a test runner.
+  const child = spawn(process.execPath, ['--conditions=development', path], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = once(child, 'exit');
   await new Promise<void>((resolve, reject) => {
     let out = '';
