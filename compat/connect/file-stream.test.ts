@@ -4,8 +4,6 @@
 // in the middle and started again, the worker loses no line (at least once: lines after the last
 // stored offsets are written again, and the test says how many).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { startBroker, type RunningBroker } from '../harness/broker-process.ts';
 import { consumeAllWithKcat } from '../harness/kcat.ts';
 import { runTool } from '../harness/run-tool.ts';
+import { type AppProcess, startProcess } from '../streams/app-process.ts';
 import { until } from '../streams/run-workload.ts';
 
 const main = join(resolve(import.meta.dirname, '../..'), 'packages/millrace/src/main.ts');
@@ -54,32 +53,14 @@ function configFiles(name: string, worker: Record<string, string> = {}): string[
   ];
 }
 
-interface Worker {
-  process: ChildProcess;
-  output(): string;
-  stop(signal: NodeJS.Signals): Promise<number | string>;
-}
-
-function startWorker(files: string[]): Worker {
-  const child = spawn(process.execPath, ['--conditions=development', main, 'connect', 'standalone', ...files], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (log += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
-  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
-  return {
-    process: child,
-    output: () => log,
-    async stop(signal) {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+function startWorker(files: string[]): AppProcess {
+  return startProcess(['--conditions=development', main, 'connect', 'standalone', ...files]);
 }
 
 const linesOf = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').slice(0, -1) : []);
 
 /** Waits until `file` holds `count` lines (distinct ones, when `distinct`); on a timeout, says what the worker logged. */
-async function copied(worker: Worker, file: string, count: number, what: string, distinct = false): Promise<void> {
+async function copied(worker: AppProcess, file: string, count: number, what: string, distinct = false): Promise<void> {
   const lines = () => (distinct ? new Set(linesOf(file)).size : linesOf(file).length);
   await until(what, () => lines() >= count, 90_000).catch((err: Error) => {
     throw new Error(`${err.message}: ${lines()} lines\n${worker.output()}`);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A Streams example running in its own process, as a user starts it. */
+/** A program of ours (a Streams example, a `millrace` command) running in its own process, as a user starts it. */
 export interface AppProcess {
   process: ChildProcess;
   output(): string;
@@ -18,7 +18,12 @@ process.on('exit', () => {
 });
 
 export function startExample(script: string, args: string[]): AppProcess {
-  const child = spawn(process.execPath, [`examples/streams/${script}`, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startProcess([`examples/streams/${script}`, ...args]);
+}
+
+/** Runs `node ARGS...` from the repository's root; its standard output and error are collected together. */
+export function startProcess(args: string[]): AppProcess {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let log = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (log += d));

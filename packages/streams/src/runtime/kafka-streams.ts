@@ -103,7 +103,8 @@ export class KafkaStreams {
         // Kafka Streams' 10 s: a crashed instance's open transaction holds read_committed readers back no longer.
         transactionTimeoutMs: 10_000,
       });
-      this.collector = new ProducerCollector(this.producer, counts);
+      const changelogs = new Set([...this.topology.stores.values()].filter((s) => s.logged).map((s) => `${applicationId}-${s.name}-changelog`));
+      this.collector = new ProducerCollector(this.producer, counts, changelogs);
       this.globals = new GlobalTables(this.topology, applicationId, cluster, this.exactlyOnce, this.log);
       await this.globals.start((err) => void this.exclusive(() => { throw err; }));
       this.consumer = new Consumer({

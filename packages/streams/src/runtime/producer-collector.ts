@@ -10,16 +10,19 @@ import { StreamsError } from '../errors.ts';
 export class ProducerCollector implements RecordCollector {
   private readonly producer: Producer;
   private readonly counts: ReadonlyMap<string, number>;
+  /** The topics whose ends `written()` reports: the changelogs, which persistent stores commit with. */
+  private readonly changelogs: ReadonlySet<string>;
   private pending: OutputRecord[] = [];
   private failure: Error | null = null;
   /** Records handed to the producer since the last flush. */
   sent = 0;
-  /** Where each partition written since the last `written()` ends, as its acknowledgements said ("topic\0partition" → next offset). */
+  /** Where each changelog partition written since the last `written()` ends, as its acknowledgements said ("topic\0partition" → next offset). */
   private ends = new Map<string, number>();
 
-  constructor(producer: Producer, counts: ReadonlyMap<string, number>) {
+  constructor(producer: Producer, counts: ReadonlyMap<string, number>, changelogs: ReadonlySet<string>) {
     this.producer = producer;
     this.counts = counts;
+    this.changelogs = changelogs;
   }
 
   send(record: OutputRecord): void {
@@ -46,6 +49,8 @@ export class ProducerCollector implements RecordCollector {
     this.pending = [];
     for (const [topic, messages] of byTopic) {
       this.producer.send(topic, messages).then((written) => {
+        // Output and repartition records need no bookkeeping: only a changelog's end is asked for.
+        if (!this.changelogs.has(topic)) return;
         for (const { partition, offset } of written) {
           const id = `${topic}\u0000${partition}`;
           this.ends.set(id, Math.max(this.ends.get(id) ?? 0, offset + 1));
@@ -66,7 +71,7 @@ export class ProducerCollector implements RecordCollector {
     this.sent = 0;
   }
 
-  /** Where the partitions written since the last call end (after a flush: every record written is counted). */
+  /** Where the changelog partitions written since the last call end (after a flush: every record written is counted). */
   written(): ReadonlyMap<string, number> {
     const ends = this.ends;
     this.ends = new Map();
