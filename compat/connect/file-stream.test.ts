@@ -46,6 +46,8 @@ function configFiles(name: string, worker: Record<string, string> = {}): string[
       'offset.flush.interval.ms': '1000',
       // A killed worker's sink leaves its group after this long, not Kafka's default 45 s.
       'consumer.session.timeout.ms': '6000',
+      // The REST API on any free port: workers of several runs may overlap.
+      listeners: 'http://127.0.0.1:0',
       ...worker,
     }),
     write(`${name}-source.properties`, { name: `${name}-source`, 'connector.class': 'FileStreamSource', 'tasks.max': '1', file: join(dir, `${name}.in`), topic: name }),
@@ -130,7 +132,7 @@ test('a configuration error names the setting and exits 2 before anything starts
   const run = (...args: string[]) => runTool(process.execPath, ['--conditions=development', main, 'connect', 'standalone', ...args], { timeoutMs: 30_000, allowFailure: true });
   let result = await run(workerFile, source);
   assert.equal(result.code, 2);
-  assert.match(result.stderr, /FileStreamSourceConnector: Missing required configuration "file" which has no default value.; Missing required configuration "topic"/);
+  assert.match(result.stderr, /connector bad-source: Connector configuration is invalid and contains the following 2 error\(s\):\nMissing required configuration "file" which has no default value.\nMissing required configuration "topic"/);
   writeFileSync(join(dir, 'bad-source.properties'), 'name=bad-source\nconnector.class=com.example.Nope\n');
   result = await run(workerFile, source);
   assert.equal(result.code, 2);

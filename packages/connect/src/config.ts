@@ -7,6 +7,7 @@ export function configErrors(defs: ConfigKey[], config: ConfigMap): Map<string, 
   const fail = (name: string, message: string) => errors.set(name, [...(errors.get(name) ?? []), message]);
   for (const def of defs) {
     const value = config[def.name] ?? def.default;
+    if (value === null) continue;
     if (value === undefined || (value === '' && def.default === undefined)) {
       fail(def.name, `Missing required configuration "${def.name}" which has no default value.`);
       continue;

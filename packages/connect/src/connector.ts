@@ -7,8 +7,8 @@ export type ConfigMap = Record<string, string>;
 export interface ConfigKey {
   name: string;
   type: 'string' | 'int' | 'long' | 'boolean' | 'list' | 'password' | 'class';
-  /** Absent: the setting is required. */
-  default?: string;
+  /** Absent: the setting is required; null: it may be left out, and has no default. */
+  default?: string | null;
   importance: 'high' | 'medium' | 'low';
   documentation: string;
 }

@@ -4,5 +4,5 @@ export type { ConfigKey, ConfigMap, Connector, SinkConnector, SinkTask, SourceCo
 export type { Converter, SchemaAndValue } from './converters/converter.ts';
 export { converterFor } from './converters/converters.ts';
 export { connectorPlugins, pluginFor } from './plugins.ts';
-export { StandaloneWorker } from './runtime/standalone-worker.ts';
+export { startStandaloneWorker, type RunningWorker } from './standalone.ts';
 export type { TaskStatus, TaskStateName } from './runtime/task-state.ts';

@@ -3,7 +3,7 @@ import { fileStreamSinkConnector } from './connectors/file-stream-sink.ts';
 import { fileStreamSourceConnector } from './connectors/file-stream-source.ts';
 import { ConnectError } from './errors.ts';
 
-interface Plugin {
+export interface Plugin {
   /** The Java class name Kafka Connect configurations use. */
   className: string;
   type: 'source' | 'sink';

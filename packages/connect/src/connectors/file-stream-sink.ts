@@ -5,7 +5,6 @@ import type { ConnectValue, SinkRecord } from '../data.ts';
 
 const CONFIG: ConfigKey[] = [
   { name: 'file', type: 'string', importance: 'high', documentation: 'The file to append each record\'s value to, one line each.' },
-  { name: 'topics', type: 'list', importance: 'high', documentation: 'The topics to read, comma-separated.' },
 ];
 
 /**

@@ -11,6 +11,11 @@ const CONVERTERS: Record<string, (config: Record<string, string>) => Converter> 
   'org.apache.kafka.connect.converters.ByteArrayConverter': byteArrayConverter,
 };
 
+/** The converters' class names, for the REST API's plugin list. */
+export function converterClassNames(): string[] {
+  return Object.keys(CONVERTERS);
+}
+
 /**
  * The converter a configuration names under `prefix` (`key.converter` or `value.converter`), given
  * the settings under that prefix (`value.converter.schemas.enable`); a connector's own settings

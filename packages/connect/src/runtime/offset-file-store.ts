@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { NodeFs, writeFileDurably } from '@millrace/storage';
 import { ConnectError } from '../errors.ts';
+import { offsetKey, type OffsetStore, type SourceOffset as Offset } from './offset-store.ts';
 
-type Offset = Record<string, unknown>;
 const FS = new NodeFs();
 
 /**
@@ -11,7 +11,7 @@ const FS = new NodeFs();
  * offset. A write goes to a new file that is fsynced and renamed over the old one, so a crash
  * leaves the old offsets or the new ones, never a torn file.
  */
-export class OffsetFileStore {
+export class OffsetFileStore implements OffsetStore {
   private readonly path: string;
   private readonly offsets = new Map<string, Offset>();
 
@@ -40,9 +40,4 @@ export class OffsetFileStore {
     for (const [partition, offset] of offsets) this.offsets.set(offsetKey(connector, partition), offset);
     await writeFileDurably(FS, this.path, Buffer.from(JSON.stringify(Object.fromEntries(this.offsets))));
   }
-}
-
-/** Kafka's offsets topic key: the connector's name and the source partition, as a JSON array. */
-export function offsetKey(connector: string, partition: Record<string, unknown>): string {
-  return JSON.stringify([connector, partition]);
 }

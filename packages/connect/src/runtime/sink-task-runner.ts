@@ -1,4 +1,5 @@
-import { Consumer, type TopicPartitionOffset } from '@millrace/client';
+import { Consumer, KafkaError, type TopicPartitionOffset } from '@millrace/client';
+import { ErrorCode } from '@millrace/protocol';
 import type { ConfigMap, SinkTask } from '../connector.ts';
 import type { Converter } from '../converters/converter.ts';
 import type { SinkRecord } from '../data.ts';
@@ -18,6 +19,9 @@ export interface SinkTaskOptions {
   flushIntervalMs: number;
   log: (message: string) => void;
 }
+
+/** Commit errors that mean the group's generation changed under the member: not the task's failure. */
+const REBALANCING = new Set<number>([ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID]);
 
 /**
  * Runs a sink task as a member of the consumer group `connect-<connector>`: hands it each batch
@@ -98,7 +102,14 @@ export class SinkTaskRunner {
     await this.options.task.flush();
     const offsets = [...this.given.values()];
     this.given = new Map();
-    await this.consumer.commit(offsets);
+    try {
+      await this.consumer.commit(offsets);
+    } catch (err) {
+      if (!(err instanceof KafkaError && REBALANCING.has(err.errorCode))) throw err;
+      // The group moved on (a dead member's session expired, say) before this member rejoined: the
+      // records since the last commit go again to whichever task owns them next (at least once).
+      this.options.log(`task ${this.options.connector}-${this.options.taskId}: offsets not committed, the group is rebalancing (${err.message})`);
+    }
   }
 
   /** Flushes and commits what the task was given, leaves the group and stops the task. */

@@ -3,7 +3,7 @@ import type { ConfigMap, SourceTask } from '../connector.ts';
 import type { Converter } from '../converters/converter.ts';
 import type { SourceRecord } from '../data.ts';
 import { ConnectError } from '../errors.ts';
-import { type OffsetFileStore, offsetKey } from './offset-file-store.ts';
+import { offsetKey, type OffsetStore } from './offset-store.ts';
 import { failed, type TaskStatus } from './task-state.ts';
 
 export interface SourceTaskOptions {
@@ -14,7 +14,7 @@ export interface SourceTaskOptions {
   brokers: string[];
   keyConverter: Converter;
   valueConverter: Converter;
-  offsets: OffsetFileStore;
+  offsets: OffsetStore;
   /** How often acknowledged records' offsets are stored (offset.flush.interval.ms). */
   flushIntervalMs: number;
   log: (message: string) => void;

@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, parseProperties } from '@millrace/broker';
-import { ConnectError, StandaloneWorker } from '@millrace/connect';
+import { ConnectError, type RunningWorker, startStandaloneWorker } from '@millrace/connect';
 
 export const CONNECT_USAGE = `Usage:
-  millrace connect standalone WORKER.properties CONNECTOR.properties...
+  millrace connect standalone WORKER.properties [CONNECTOR.properties...]
       runs a Kafka Connect worker in this process with the connectors given, until SIGTERM or Ctrl-C.
       Kafka Connect's settings: bootstrap.servers, key.converter, value.converter,
-      offset.storage.file.filename, offset.flush.interval.ms; each connector file names its name,
-      connector.class (FileStreamSource, FileStreamSink) and tasks.max. See docs/connect.md.`;
+      offset.storage.file.filename, offset.flush.interval.ms, listeners (REST API, default
+      http://:8083); each connector file names its name, connector.class (FileStreamSource,
+      FileStreamSink) and tasks.max. Connectors can also be added through the REST API.
+      See docs/connect.md.`;
 
 function readProperties(path: string): Record<string, string> {
   try {
@@ -24,15 +26,14 @@ export async function connectCommand(args: string[]): Promise<number> {
     console.log(CONNECT_USAGE);
     return mode === undefined ? 2 : 0;
   }
-  if (mode !== 'standalone' || workerFile === undefined || connectorFiles.length === 0) {
-    console.error(mode === 'standalone' ? `millrace connect standalone needs a worker file and at least one connector file\n\n${CONNECT_USAGE}` : `millrace connect: unknown mode "${mode}"\n\n${CONNECT_USAGE}`);
+  if (mode !== 'standalone' || workerFile === undefined) {
+    console.error(mode === 'standalone' ? `millrace connect standalone needs a worker file\n\n${CONNECT_USAGE}` : `millrace connect: unknown mode "${mode}"\n\n${CONNECT_USAGE}`);
     return 2;
   }
   const log = (message: string) => console.error(`millrace connect: ${message}`);
-  let worker: StandaloneWorker;
+  let worker: RunningWorker;
   try {
-    worker = new StandaloneWorker(readProperties(workerFile), log);
-    for (const file of connectorFiles) await worker.addConnector(readProperties(file));
+    worker = await startStandaloneWorker(readProperties(workerFile), connectorFiles.map(readProperties), log);
   } catch (err) {
     if (!(err instanceof ConnectError || err instanceof ConfigError)) throw err;
     console.error(`millrace connect: ${err.message}`);
