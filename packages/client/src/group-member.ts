@@ -1,18 +1,10 @@
-import {
-  ApiKey, createHeartbeatRequest, createJoinGroupRequest, createJoinGroupRequestJoinGroupRequestProtocol, createLeaveGroupRequest, createLeaveGroupRequestMemberIdentity,
-  createSyncGroupRequest, createSyncGroupRequestSyncGroupRequestAssignment, ErrorCode, type HeartbeatResponse, type JoinGroupResponse, type LeaveGroupResponse,
-  type SyncGroupResponse,
-} from '@millrace/protocol';
+import { ErrorCode } from '@millrace/protocol';
 import type { Assignor, GroupMemberInfo } from './assignors.ts';
-import { type Cluster, CoordinatorType } from './cluster.ts';
+import type { Cluster } from './cluster.ts';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type TopicPartitions } from './consumer-protocol.ts';
 import { KafkaError } from './errors.ts';
+import { type GroupProtocol, GroupMembership, type JoinedGroup, type MembershipOptions, type ProtocolMember } from './group-membership.ts';
 import { difference, isEmpty } from './topic-partitions.ts';
-
-const JOIN_GROUP_VERSIONS = [4, 9] as const;
-const SYNC_GROUP_VERSIONS = [3, 5] as const;
-const HEARTBEAT_VERSIONS = [3, 4] as const;
-const LEAVE_GROUP_VERSIONS = [3, 5] as const;
 
 /** What the consumer does when its partitions change; the member waits for each before going on. */
 export interface MembershipHooks {
@@ -29,62 +21,40 @@ export interface MembershipHooks {
   failed(err: Error): void;
 }
 
-export interface GroupMemberOptions {
-  groupId: string;
-  groupInstanceId: string | null;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  heartbeatIntervalMs: number;
+export interface GroupMemberOptions extends MembershipOptions {
   assignors: Assignor[];
 }
 
-/** Errors after which the member must join again, with what it must forget first. */
-const REJOIN: Record<number, 'keep' | 'lose-generation' | 'lose-member'> = {
-  [ErrorCode.REBALANCE_IN_PROGRESS]: 'keep',
-  [ErrorCode.ILLEGAL_GENERATION]: 'lose-generation',
-  [ErrorCode.UNKNOWN_MEMBER_ID]: 'lose-member',
-};
-
 /**
- * One consumer's membership of a group through the classic group protocol: JoinGroup (the leader
- * runs the assignor over every member's subscription), SyncGroup, heartbeats, and LeaveGroup. It
- * tracks the partitions this member owns and tells the consumer of every change through the hooks.
+ * One consumer's membership of a group: the "consumer" protocol (subscriptions in, partitions
+ * out, through the chosen assignor) over the classic group membership. It tracks the partitions
+ * this member owns and tells the consumer of every change through the hooks.
  */
-export class GroupMember {
-  private readonly cluster: Cluster;
+export class GroupMember implements GroupProtocol {
+  readonly protocolType = 'consumer';
   private readonly options: GroupMemberOptions;
   private readonly hooks: MembershipHooks;
-  memberId = '';
-  generationId = -1;
+  private readonly membership: GroupMembership;
   private protocol: Assignor | null = null;
   owned: TopicPartitions = new Map();
   /** Partition counts the current assignment was made with; a change calls for a rebalance. */
   private assignedWith = new Map<string, number>();
-  private rejoinNeeded = true;
-  /** Set by `abandon`: every partition is to be given up as lost before joining again. */
-  private abandonNeeded = false;
-  private wake: (() => void) | null = null;
-  private stopped = false;
-  /** True from JoinGroup until the assignment is known: no heartbeats then. */
-  private joining = false;
-  private heartbeatError: number | null = null;
-  private stopHeartbeatWait: (() => void) | null = null;
-  private running: Promise<void> | null = null;
+  /** Partition counts read before the pending JoinGroup. */
+  private joinedWith = new Map<string, number>();
 
   constructor(cluster: Cluster, options: GroupMemberOptions, hooks: MembershipHooks) {
-    this.cluster = cluster;
     this.options = options;
     this.hooks = hooks;
+    this.membership = new GroupMembership(cluster, options, this);
   }
 
   start(): void {
-    this.running ??= this.run();
+    this.membership.start();
   }
 
   /** Asks for a rebalance soon (the subscription or the topics' partition counts changed). */
   requestRejoin(): void {
-    this.rejoinNeeded = true;
-    this.wake?.();
+    this.membership.requestRejoin();
   }
 
   /**
@@ -92,197 +62,96 @@ export class GroupMember {
    * the member's own loop: for a consumer whose progress in them can no longer be committed.
    */
   abandon(): void {
-    this.abandonNeeded = true;
-    this.wake?.();
+    this.membership.abandon();
   }
 
   /** The group's view of this member, for offset commits and transactional sendOffsets. */
   get metadata(): { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null } {
-    return { groupId: this.options.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.options.groupInstanceId };
+    return this.membership.metadata;
   }
 
   /** Whether partition counts changed since the assignment: the member then asks for a rebalance. */
   async checkPartitionCounts(): Promise<void> {
-    if (this.rejoinNeeded || this.generationId < 0) return;
+    if (!this.membership.stable) return;
     const counts = await this.hooks.partitionCounts(this.hooks.topics());
     for (const [topic, count] of counts) if (this.assignedWith.get(topic) !== count) return this.requestRejoin();
   }
 
   /**
-   * The member's loop: joins when a rebalance is needed, otherwise waits to be woken. Heartbeats
-   * run in their own loop, so they go on while the consumer's rebalance hooks run.
+   * A subscribed topic missing (or without partitions) at the last assignment is looked for every
+   * second, not only at each metadata refresh: its partitions are taken up as soon as it is created.
    */
-  private async run(): Promise<void> {
-    const heartbeats = this.heartbeatLoop();
-    let failures = 0;
-    while (!this.stopped) {
-      try {
-        const code = this.heartbeatError;
-        this.heartbeatError = null;
-        if (code !== null) await this.onError(code, 'Heartbeat');
-        if (this.abandonNeeded) {
-          this.abandonNeeded = false;
-          this.rejoinNeeded = true;
-          this.generationId = -1;
-          await this.loseAll();
-        }
-        if (this.rejoinNeeded) await this.joinAndSync();
-        else {
-          await this.sleep(1000);
-          // A subscribed topic missing (or without partitions) at the last assignment is looked for every second, not only
-          // at each metadata refresh: its partitions are taken up as soon as it is created.
-          if (this.hooks.topics().some((t) => !this.assignedWith.get(t))) await this.checkPartitionCounts();
-        }
-        failures = 0;
-      } catch (err) {
-        this.joining = false;
-        if (this.stopped) break;
-        if (err instanceof KafkaError && !err.retriable && !(err.errorCode in REJOIN)) {
-          this.stopped = true;
-          this.hooks.failed(err);
-          break;
-        }
-        failures++;
-        await this.sleep(Math.min(1000, 100 * 2 ** Math.min(failures, 4)));
-      }
-    }
-    await heartbeats;
+  async idle(): Promise<void> {
+    if (this.hooks.topics().some((t) => !this.assignedWith.get(t))) await this.checkPartitionCounts();
   }
 
-  /** Sleeps `ms`, or less if woken (a rejoin is asked for, a heartbeat failed, the member stops). */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-    });
-  }
-
-  /** Heartbeats every interval while the member has a generation and is not joining; an error wakes the main loop. */
-  private async heartbeatLoop(): Promise<void> {
-    const { groupId, groupInstanceId, heartbeatIntervalMs } = this.options;
-    while (!this.stopped) {
-      await new Promise<void>((resolve) => {
-        this.stopHeartbeatWait = resolve;
-        setTimeout(resolve, heartbeatIntervalMs);
-      });
-      if (this.stopped || this.joining || this.rejoinNeeded || this.generationId < 0) continue;
-      try {
-        const { response } = await this.cluster.sendToCoordinator<HeartbeatResponse>(groupId, CoordinatorType.GROUP, ApiKey.Heartbeat, HEARTBEAT_VERSIONS,
-          () => createHeartbeatRequest({ groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId }), (r) => r.errorCode);
-        if (response.errorCode !== ErrorCode.NONE && !this.joining) {
-          this.heartbeatError = response.errorCode;
-          this.wake?.();
-        }
-      } catch {
-        // The coordinator is unreachable for now; the next heartbeat tries again (the session timeout decides).
-      }
-    }
-  }
-
-  /** Handles an error code from the coordinator: rejoins (forgetting what it must), or throws. */
-  private async onError(code: number, api: string): Promise<void> {
-    const rejoin = REJOIN[code];
-    if (rejoin === undefined) throw new KafkaError(code, { api, message: `group ${this.options.groupId}` });
-    this.rejoinNeeded = true;
-    if (rejoin === 'keep') return;
-    this.generationId = -1;
-    if (rejoin === 'lose-member') this.memberId = '';
-    await this.loseAll();
-  }
-
-  private async loseAll(): Promise<void> {
-    const lost = this.owned;
+  /** An eager protocol gives everything up before joining; a cooperative one keeps it. */
+  async joining(): Promise<void> {
+    if (this.protocol?.protocol === 'cooperative' || isEmpty(this.owned)) return;
+    const revoked = this.owned;
     this.owned = new Map();
-    if (!isEmpty(lost)) await this.hooks.lost(lost);
+    await this.hooks.revoked(revoked);
   }
 
-  private async joinAndSync(): Promise<void> {
-    // An eager protocol gives everything up before joining; a cooperative one keeps it.
-    if (this.protocol?.protocol !== 'cooperative' && !isEmpty(this.owned)) {
-      const revoked = this.owned;
-      this.owned = new Map();
-      await this.hooks.revoked(revoked);
-    }
-    this.joining = true;
+  async joinProtocols(): Promise<{ name: string; metadata: Buffer }[]> {
     const topics = this.hooks.topics();
     // The partition counts as of before the join: whatever changes after it (a topic created while
     // the leader assigns, say) differs from them and brings a rejoin, never goes unnoticed.
-    const counts = await this.hooks.partitionCounts(topics).catch(() => new Map<string, number>());
-    const join = await this.sendJoin(topics);
-    if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
-      this.memberId = join.memberId;
-      this.joining = false;
-      return;
-    }
-    if (join.errorCode !== ErrorCode.NONE) {
-      this.joining = false;
-      return this.onError(join.errorCode, 'JoinGroup');
-    }
-    this.memberId = join.memberId;
+    this.joinedWith = await this.hooks.partitionCounts(topics).catch(() => new Map<string, number>());
+    const { generationId } = this.membership;
+    return this.options.assignors.map((a) => ({
+      name: a.name,
+      metadata: encodeSubscription({ topics, owned: a.protocol === 'cooperative' ? this.owned : new Map(), generationId, userData: a.subscriptionUserData?.() ?? null }),
+    }));
+  }
+
+  private assignor(join: JoinedGroup): Assignor {
     const assignor = this.options.assignors.find((a) => a.name === join.protocolName);
     if (!assignor) throw new KafkaError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, { api: 'JoinGroup', message: `the group chose ${join.protocolName}, which this consumer does not have` });
-    const assignments = join.leader === join.memberId && !join.skipAssignment ? await this.assign(assignor, join) : new Map<string, Buffer>();
-    const sync = await this.sendSync(join, assignments);
-    this.joining = false;
-    if (sync.errorCode !== ErrorCode.NONE) return this.onError(sync.errorCode, 'SyncGroup');
-    this.generationId = join.generationId;
-    this.protocol = assignor;
-    this.rejoinNeeded = false;
-    this.assignedWith = counts;
-    const { partitions, userData } = decodeAssignment(sync.assignment);
-    assignor.assigned?.(userData);
-    await this.apply(partitions);
+    return assignor;
   }
 
-  /** Takes the new assignment: revokes what was taken away (then joins again), starts what is new. */
-  private async apply(assignment: TopicPartitions): Promise<void> {
-    const revoked = difference(this.owned, assignment);
-    const added = difference(assignment, this.owned);
-    if (!isEmpty(revoked)) {
-      this.owned = difference(this.owned, revoked);
-      await this.hooks.revoked(revoked);
-      // Cooperative: the partitions given up go to their new owner in the next round.
-      this.rejoinNeeded = true;
-    }
-    this.owned = assignment;
-    await this.hooks.assigned(added);
-  }
-
-  private async assign(assignor: Assignor, join: JoinGroupResponse): Promise<Map<string, Buffer>> {
-    const members: GroupMemberInfo[] = join.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, subscription: decodeSubscription(m.metadata) }));
+  async assign(join: JoinedGroup, protocolMembers: ProtocolMember[]): Promise<Map<string, Buffer>> {
+    const assignor = this.assignor(join);
+    const members: GroupMemberInfo[] = protocolMembers.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, subscription: decodeSubscription(m.metadata) }));
     const counts = await this.hooks.partitionCounts([...new Set(members.flatMap((m) => m.subscription.topics))]);
     const assignment = assignor.assign(members, counts);
     return new Map([...assignment].map(([memberId, partitions]) => [memberId, encodeAssignment(partitions, assignor.assignmentUserData?.(memberId, assignment, members) ?? null)]));
   }
 
-  private async sendJoin(topics: string[]): Promise<JoinGroupResponse> {
-    const { groupId, groupInstanceId, sessionTimeoutMs, rebalanceTimeoutMs, assignors } = this.options;
-    const protocols = assignors.map((a) => createJoinGroupRequestJoinGroupRequestProtocol({
-      name: a.name,
-      metadata: encodeSubscription({ topics, owned: a.protocol === 'cooperative' ? this.owned : new Map(), generationId: this.generationId, userData: a.subscriptionUserData?.() ?? null }),
-    }));
-    const { response } = await this.cluster.sendToCoordinator<JoinGroupResponse>(groupId, CoordinatorType.GROUP, ApiKey.JoinGroup, JOIN_GROUP_VERSIONS,
-      () => createJoinGroupRequest({ groupId, sessionTimeoutMs, rebalanceTimeoutMs, memberId: this.memberId, groupInstanceId, protocolType: 'consumer', protocols }),
-      (r) => r.errorCode, { timeoutMs: rebalanceTimeoutMs + 5000 });
-    return response;
+  /** Takes the new assignment: revokes what was taken away (then joins again), starts what is new. */
+  async assigned(join: JoinedGroup, bytes: Buffer): Promise<boolean> {
+    const assignor = this.assignor(join);
+    this.protocol = assignor;
+    this.assignedWith = this.joinedWith;
+    const { partitions: assignment, userData } = decodeAssignment(bytes);
+    assignor.assigned?.(userData);
+    const revoked = difference(this.owned, assignment);
+    const added = difference(assignment, this.owned);
+    if (!isEmpty(revoked)) {
+      this.owned = difference(this.owned, revoked);
+      await this.hooks.revoked(revoked);
+    }
+    this.owned = assignment;
+    await this.hooks.assigned(added);
+    // Cooperative: the partitions given up go to their new owner in the next round.
+    return !isEmpty(revoked);
   }
 
-  private async sendSync(join: JoinGroupResponse, assignments: Map<string, Buffer>): Promise<SyncGroupResponse> {
-    const { groupId, groupInstanceId, rebalanceTimeoutMs } = this.options;
-    const { response } = await this.cluster.sendToCoordinator<SyncGroupResponse>(groupId, CoordinatorType.GROUP, ApiKey.SyncGroup, SYNC_GROUP_VERSIONS,
-      () => createSyncGroupRequest({
-        groupId, generationId: join.generationId, memberId: join.memberId, groupInstanceId, protocolType: 'consumer', protocolName: join.protocolName,
-        assignments: [...assignments].map(([memberId, assignment]) => createSyncGroupRequestSyncGroupRequestAssignment({ memberId, assignment })),
-      }),
-      (r) => r.errorCode, { timeoutMs: rebalanceTimeoutMs + 5000 });
-    return response;
+  async lost(): Promise<void> {
+    const lost = this.owned;
+    this.owned = new Map();
+    if (!isEmpty(lost)) await this.hooks.lost(lost);
+  }
+
+  async leaving(): Promise<void> {
+    const revoked = this.owned;
+    this.owned = new Map();
+    if (!isEmpty(revoked)) await this.hooks.revoked(revoked);
+  }
+
+  failed(err: Error): void {
+    this.hooks.failed(err);
   }
 
   /**
@@ -290,20 +159,7 @@ export class GroupMember {
    * others take them over at once. A static member does not leave: its partitions wait for it
    * until its session times out, so a restart within that time moves nothing.
    */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.wake?.();
-    this.stopHeartbeatWait?.();
-    // A JoinGroup may wait for the whole rebalance: leaving ends it, so do not wait for it first.
-    if (!this.joining) await this.running?.catch(() => undefined);
-    const revoked = this.owned;
-    this.owned = new Map();
-    if (!isEmpty(revoked)) await this.hooks.revoked(revoked);
-    if (this.options.groupInstanceId !== null || this.memberId === '') return;
-    const { groupId } = this.options;
-    await this.cluster.sendToCoordinator<LeaveGroupResponse>(groupId, CoordinatorType.GROUP, ApiKey.LeaveGroup, LEAVE_GROUP_VERSIONS,
-      () => createLeaveGroupRequest({ groupId, members: [createLeaveGroupRequestMemberIdentity({ memberId: this.memberId, reason: 'the consumer is closing' })] })).catch(() => undefined);
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.membership.stop('the consumer is closing');
   }
 }

@@ -8,3 +8,4 @@ export { type Assignor, type GroupMemberInfo, cooperativeStickyAssignor, rangeAs
 export type { TopicPartition } from './topic-partitions.ts';
 export type { TopicPartitionOffset } from './offsets.ts';
 export { Admin, type AdminOptions, type AlterConfigResource, type BrokerDescription, type ClusterDescription, type CommittedOffset, type ConfigEntry, type ConfigResource, type ConfigResourceType, type ConfigSource, type CreatedTopic, type CreateTopicsOptions, type GroupDescription, type GroupListing, type GroupMember, type GroupState, type ListOffsetsOptions, type MemberAssignment, type NewTopic, type OffsetSpec, type PartitionDescription, type PartitionLag, type PartitionOffset, type ResetTarget, type ResourceConfigs, type TopicDescription } from './admin.ts';
+export { GroupMembership, type GroupProtocol, type JoinedGroup, type MembershipOptions, type ProtocolMember } from './group-membership.ts';

@@ -5,4 +5,5 @@ export type { Converter, SchemaAndValue } from './converters/converter.ts';
 export { converterFor } from './converters/converters.ts';
 export { connectorPlugins, pluginFor } from './plugins.ts';
 export { startStandaloneWorker, type RunningWorker } from './standalone.ts';
+export { startDistributedWorker } from './distributed.ts';
 export type { TaskStatus, TaskStateName } from './runtime/task-state.ts';

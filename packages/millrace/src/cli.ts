@@ -26,8 +26,10 @@ Usage:
                                     throughput and end-to-end latency against a broker (millrace bench --help)
   millrace group list|describe|reset-offsets|delete ...
                                     consumer groups, their lag, and their offsets (millrace group --help)
-  millrace connect standalone WORKER.properties CONNECTOR.properties...
+  millrace connect standalone WORKER.properties [CONNECTOR.properties...]
                                     run a Kafka Connect worker with those connectors (millrace connect --help)
+  millrace connect distributed WORKER.properties
+                                    run a worker of a Kafka Connect group; REST API on port 8083
   millrace help                     show this text
 
 Client commands take --brokers HOST:PORT[,...] (or $MILLRACE_BROKERS; default 127.0.0.1:9092) and

@@ -59,3 +59,23 @@ export interface Herder {
   readonly workerConfig: ConfigMap;
   stop(): Promise<void>;
 }
+
+/**
+ * What a restart request restarts, given the connector's status: the connector unless only failed
+ * ones are asked for and it did not fail; its tasks only if asked, and then only the failed ones
+ * if so asked. The status returned shows those as RESTARTING.
+ */
+export function restartPlan(status: ConnectorStatus, request: RestartRequest): { connector: boolean; tasks: number[]; status: ConnectorStatus } {
+  const connector = !request.onlyFailed || status.connector.state === 'FAILED';
+  const tasks = request.includeTasks ? status.tasks.filter((t) => !request.onlyFailed || t.state === 'FAILED').map((t) => t.id) : [];
+  const restarting = (s: StateInfo): StateInfo => ({ state: 'RESTARTING', worker_id: s.worker_id });
+  return {
+    connector,
+    tasks,
+    status: {
+      ...status,
+      connector: connector ? restarting(status.connector) : status.connector,
+      tasks: status.tasks.map((t) => (tasks.includes(t.id) ? { id: t.id, ...restarting(t) } : t)),
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import type { ConfigMap } from '../connector.ts';
 import { ConnectError } from '../errors.ts';
 import { checkConnectorConfig } from './connector-config.ts';
-import type { ConnectorInfo, ConnectorStatus, Herder, RestartRequest, StateInfo, TargetState, TaskId } from './herder.ts';
+import { type ConnectorInfo, type ConnectorStatus, type Herder, type RestartRequest, restartPlan, type StateInfo, type TargetState, type TaskId } from './herder.ts';
 import { OffsetFileStore } from './offset-file-store.ts';
 import type { TaskStatus } from './task-state.ts';
 import { Worker } from './worker.ts';
@@ -84,13 +84,11 @@ export class StandaloneHerder implements Herder {
   }
 
   async restartConnector(name: string, request: RestartRequest): Promise<ConnectorStatus> {
-    const status = await this.connectorStatus(name);
-    const restartsConnector = !request.onlyFailed || status.connector.state === 'FAILED';
-    const tasks = request.includeTasks ? status.tasks.filter((t) => !request.onlyFailed || t.state === 'FAILED').map((t) => t.id) : [];
+    const plan = restartPlan(await this.connectorStatus(name), request);
     void this.serially(async () => {
       const state = this.state(name);
       if (state.target === 'STOPPED') return;
-      if (restartsConnector) {
+      if (plan.connector) {
         await this.worker.stopConnector(name);
         await this.worker.startConnector(name, state.config);
         const taskConfigs = this.worker.taskConfigs(name, state.config);
@@ -100,14 +98,9 @@ export class StandaloneHerder implements Herder {
           return this.startConnector(name);
         }
       }
-      for (const task of tasks) await this.restartTaskNow(name, state, task);
+      for (const task of plan.tasks) await this.restartTaskNow(name, state, task);
     }).catch(() => undefined);
-    const restarting = (s: StateInfo): StateInfo => ({ ...s, state: 'RESTARTING' });
-    return {
-      ...status,
-      connector: restartsConnector ? restarting(status.connector) : status.connector,
-      tasks: status.tasks.map((t) => (tasks.includes(t.id) ? { ...restarting(t), id: t.id } : t)),
-    };
+    return plan.status;
   }
 
   restartTask(name: string, task: number): Promise<void> {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, parseProperties } from '@millrace/broker';
-import { ConnectError, type RunningWorker, startStandaloneWorker } from '@millrace/connect';
+import { ConnectError, type RunningWorker, startDistributedWorker, startStandaloneWorker } from '@millrace/connect';
 
 export const CONNECT_USAGE = `Usage:
   millrace connect standalone WORKER.properties [CONNECTOR.properties...]
@@ -9,6 +9,10 @@ export const CONNECT_USAGE = `Usage:
       offset.storage.file.filename, offset.flush.interval.ms, listeners (REST API, default
       http://:8083); each connector file names its name, connector.class (FileStreamSource,
       FileStreamSink) and tasks.max. Connectors can also be added through the REST API.
+  millrace connect distributed WORKER.properties
+      runs a worker of the group named by group.id: the group's workers share the connectors and
+      tasks, kept in config.storage.topic, offset.storage.topic and status.storage.topic; a worker
+      that dies has its work moved to the others. Connectors are added through the REST API.
       See docs/connect.md.`;
 
 function readProperties(path: string): Record<string, string> {
@@ -26,14 +30,18 @@ export async function connectCommand(args: string[]): Promise<number> {
     console.log(CONNECT_USAGE);
     return mode === undefined ? 2 : 0;
   }
-  if (mode !== 'standalone' || workerFile === undefined) {
-    console.error(mode === 'standalone' ? `millrace connect standalone needs a worker file\n\n${CONNECT_USAGE}` : `millrace connect: unknown mode "${mode}"\n\n${CONNECT_USAGE}`);
+  if ((mode !== 'standalone' && mode !== 'distributed') || workerFile === undefined || (mode === 'distributed' && connectorFiles.length > 0)) {
+    const problem = mode !== 'standalone' && mode !== 'distributed' ? `unknown mode "${mode}"`
+      : workerFile === undefined ? `${mode} needs a worker file` : 'distributed takes only a worker file: connectors are added through the REST API';
+    console.error(`millrace connect: ${problem}\n\n${CONNECT_USAGE}`);
     return 2;
   }
   const log = (message: string) => console.error(`millrace connect: ${message}`);
   let worker: RunningWorker;
   try {
-    worker = await startStandaloneWorker(readProperties(workerFile), connectorFiles.map(readProperties), log);
+    worker = mode === 'standalone'
+      ? await startStandaloneWorker(readProperties(workerFile), connectorFiles.map(readProperties), log)
+      : await startDistributedWorker(readProperties(workerFile), log);
   } catch (err) {
     if (!(err instanceof ConnectError || err instanceof ConfigError)) throw err;
     console.error(`millrace connect: ${err.message}`);
