@@ -5,76 +5,43 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startBroker, type RunningBroker } from '../harness/broker-process.ts';
-import { runTool } from '../harness/run-tool.ts';
-import { type AppProcess, startProcess } from '../streams/app-process.ts';
 import { until } from '../streams/run-workload.ts';
+import { curl as curlTo, type Reply, type RestWorker, startStandaloneWorker, states } from './connect-worker.ts';
 
-const main = join(resolve(import.meta.dirname, '../..'), 'packages/millrace/src/main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'connect-rest-'));
 let broker: RunningBroker;
-let worker: AppProcess;
-let url: string;
+let worker: RestWorker;
 
 before(async () => {
   broker = await startBroker({ args: ['--set', 'group.initial.rebalance.delay.ms=0'] });
-  const workerFile = join(dir, 'worker.properties');
-  writeFileSync(workerFile, [
-    `bootstrap.servers=${broker.bootstrap}`,
-    'key.converter=org.apache.kafka.connect.storage.StringConverter',
-    'value.converter=org.apache.kafka.connect.storage.StringConverter',
-    `offset.storage.file.filename=${join(dir, 'offsets')}`,
-    'offset.flush.interval.ms=500',
-    'consumer.session.timeout.ms=6000',
-    // Any free port; the worker logs the one it took.
-    'listeners=http://127.0.0.1:0',
-  ].join('\n'));
-  worker = startProcess(['--conditions=development', main, 'connect', 'standalone', workerFile]);
-  await until('the REST API listens', () => /REST API listening at (\S+)/.test(worker.output()), 30_000);
-  url = /REST API listening at (\S+)/.exec(worker.output())![1].replace(/\/$/, '');
+  worker = await startStandaloneWorker(dir, broker.bootstrap);
 });
 
 after(async () => {
-  if (worker) assert.equal(await worker.stop('SIGTERM'), 0, worker.output());
+  if (worker) assert.equal(await worker.process.stop('SIGTERM'), 0, worker.process.output());
   await broker?.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
-
-interface Reply {
-  status: number;
-  // The JSON the worker sent, read by the assertions field by field.
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
 
 interface ConfigValueInfo {
   definition: { name: string; type: string; required: boolean; importance: string };
   value: { name: string; errors: string[] };
 }
 
-/** One request as `curl -X METHOD -H 'Content-Type: application/json' -d BODY URL` sends it. */
-async function curl(method: string, path: string, body?: unknown): Promise<Reply> {
-  const args = ['-s', '-X', method, '-H', 'Content-Type: application/json', '-w', '\n%{http_code}'];
-  if (body !== undefined) args.push('-d', typeof body === 'string' ? body : JSON.stringify(body));
-  const { stdout } = await runTool('curl', [...args, `${url}${path}`], { timeoutMs: 30_000 });
-  const newline = stdout.lastIndexOf('\n');
-  const text = stdout.slice(0, newline);
-  return { status: Number(stdout.slice(newline + 1)), body: text === '' ? null : JSON.parse(text) };
-}
+const curl = (method: string, path: string, body?: unknown): Promise<Reply> => curlTo(worker, method, path, body);
 
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(0, -1) : []);
 
 async function linesCopied(file: string, count: number, what: string): Promise<void> {
   await until(what, () => lines(file).length >= count, 30_000).catch((err: Error) => {
-    throw new Error(`${err.message}: ${lines(file).length} lines\n${worker.output()}`);
+    throw new Error(`${err.message}: ${lines(file).length} lines\n${worker.process.output()}`);
   });
 }
 
-async function status(name: string): Promise<{ connector: string; tasks: string[] }> {
-  const { body } = await curl('GET', `/connectors/${name}/status`);
-  return { connector: body.connector.state, tasks: body.tasks.map((t: { state: string }) => t.state) };
-}
+const status = (name: string) => states(worker, name);
 
 test('the root and health endpoints describe the worker and its Kafka cluster', async () => {
   const root = await curl('GET', '/');

@@ -5,6 +5,7 @@ import { converterClassNames } from '../converters/converters.ts';
 import { ConnectError } from '../errors.ts';
 import { connectorPlugins, pluginFor } from '../plugins.ts';
 import { validateConnectorConfig } from '../runtime/connector-config.ts';
+import { transformClassNames } from '../transforms/transforms.ts';
 import type { Herder, TargetState } from '../runtime/herder.ts';
 import { configInfos, configKeyInfo } from './config-infos.ts';
 
@@ -209,7 +210,13 @@ export class RestServer {
 function pluginList(connectorsOnly: boolean): { class: string; type: string; version: string }[] {
   const connectors = connectorPlugins().map((p) => ({ class: p.className, type: p.type, version: MILLRACE_VERSION }));
   if (connectorsOnly) return connectors;
-  return [...connectors, ...converterClassNames().map((className) => ({ class: className, type: 'converter', version: MILLRACE_VERSION }))];
+  const { transformations, predicates } = transformClassNames();
+  return [
+    ...connectors,
+    ...converterClassNames().map((className) => ({ class: className, type: 'converter', version: MILLRACE_VERSION })),
+    ...transformations.map((className) => ({ class: className, type: 'transformation', version: MILLRACE_VERSION })),
+    ...predicates.map((className) => ({ class: className, type: 'predicate', version: MILLRACE_VERSION })),
+  ];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -3,6 +3,8 @@ import { configErrors } from '../config.ts';
 import { converterFor } from '../converters/converters.ts';
 import { ConnectError } from '../errors.ts';
 import { type Plugin, pluginFor } from '../plugins.ts';
+import { transformErrors } from '../transforms/transforms.ts';
+import { DEAD_LETTER_QUEUE_CONFIG, ERROR_CONFIG } from './error-reporter.ts';
 
 /** Settings every connector has, as Kafka Connect's ConnectorConfig names them. */
 export const COMMON_CONNECTOR_CONFIG: ConfigKey[] = [
@@ -11,6 +13,11 @@ export const COMMON_CONNECTOR_CONFIG: ConfigKey[] = [
   { name: 'tasks.max', type: 'int', default: '1', importance: 'high', documentation: 'The most tasks the connector may run.' },
   { name: 'key.converter', type: 'class', default: null, importance: 'low', documentation: 'Overrides the worker\'s key.converter for this connector.' },
   { name: 'value.converter', type: 'class', default: null, importance: 'low', documentation: 'Overrides the worker\'s value.converter for this connector.' },
+];
+
+const TRANSFORM_CONFIG: ConfigKey[] = [
+  { name: 'transforms', type: 'list', default: '', importance: 'low', documentation: 'Aliases of the transformations applied to each record, in order; each is set up under transforms.<alias>. (type, predicate, negate, and its own settings).' },
+  { name: 'predicates', type: 'list', default: '', importance: 'low', documentation: 'Aliases of the predicates transformations may be conditional on; each is set up under predicates.<alias>.' },
 ];
 
 /** Settings every sink connector has. */
@@ -52,10 +59,17 @@ export function validateConnectorConfig(config: ConfigMap, worker: ConfigMap): C
       fail(prefix, (err as Error).message);
     }
   }
-  const groups: ConfigGroup[] = [{ name: 'Common', keys: COMMON_CONNECTOR_CONFIG }];
+  const groups: ConfigGroup[] = [{ name: 'Common', keys: COMMON_CONNECTOR_CONFIG }, { name: 'Transforms', keys: TRANSFORM_CONFIG }, { name: 'Error Handling', keys: ERROR_CONFIG }];
+  for (const [name, messages] of [...configErrors(TRANSFORM_CONFIG, config), ...configErrors(ERROR_CONFIG, config), ...transformErrors(config)]) for (const m of messages) fail(name, m);
+  const tolerance = config['errors.tolerance'];
+  if (tolerance !== undefined && tolerance !== 'none' && tolerance !== 'all') fail('errors.tolerance', `Invalid value ${tolerance} for configuration errors.tolerance: String must be one of: none, all`);
   if (plugin?.type === 'sink') {
-    groups.push({ name: 'Sink', keys: SINK_CONNECTOR_CONFIG });
+    groups.push({ name: 'Sink', keys: SINK_CONNECTOR_CONFIG }, { name: 'Dead Letter Queue', keys: DEAD_LETTER_QUEUE_CONFIG });
+    for (const [name, messages] of configErrors(DEAD_LETTER_QUEUE_CONFIG, config)) for (const m of messages) fail(name, m);
     if (!config.topics?.trim()) fail('topics', 'Must configure one of topics or topics.regex (topics.regex is not supported yet)');
+    if (config.topics?.split(',').some((t) => t.trim() === config['errors.deadletterqueue.topic.name']?.trim())) {
+      fail('errors.deadletterqueue.topic.name', 'The dead letter queue topic cannot be one of the topics the connector reads');
+    }
   }
   if (plugin) {
     const keys = plugin.create().configDef;

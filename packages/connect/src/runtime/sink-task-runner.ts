@@ -3,6 +3,8 @@ import { ErrorCode } from '@millrace/protocol';
 import type { ConfigMap, SinkTask } from '../connector.ts';
 import type { Converter } from '../converters/converter.ts';
 import type { SinkRecord } from '../data.ts';
+import type { Transformation } from '../transforms/record.ts';
+import type { ErrorReporter, RawRecord } from './error-reporter.ts';
 import { failed, type TaskStatus } from './task-state.ts';
 
 export interface SinkTaskOptions {
@@ -15,6 +17,8 @@ export interface SinkTaskOptions {
   sessionTimeoutMs: number;
   keyConverter: Converter;
   valueConverter: Converter;
+  transform: Transformation;
+  errors: ErrorReporter;
   /** How often the task is flushed and the offsets of what it was given committed (offset.flush.interval.ms). */
   flushIntervalMs: number;
   log: (message: string) => void;
@@ -77,7 +81,12 @@ export class SinkTaskRunner {
     for await (const batch of this.consumer.batches({ includeEmpty: true })) {
       await this.exclusive(async () => {
         if (batch.records.length > 0) {
-          await this.options.task.put(batch.records.map((r) => this.convert(batch.topic, batch.partition, r)));
+          const records: SinkRecord[] = [];
+          for (const r of batch.records) {
+            const converted = this.convert({ topic: batch.topic, partition: batch.partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers }, r.timestamp);
+            if (converted !== null) records.push(converted);
+          }
+          if (records.length > 0) await this.options.task.put(records);
           const last = batch.records[batch.records.length - 1];
           this.given.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: last.offset + 1 });
         }
@@ -90,16 +99,38 @@ export class SinkTaskRunner {
     }
   }
 
-  private convert(topic: string, partition: number, r: { offset: number; timestamp: number; key: Buffer | null; value: Buffer | null; headers: SinkRecord['headers'] }): SinkRecord {
-    const key = this.options.keyConverter.toConnectData(topic, r.key);
-    const value = this.options.valueConverter.toConnectData(topic, r.value);
-    return { topic, partition, offset: r.offset, timestamp: r.timestamp, keySchema: key.schema, key: key.value, valueSchema: value.schema, value: value.value, headers: r.headers };
+  /** A consumed record converted and transformed, or null if a transformation dropped it or it failed and errors are tolerated. */
+  private convert(raw: RawRecord, timestamp: number): SinkRecord | null {
+    const { keyConverter, valueConverter, transform, errors } = this.options;
+    const where = `${raw.topic}-${raw.partition} at offset ${raw.offset}`;
+    let key: ReturnType<Converter['toConnectData']>;
+    let value: ReturnType<Converter['toConnectData']>;
+    try {
+      key = keyConverter.toConnectData(raw.topic, raw.key);
+    } catch (err) {
+      errors.report(err as Error, 'KEY_CONVERTER', where, raw);
+      return null;
+    }
+    try {
+      value = valueConverter.toConnectData(raw.topic, raw.value);
+    } catch (err) {
+      errors.report(err as Error, 'VALUE_CONVERTER', where, raw);
+      return null;
+    }
+    try {
+      return transform({ topic: raw.topic, partition: raw.partition, offset: raw.offset, timestamp, keySchema: key.schema, key: key.value, valueSchema: value.schema, value: value.value, headers: raw.headers });
+    } catch (err) {
+      errors.report(err as Error, 'TRANSFORMATION', where, raw);
+      return null;
+    }
   }
 
   /** Flushes the task, then commits the offsets of what it was given. */
   private async commit(): Promise<void> {
     if (this.given.size === 0) return;
     await this.options.task.flush();
+    // Records sent to the dead letter queue are there before the offsets past them are committed.
+    await this.options.errors.flush();
     const offsets = [...this.given.values()];
     this.given = new Map();
     try {
@@ -119,6 +150,7 @@ export class SinkTaskRunner {
     await this.consumer.close();
     await this.loop;
     await this.options.task.stop();
+    await this.options.errors.close();
     if (this.status.state === 'RUNNING') this.status = { state: 'UNASSIGNED' };
   }
 }

@@ -3,6 +3,8 @@ import type { ConfigMap, SourceTask } from '../connector.ts';
 import type { Converter } from '../converters/converter.ts';
 import type { SourceRecord } from '../data.ts';
 import { ConnectError } from '../errors.ts';
+import type { Transformation } from '../transforms/record.ts';
+import type { ErrorReporter } from './error-reporter.ts';
 import { offsetKey, type OffsetStore } from './offset-store.ts';
 import { failed, type TaskStatus } from './task-state.ts';
 
@@ -15,6 +17,8 @@ export interface SourceTaskOptions {
   keyConverter: Converter;
   valueConverter: Converter;
   offsets: OffsetStore;
+  transform: Transformation;
+  errors: ErrorReporter;
   /** How often acknowledged records' offsets are stored (offset.flush.interval.ms). */
   flushIntervalMs: number;
   log: (message: string) => void;
@@ -86,15 +90,18 @@ export class SourceTaskRunner {
   private send(records: SourceRecord[]): void {
     const byTopic = new Map<string, Message[]>();
     const offsets = new Map<string, [Record<string, unknown>, Record<string, unknown>]>();
-    for (const r of records) {
-      const key = this.options.keyConverter.fromConnectData(r.topic, r.keySchema, r.key);
-      const value = this.options.valueConverter.fromConnectData(r.topic, r.valueSchema, r.value);
-      let messages = byTopic.get(r.topic);
-      if (!messages) byTopic.set(r.topic, (messages = []));
-      messages.push({ key, value, partition: r.partition, timestamp: r.timestamp, headers: r.headers });
-      offsets.set(offsetKey(this.options.connector, r.sourcePartition), [r.sourcePartition, r.sourceOffset]);
+    let sent = 0;
+    for (const polled of records) {
+      // A record skipped (dropped by a transformation, or failing with errors.tolerance=all) still moves the offset on.
+      offsets.set(offsetKey(this.options.connector, polled.sourcePartition), [polled.sourcePartition, polled.sourceOffset]);
+      const message = this.toMessage(polled);
+      if (message === null) continue;
+      let messages = byTopic.get(message.topic);
+      if (!messages) byTopic.set(message.topic, (messages = []));
+      messages.push(message.message);
+      sent++;
     }
-    const poll: SentPoll = { acknowledged: Promise.resolve(), done: false, records: records.length, offsets };
+    const poll: SentPoll = { acknowledged: Promise.resolve(), done: false, records: sent, offsets };
     poll.acknowledged = Promise.all([...byTopic].map(([topic, messages]) => this.producer.send(topic, messages).catch((err: Error) => {
       this.sendFailure ??= new ConnectError('TASK_FAILED', `writing to ${topic} failed: ${err.message}`, { cause: err });
     }))).then(() => {
@@ -103,6 +110,35 @@ export class SourceTaskRunner {
     });
     this.sent.push(poll);
     this.unacknowledged += poll.records;
+  }
+
+  /** A polled record transformed and converted, or null if a transformation dropped it or it failed and errors are tolerated. */
+  private toMessage(polled: SourceRecord): { topic: string; message: Message } | null {
+    const { transform, errors, keyConverter, valueConverter } = this.options;
+    const where = `a record for ${polled.topic} from ${JSON.stringify(polled.sourcePartition)} at ${JSON.stringify(polled.sourceOffset)}`;
+    let r: SourceRecord | null;
+    try {
+      r = transform(polled);
+    } catch (err) {
+      errors.report(err as Error, 'TRANSFORMATION', where, null);
+      return null;
+    }
+    if (r === null) return null;
+    let key: Buffer | null;
+    let value: Buffer | null;
+    try {
+      key = keyConverter.fromConnectData(r.topic, r.keySchema, r.key);
+    } catch (err) {
+      errors.report(err as Error, 'KEY_CONVERTER', where, null);
+      return null;
+    }
+    try {
+      value = valueConverter.fromConnectData(r.topic, r.valueSchema, r.value);
+    } catch (err) {
+      errors.report(err as Error, 'VALUE_CONVERTER', where, null);
+      return null;
+    }
+    return { topic: r.topic, message: { key, value, partition: r.partition, timestamp: r.timestamp, headers: r.headers } };
   }
 
   /** Stores the offsets of the polls acknowledged in full, oldest first up to the first that is not, and tells the task. */
@@ -127,6 +163,7 @@ export class SourceTaskRunner {
     await this.loop;
     await this.options.task.stop();
     await this.producer.close();
+    await this.options.errors.close();
     if (this.status.state === 'RUNNING') this.status = { state: 'UNASSIGNED' };
   }
 }

@@ -2,7 +2,9 @@ import type { ConfigMap, Connector } from '../connector.ts';
 import { intSetting } from '../config.ts';
 import { converterFor } from '../converters/converters.ts';
 import { pluginFor } from '../plugins.ts';
+import { transformChain } from '../transforms/transforms.ts';
 import { COMMON_CONNECTOR_CONFIG } from './connector-config.ts';
+import { ErrorReporter } from './error-reporter.ts';
 import type { OffsetStore } from './offset-store.ts';
 import { SinkTaskRunner } from './sink-task-runner.ts';
 import { SourceTaskRunner } from './source-task-runner.ts';
@@ -75,6 +77,8 @@ export class Worker {
     const common = {
       connector: name, taskId, brokers, flushIntervalMs, log: this.log, config: taskConfig,
       keyConverter: converterFor('key.converter', worker, connectorConfig), valueConverter: converterFor('value.converter', worker, connectorConfig),
+      transform: transformChain(connectorConfig),
+      errors: new ErrorReporter({ connector: name, taskId, config: connectorConfig, brokers, log: this.log }),
     };
     const connector = plugin.create();
     const runner = connector.type === 'source'
