@@ -52,10 +52,14 @@ test('the root and health endpoints describe the worker and its Kafka cluster', 
   assert.deepEqual(await curl('GET', '/connectors'), { status: 200, body: [] });
   const plugins = await curl('GET', '/connector-plugins');
   assert.deepEqual(plugins.body.map((p: { class: string; type: string }) => `${p.type} ${p.class}`).sort(), [
+    'sink io.millrace.connect.http.HttpSinkConnector',
     'sink org.apache.kafka.connect.file.FileStreamSinkConnector',
+    'source io.millrace.connect.http.HttpSourceConnector',
     'source org.apache.kafka.connect.file.FileStreamSourceConnector',
   ]);
-  assert.ok((await curl('GET', '/connector-plugins?connectorsOnly=false')).body.some((p: { type: string }) => p.type === 'converter'));
+  const all = (await curl('GET', '/connector-plugins?connectorsOnly=false')).body as { class: string; type: string }[];
+  assert.deepEqual([...new Set(all.map((p) => p.type))].sort(), ['converter', 'predicate', 'sink', 'source', 'transformation']);
+  assert.ok(all.some((p) => p.class === 'org.apache.kafka.connect.transforms.InsertField$Value'));
   assert.deepEqual((await curl('GET', '/connector-plugins/FileStreamSource/config')).body.map((k: { name: string }) => k.name), ['file', 'topic', 'batch.size']);
   assert.deepEqual(await curl('GET', '/nothing-here'), { status: 404, body: { error_code: 404, message: 'HTTP 404 Not Found' } });
 });

@@ -17,6 +17,8 @@ interface ConnectorBase {
   /** The version reported for the plugin. */
   readonly version: string;
   readonly configDef: ConfigKey[];
+  /** Checks settings beyond their types (a URL, one of some values), throwing INVALID_CONFIG as "setting: what is wrong". */
+  check?(config: ConfigMap): void;
   /** Starts with the connector's settings (checked against `configDef` first). */
   start(config: ConfigMap): Promise<void> | void;
   /** Splits the work into at most `maxTasks` tasks, each given its own settings. */
@@ -43,9 +45,13 @@ export interface SourceTask {
   stop(): Promise<void> | void;
 }
 
+export interface SinkTaskContext {
+  log(message: string): void;
+}
+
 /** Writes records to an outside system. The worker commits a record's Kafka offset only after a `flush()` that followed its `put()`. */
 export interface SinkTask {
-  start(config: ConfigMap): Promise<void> | void;
+  start(config: ConfigMap, context: SinkTaskContext): Promise<void> | void;
   put(records: SinkRecord[]): Promise<void> | void;
   /** Makes everything put so far durable in the outside system. */
   flush(): Promise<void> | void;

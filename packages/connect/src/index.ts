@@ -1,6 +1,6 @@
 export { ConnectError } from './errors.ts';
 export type { ConnectValue, FieldSchema, Schema, SchemaType, SinkRecord, SourceRecord } from './data.ts';
-export type { ConfigKey, ConfigMap, Connector, SinkConnector, SinkTask, SourceConnector, SourceTask, SourceTaskContext } from './connector.ts';
+export type { ConfigKey, ConfigMap, Connector, SinkConnector, SinkTask, SinkTaskContext, SourceConnector, SourceTask, SourceTaskContext } from './connector.ts';
 export type { Converter, SchemaAndValue } from './converters/converter.ts';
 export { converterFor } from './converters/converters.ts';
 export { connectorPlugins, pluginFor } from './plugins.ts';

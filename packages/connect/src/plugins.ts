@@ -1,6 +1,8 @@
 import type { Connector } from './connector.ts';
 import { fileStreamSinkConnector } from './connectors/file-stream-sink.ts';
 import { fileStreamSourceConnector } from './connectors/file-stream-source.ts';
+import { httpSinkConnector } from './connectors/http-sink.ts';
+import { httpSourceConnector } from './connectors/http-source.ts';
 import { ConnectError } from './errors.ts';
 
 export interface Plugin {
@@ -13,6 +15,8 @@ export interface Plugin {
 const PLUGINS: Plugin[] = [
   { className: 'org.apache.kafka.connect.file.FileStreamSourceConnector', type: 'source', create: fileStreamSourceConnector },
   { className: 'org.apache.kafka.connect.file.FileStreamSinkConnector', type: 'sink', create: fileStreamSinkConnector },
+  { className: 'io.millrace.connect.http.HttpSinkConnector', type: 'sink', create: httpSinkConnector },
+  { className: 'io.millrace.connect.http.HttpSourceConnector', type: 'source', create: httpSourceConnector },
 ];
 
 /** The connector plugins there are. */

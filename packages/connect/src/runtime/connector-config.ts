@@ -74,7 +74,17 @@ export function validateConnectorConfig(config: ConfigMap, worker: ConfigMap): C
   if (plugin) {
     const keys = plugin.create().configDef;
     groups.push({ name: plugin.className.slice(plugin.className.lastIndexOf('.') + 1), keys });
-    for (const [name, messages] of configErrors(keys, config)) for (const m of messages) fail(name, m);
+    const own = configErrors(keys, config);
+    for (const [name, messages] of own) for (const m of messages) fail(name, m);
+    if (own.size === 0) {
+      try {
+        plugin.create().check?.(config);
+      } catch (err) {
+        // "http.api.url: ..." is about that setting.
+        const setting = /^([\w.]+): /.exec((err as Error).message)?.[1];
+        fail(setting && keys.some((k) => k.name === setting) ? setting : 'connector.class', (err as Error).message);
+      }
+    }
   }
   return { plugin, groups, errors };
 }

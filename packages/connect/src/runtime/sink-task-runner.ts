@@ -74,7 +74,7 @@ export class SinkTaskRunner {
   }
 
   private async run(): Promise<void> {
-    await this.options.task.start(this.options.config);
+    await this.options.task.start(this.options.config, { log: this.options.log });
     this.consumer.subscribe(this.options.topics);
     this.status = { state: 'RUNNING' };
     let lastFlush = Date.now();
