@@ -169,3 +169,38 @@ test('a task that fails is FAILED with its trace, and runs once restarted', { ti
   assert.deepEqual(await status('fail-sink'), { connector: 'RUNNING', tasks: ['RUNNING'] });
   for (const name of ['fail-source', 'fail-sink']) await curl('DELETE', `/connectors/${name}`);
 });
+
+test('offsets: read for a source and a sink, altered and reset only while the connector is stopped', { timeout: 60_000 }, async () => {
+  const input = join(dir, 'offsets.in');
+  const output = join(dir, 'offsets.out');
+  writeFileSync(input, 'one\ntwo\nthree\n');
+  await curl('POST', '/connectors', { name: 'off-source', config: { 'connector.class': 'FileStreamSource', file: input, topic: 'offsets' } });
+  await curl('POST', '/connectors', { name: 'off-sink', config: { 'connector.class': 'FileStreamSink', file: output, topics: 'offsets' } });
+  await linesCopied(output, 3, 'three lines copied');
+  await until('both offsets stored', async () => (await curl('GET', '/connectors/off-source/offsets')).body.offsets.length === 1
+    && (await curl('GET', '/connectors/off-sink/offsets')).body.offsets.length === 1, 10_000);
+  assert.deepEqual((await curl('GET', '/connectors/off-source/offsets')).body, { offsets: [{ partition: { filename: input }, offset: { position: 14 } }] });
+  assert.deepEqual((await curl('GET', '/connectors/off-sink/offsets')).body, { offsets: [{ partition: { kafka_topic: 'offsets', kafka_partition: 0 }, offset: { kafka_offset: 3 } }] });
+
+  const running = await curl('PATCH', '/connectors/off-sink/offsets', { offsets: [{ partition: { kafka_topic: 'offsets', kafka_partition: 0 }, offset: { kafka_offset: 1 } }] });
+  assert.equal(running.status, 400);
+  assert.match(running.body.message, /must be in the STOPPED state/);
+
+  // The sink goes back to offset 1: "two" and "three" are written again.
+  assert.equal((await curl('PUT', '/connectors/off-sink/stop')).status, 204);
+  assert.equal((await curl('PATCH', '/connectors/off-sink/offsets', { offsets: [{ partition: { kafka_topic: 'offsets', kafka_partition: '0' }, offset: { kafka_offset: 1 } }] })).status, 400, 'a partition must be a number');
+  const patched = await curl('PATCH', '/connectors/off-sink/offsets', { offsets: [{ partition: { kafka_topic: 'offsets', kafka_partition: 0 }, offset: { kafka_offset: 1 } }] });
+  assert.deepEqual(patched, { status: 200, body: { message: 'The offsets for this connector have been altered successfully' } });
+  assert.equal((await curl('PUT', '/connectors/off-sink/resume')).status, 202);
+  await linesCopied(output, 5, 'the lines after offset 1 written again');
+  assert.deepEqual(lines(output), ['one', 'two', 'three', 'two', 'three']);
+
+  // The source's offsets reset: the file is read again from its start.
+  assert.equal((await curl('PUT', '/connectors/off-source/stop')).status, 204);
+  assert.deepEqual((await curl('DELETE', '/connectors/off-source/offsets')).body, { message: 'The offsets for this connector have been reset successfully' });
+  assert.deepEqual((await curl('GET', '/connectors/off-source/offsets')).body, { offsets: [] });
+  assert.equal((await curl('PUT', '/connectors/off-source/resume')).status, 202);
+  await linesCopied(output, 8, 'the file read again from its start');
+  assert.deepEqual(lines(output).slice(5), ['one', 'two', 'three']);
+  for (const name of ['off-source', 'off-sink']) await curl('DELETE', `/connectors/${name}`);
+});

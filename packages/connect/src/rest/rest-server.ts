@@ -5,6 +5,7 @@ import { converterClassNames } from '../converters/converters.ts';
 import { ConnectError } from '../errors.ts';
 import { connectorPlugins, pluginFor } from '../plugins.ts';
 import { validateConnectorConfig } from '../runtime/connector-config.ts';
+import { checkOffsets } from '../runtime/connector-offsets.ts';
 import { transformClassNames } from '../transforms/transforms.ts';
 import type { Herder, TargetState } from '../runtime/herder.ts';
 import { configInfos, configKeyInfo } from './config-infos.ts';
@@ -64,6 +65,12 @@ export class RestServer {
       })],
       ['GET', new RegExp(`^/connectors/${name}/tasks/${name}/status$`), (r) => this.taskStatus(r)],
       ['POST', new RegExp(`^/connectors/${name}/tasks/${name}/restart$`), async ({ params }) => (await this.ready().restartTask(params[0], taskNumber(params[0], params[1])), { status: 204 })],
+      ['GET', new RegExp(`^/connectors/${name}/offsets$`), async ({ params }) => ({ status: 200, body: { offsets: await this.ready().offsets(params[0]) } })],
+      ['PATCH', new RegExp(`^/connectors/${name}/offsets$`), (r) => this.patchOffsets(r)],
+      ['DELETE', new RegExp(`^/connectors/${name}/offsets$`), async ({ params }) => {
+        await this.ready().alterOffsets(params[0], 'reset');
+        return { status: 200, body: { message: 'The offsets for this connector have been reset successfully' } };
+      }],
       ['GET', /^\/connector-plugins$/, async ({ query }) => ({ status: 200, body: pluginList(query.get('connectorsOnly') !== 'false') })],
       ['GET', new RegExp(`^/connector-plugins/${name}/config$`), async ({ params }) => ({ status: 200, body: pluginFor(params[0]).create().configDef.map((key, i) => configKeyInfo(key, null, i + 1)) })],
       ['PUT', new RegExp(`^/connector-plugins/${name}/config/validate/?$`), (r) => this.validate(r)],
@@ -185,6 +192,13 @@ export class RestServer {
   private async setTargetState({ params }: Request, state: TargetState, status: number): Promise<Reply> {
     await this.ready().setTargetState(params[0], state);
     return { status };
+  }
+
+  private async patchOffsets({ params, body }: Request): Promise<Reply> {
+    const raw = await body();
+    const { type } = await this.ready().connectorInfo(params[0]);
+    await this.ready().alterOffsets(params[0], checkOffsets(type, raw));
+    return { status: 200, body: { message: 'The offsets for this connector have been altered successfully' } };
   }
 
   private async taskStatus({ params }: Request): Promise<Reply> {

@@ -6,6 +6,7 @@ import { pluginFor } from '../plugins.ts';
 import { ConfigState, targetStateValue } from './config-state.ts';
 import { assignRoundRobin, CONNECT_PROTOCOL_NAME, decodeAssignment, encodeAssignment, encodeWorkerState, type WorkerAssignment } from './connect-protocol.ts';
 import { checkConnectorConfig } from './connector-config.ts';
+import { alterOffsets, type ConnectorOffset, readOffsets, requireStopped } from './connector-offsets.ts';
 import { DISTRIBUTED_WORKER_CONFIG, internalTopics } from './distributed-worker-config.ts';
 import { type ConnectorInfo, type ConnectorStatus, type Herder, type RestartRequest, restartPlan, type StateInfo, type TargetState, type TaskId } from './herder.ts';
 import { KafkaOffsetStore } from './kafka-offset-store.ts';
@@ -42,7 +43,7 @@ export class DistributedHerder implements Herder, GroupProtocol {
   private readonly membership: GroupMembership;
   private readonly worker: Worker;
   private readonly config = new ConfigState();
-  private readonly offsets = new KafkaOffsetStore();
+  private readonly offsetStore = new KafkaOffsetStore();
   private readonly statuses = new Map<string, StatusRecord>();
   private readonly configLog: TopicLog;
   private readonly offsetLog: TopicLog;
@@ -75,13 +76,13 @@ export class DistributedHerder implements Herder, GroupProtocol {
       rebalanceTimeoutMs: intSetting(config, DISTRIBUTED_WORKER_CONFIG, 'rebalance.timeout.ms'),
       heartbeatIntervalMs: intSetting(config, DISTRIBUTED_WORKER_CONFIG, 'heartbeat.interval.ms'),
     }, this);
-    this.worker = new Worker(settings, this.offsets, log);
+    this.worker = new Worker(settings, this.offsetStore, log);
     const topics = internalTopics(config);
     const logOf = (topic: typeof topics.config, onRecord: (r: LogRecord) => void) => new TopicLog({ ...topic, brokers: settings.brokers, admin: this.admin, clientId: `connect-${workerId}`, onRecord });
     this.configLog = logOf(topics.config, (r) => this.onConfigRecord(r));
-    this.offsetLog = logOf(topics.offset, (r) => this.offsets.apply(r));
+    this.offsetLog = logOf(topics.offset, (r) => this.offsetStore.apply(r));
     this.statusLog = logOf(topics.status, (r) => this.onStatusRecord(r));
-    this.offsets.log = this.offsetLog;
+    this.offsetStore.log = this.offsetLog;
   }
 
   /** Reads the three topics through, then joins the group. */
@@ -342,6 +343,19 @@ export class DistributedHerder implements Herder, GroupProtocol {
   async taskConfigs(name: string): Promise<{ id: TaskId; config: ConfigMap }[]> {
     await this.connectorConfig(name);
     return (this.config.taskConfigs.get(name) ?? []).map((config, task) => ({ id: { connector: name, task }, config }));
+  }
+
+  async offsets(name: string): Promise<ConnectorOffset[]> {
+    const config = await this.connectorConfig(name);
+    await this.offsetLog.readToEnd();
+    return readOffsets(pluginFor(config['connector.class']).type, name, this.offsetStore, this.admin);
+  }
+
+  async alterOffsets(name: string, offsets: ConnectorOffset[] | 'reset'): Promise<void> {
+    const config = await this.connectorConfig(name);
+    requireStopped(name, this.config.targetState(name));
+    await this.offsetLog.readToEnd();
+    await alterOffsets(pluginFor(config['connector.class']).type, name, this.offsetStore, this.admin, offsets);
   }
 
   /** Stops what this worker runs (sources store their offsets, sinks commit), leaves the group, and says so in the status topic. */

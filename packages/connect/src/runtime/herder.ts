@@ -1,4 +1,5 @@
 import type { ConfigMap } from '../connector.ts';
+import type { ConnectorOffset } from './connector-offsets.ts';
 
 /** What a connector is asked to be: running, paused (tasks stopped, kept), or stopped (tasks dropped). */
 export type TargetState = 'STARTED' | 'PAUSED' | 'STOPPED';
@@ -55,6 +56,10 @@ export interface Herder {
   restartTask(name: string, task: number): Promise<void>;
   connectorStatus(name: string): Promise<ConnectorStatus>;
   taskConfigs(name: string): Promise<{ id: TaskId; config: ConfigMap }[]>;
+  /** A source's stored offsets, or a sink's committed ones. */
+  offsets(name: string): Promise<ConnectorOffset[]>;
+  /** Alters (or with 'reset', forgets) the connector's offsets; only while it is STOPPED. */
+  alterOffsets(name: string, offsets: ConnectorOffset[] | 'reset'): Promise<void>;
   /** The worker's settings, for validating connector settings against its converters. */
   readonly workerConfig: ConfigMap;
   stop(): Promise<void>;

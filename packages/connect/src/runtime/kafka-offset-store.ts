@@ -1,4 +1,4 @@
-import { offsetKey, type OffsetStore, type SourceOffset } from './offset-store.ts';
+import { connectorEntries, offsetKey, type OffsetStore, type SourceOffset } from './offset-store.ts';
 import type { LogRecord, TopicLog } from './topic-log.ts';
 
 /**
@@ -21,13 +21,18 @@ export class KafkaOffsetStore implements OffsetStore {
     return this.offsets.get(offsetKey(connector, partition)) ?? null;
   }
 
-  async write(connector: string, offsets: Iterable<[Record<string, unknown>, SourceOffset]>): Promise<void> {
+  async write(connector: string, offsets: Iterable<[Record<string, unknown>, SourceOffset | null]>): Promise<void> {
     const writes: Promise<void>[] = [];
     for (const [partition, offset] of offsets) {
       const key = offsetKey(connector, partition);
-      this.offsets.set(key, offset);
-      writes.push(this.log!.write(key, JSON.stringify(offset)));
+      if (offset === null) this.offsets.delete(key);
+      else this.offsets.set(key, offset);
+      writes.push(this.log!.write(key, offset === null ? null : JSON.stringify(offset)));
     }
     await Promise.all(writes);
+  }
+
+  partitionOffsets(connector: string): [Record<string, unknown>, SourceOffset][] {
+    return connectorEntries(this.offsets, connector);
   }
 }

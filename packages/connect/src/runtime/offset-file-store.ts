@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { NodeFs, writeFileDurably } from '@millrace/storage';
 import { ConnectError } from '../errors.ts';
-import { offsetKey, type OffsetStore, type SourceOffset as Offset } from './offset-store.ts';
+import { connectorEntries, offsetKey, type OffsetStore, type SourceOffset as Offset } from './offset-store.ts';
 
 const FS = new NodeFs();
 
@@ -35,9 +35,16 @@ export class OffsetFileStore implements OffsetStore {
     return this.offsets.get(offsetKey(connector, partition)) ?? null;
   }
 
+  partitionOffsets(connector: string): [Record<string, unknown>, Offset][] {
+    return connectorEntries(this.offsets, connector);
+  }
+
   /** Stores offsets (the latest per source partition) and makes them durable before returning. */
-  async write(connector: string, offsets: Iterable<[Record<string, unknown>, Offset]>): Promise<void> {
-    for (const [partition, offset] of offsets) this.offsets.set(offsetKey(connector, partition), offset);
+  async write(connector: string, offsets: Iterable<[Record<string, unknown>, Offset | null]>): Promise<void> {
+    for (const [partition, offset] of offsets) {
+      if (offset === null) this.offsets.delete(offsetKey(connector, partition));
+      else this.offsets.set(offsetKey(connector, partition), offset);
+    }
     await writeFileDurably(FS, this.path, Buffer.from(JSON.stringify(Object.fromEntries(this.offsets))));
   }
 }

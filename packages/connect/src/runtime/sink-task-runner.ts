@@ -77,26 +77,35 @@ export class SinkTaskRunner {
     await this.options.task.start(this.options.config, { log: this.options.log });
     this.consumer.subscribe(this.options.topics);
     this.status = { state: 'RUNNING' };
-    let lastFlush = Date.now();
-    for await (const batch of this.consumer.batches({ includeEmpty: true })) {
-      await this.exclusive(async () => {
-        if (batch.records.length > 0) {
-          const records: SinkRecord[] = [];
-          for (const r of batch.records) {
-            const converted = this.convert({ topic: batch.topic, partition: batch.partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers }, r.timestamp);
-            if (converted !== null) records.push(converted);
-          }
-          if (records.length > 0) await this.options.task.put(records);
-          const last = batch.records[batch.records.length - 1];
-          this.given.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: last.offset + 1 });
-        }
-        if (Date.now() - lastFlush >= this.options.flushIntervalMs) {
-          await this.commit();
-          lastFlush = Date.now();
-        }
+    // Commits keep their own clock: a sink whose topics fall quiet still commits what it was last given.
+    let commitFailure: unknown = null;
+    const timer = setInterval(() => {
+      this.exclusive(() => this.commit()).catch((err: unknown) => {
+        commitFailure ??= err;
+        // Ends the loop below, which then fails the task.
+        void this.consumer.close().catch(() => undefined);
       });
-      if (this.stopping) break;
+    }, this.options.flushIntervalMs);
+    try {
+      for await (const batch of this.consumer.batches({ includeEmpty: true })) {
+        if (batch.records.length > 0) {
+          await this.exclusive(async () => {
+            const records: SinkRecord[] = [];
+            for (const r of batch.records) {
+              const converted = this.convert({ topic: batch.topic, partition: batch.partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers }, r.timestamp);
+              if (converted !== null) records.push(converted);
+            }
+            if (records.length > 0) await this.options.task.put(records);
+            const last = batch.records[batch.records.length - 1];
+            this.given.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: last.offset + 1 });
+          });
+        }
+        if (this.stopping) break;
+      }
+    } finally {
+      clearInterval(timer);
     }
+    if (commitFailure !== null) throw commitFailure;
   }
 
   /** A consumed record converted and transformed, or null if a transformation dropped it or it failed and errors are tolerated. */

@@ -1,6 +1,8 @@
+import { Admin } from '@millrace/client';
 import type { ConfigMap } from '../connector.ts';
 import { ConnectError } from '../errors.ts';
 import { checkConnectorConfig } from './connector-config.ts';
+import { alterOffsets, type ConnectorOffset, readOffsets, requireStopped } from './connector-offsets.ts';
 import { type ConnectorInfo, type ConnectorStatus, type Herder, type RestartRequest, restartPlan, type StateInfo, type TargetState, type TaskId } from './herder.ts';
 import { OffsetFileStore } from './offset-file-store.ts';
 import type { TaskStatus } from './task-state.ts';
@@ -23,13 +25,17 @@ export class StandaloneHerder implements Herder {
   readonly workerId: string;
   readonly workerConfig: ConfigMap;
   private readonly worker: Worker;
+  private readonly offsetStore: OffsetFileStore;
+  private readonly admin: Admin;
   private readonly connectorStates = new Map<string, ConnectorState>();
   private changes: Promise<unknown> = Promise.resolve();
 
   constructor(settings: WorkerSettings, workerId: string, log: (message: string) => void) {
     this.workerId = workerId;
     this.workerConfig = settings.config;
-    this.worker = new Worker(settings, new OffsetFileStore(settings.config['offset.storage.file.filename']), log);
+    this.offsetStore = new OffsetFileStore(settings.config['offset.storage.file.filename']);
+    this.worker = new Worker(settings, this.offsetStore, log);
+    this.admin = new Admin({ brokers: settings.brokers, clientId: 'connect-herder-admin' });
   }
 
   /** Runs one change after those before it. */
@@ -131,6 +137,18 @@ export class StandaloneHerder implements Herder {
     return this.state(name).taskConfigs.map((config, task) => ({ id: { connector: name, task }, config }));
   }
 
+  async offsets(name: string): Promise<ConnectorOffset[]> {
+    return readOffsets(this.state(name).type, name, this.offsetStore, this.admin);
+  }
+
+  alterOffsets(name: string, offsets: ConnectorOffset[] | 'reset'): Promise<void> {
+    return this.serially(async () => {
+      const state = this.state(name);
+      requireStopped(name, state.target);
+      await alterOffsets(state.type, name, this.offsetStore, this.admin, offsets);
+    });
+  }
+
   /** Starts what the connector's target state asks for: its instance unless STOPPED, its tasks only if STARTED. */
   private async startConnector(name: string): Promise<void> {
     const state = this.state(name);
@@ -147,6 +165,9 @@ export class StandaloneHerder implements Herder {
   }
 
   stop(): Promise<void> {
-    return this.serially(() => this.worker.stop());
+    return this.serially(async () => {
+      await this.worker.stop();
+      await this.admin.close();
+    });
   }
 }
