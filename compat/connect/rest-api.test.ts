@@ -54,6 +54,7 @@ test('the root and health endpoints describe the worker and its Kafka cluster', 
   assert.deepEqual(plugins.body.map((p: { class: string; type: string }) => `${p.type} ${p.class}`).sort(), [
     'sink io.millrace.connect.http.HttpSinkConnector',
     'sink org.apache.kafka.connect.file.FileStreamSinkConnector',
+    'source io.debezium.connector.postgresql.PostgresConnector',
     'source io.millrace.connect.http.HttpSourceConnector',
     'source org.apache.kafka.connect.file.FileStreamSourceConnector',
   ]);

@@ -3,6 +3,7 @@ import { fileStreamSinkConnector } from './connectors/file-stream-sink.ts';
 import { fileStreamSourceConnector } from './connectors/file-stream-source.ts';
 import { httpSinkConnector } from './connectors/http-sink.ts';
 import { httpSourceConnector } from './connectors/http-source.ts';
+import { postgresCdcSourceConnector } from './connectors/postgres/postgres-source.ts';
 import { ConnectError } from './errors.ts';
 
 export interface Plugin {
@@ -17,6 +18,8 @@ const PLUGINS: Plugin[] = [
   { className: 'org.apache.kafka.connect.file.FileStreamSinkConnector', type: 'sink', create: fileStreamSinkConnector },
   { className: 'io.millrace.connect.http.HttpSinkConnector', type: 'sink', create: httpSinkConnector },
   { className: 'io.millrace.connect.http.HttpSourceConnector', type: 'source', create: httpSourceConnector },
+  // Debezium's class name: configurations written for Debezium's PostgreSQL connector work unchanged.
+  { className: 'io.debezium.connector.postgresql.PostgresConnector', type: 'source', create: postgresCdcSourceConnector },
 ];
 
 /** The connector plugins there are. */
