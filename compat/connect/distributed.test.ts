@@ -49,7 +49,7 @@ interface Worker {
 
 async function startWorker(): Promise<Worker> {
   const process = startProcess(['--conditions=development', main, 'connect', 'distributed', join(dir, 'worker.properties')]);
-  await until('the worker joined its group', () => /joined group connect-cluster/.test(process.output()), 30_000).catch((err: Error) => {
+  await until('the worker joined its group', () => /generation \d+: running/.test(process.output()), 30_000).catch((err: Error) => {
     throw new Error(`${err.message}\n${process.output()}`);
   });
   const url = /REST API listening at (\S+)/.exec(process.output())![1].replace(/\/$/, '');

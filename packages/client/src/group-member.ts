@@ -131,10 +131,11 @@ export class GroupMember implements GroupProtocol {
     if (!isEmpty(revoked)) {
       this.owned = difference(this.owned, revoked);
       await this.hooks.revoked(revoked);
+      // Cooperative: the partitions given up go to their new owner in the next round (asked for now, whatever the hook below does).
+      this.membership.requestRejoin();
     }
     this.owned = assignment;
     await this.hooks.assigned(added);
-    // Cooperative: the partitions given up go to their new owner in the next round.
     return !isEmpty(revoked);
   }
 

@@ -228,9 +228,19 @@ export class GroupMembership {
     const sync = await this.sendSync(join, assignments);
     this.joining = false;
     if (sync.errorCode !== ErrorCode.NONE) return this.onError(sync.errorCode, 'SyncGroup');
+    // Stopping while the group synced: what was assigned is not taken up, LeaveGroup gives it back.
+    if (this.stopped) return;
     this.generationId = join.generationId;
     this.rejoinNeeded = false;
-    if (await this.protocol.assigned(joined, sync.assignment)) this.rejoinNeeded = true;
+    let rejoin: boolean;
+    try {
+      rejoin = await this.protocol.assigned(joined, sync.assignment);
+    } catch (err) {
+      // Whatever the member failed to take up is taken up in a new round, not held without being worked on.
+      this.rejoinNeeded = true;
+      throw err;
+    }
+    if (rejoin) this.rejoinNeeded = true;
   }
 
   private async sendJoin(offered: { name: string; metadata: Buffer }[]): Promise<JoinGroupResponse> {

@@ -24,6 +24,7 @@ export async function startDistributedWorker(config: ConfigMap, log: (message: s
     throw err;
   }
   rest.serve(herder);
-  log(`worker ${workerId} joined group ${config['group.id']}`);
-  return { restUrl, workerId, stop };
+  log(`worker ${workerId} started, a member of group ${config['group.id']}`);
+  const failed = new Promise<Error>((resolve) => (herder.onFatal = resolve));
+  return { restUrl, workerId, stop, failed };
 }

@@ -11,6 +11,8 @@ export interface RunningWorker {
   restUrl: string;
   workerId: string;
   stop(): Promise<void>;
+  /** Settles if the worker cannot go on (a distributed worker refused by its group). */
+  failed?: Promise<Error>;
 }
 
 /**

@@ -72,11 +72,14 @@ class HttpSourceTask implements SourceTask {
   }
 
   async poll(signal: AbortSignal): Promise<SourceRecord[]> {
+    const before = this.offset;
     const records = await this.fetchRecords(signal).catch((err: Error) => {
       if (!signal.aborted) this.context.log(`HttpSourceConnector: ${err.message}; trying again in ${this.pollIntervalMs} ms`);
       return [];
     });
-    if (records.length === 0) await sleep(this.pollIntervalMs, undefined, { signal }).catch(() => undefined);
+    // The next request comes at once only while a cursor moves on (a backlog being read); otherwise after the interval.
+    const cursorMoved = this.config['http.offset.field'] !== undefined && this.offset !== before;
+    if (records.length === 0 || !cursorMoved) await sleep(this.pollIntervalMs, undefined, { signal }).catch(() => undefined);
     return records;
   }
 

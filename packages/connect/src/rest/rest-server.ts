@@ -72,7 +72,7 @@ export class RestServer {
         return { status: 200, body: { message: 'The offsets for this connector have been reset successfully' } };
       }],
       ['GET', /^\/connector-plugins$/, async ({ query }) => ({ status: 200, body: pluginList(query.get('connectorsOnly') !== 'false') })],
-      ['GET', new RegExp(`^/connector-plugins/${name}/config$`), async ({ params }) => ({ status: 200, body: pluginFor(params[0]).create().configDef.map((key, i) => configKeyInfo(key, null, i + 1)) })],
+      ['GET', new RegExp(`^/connector-plugins/${name}/config$`), async ({ params }) => ({ status: 200, body: knownPlugin(params[0]).create().configDef.map((key, i) => configKeyInfo(key, null, i + 1)) })],
       ['PUT', new RegExp(`^/connector-plugins/${name}/config/validate/?$`), (r) => this.validate(r)],
     ];
   }
@@ -218,6 +218,15 @@ export class RestServer {
     }
     config['connector.class'] ??= plugin.className;
     return { status: 200, body: configInfos(config, validateConnectorConfig(config, this.ready().workerConfig)) };
+  }
+}
+
+/** A plugin named in the URL: an unknown one is 404, as Kafka Connect answers. */
+function knownPlugin(name: string): ReturnType<typeof pluginFor> {
+  try {
+    return pluginFor(name);
+  } catch (err) {
+    throw new ConnectError('NOT_FOUND', (err as Error).message);
   }
 }
 

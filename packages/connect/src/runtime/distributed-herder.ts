@@ -60,6 +60,8 @@ export class DistributedHerder implements Herder, GroupProtocol {
   private readonly written = new Map<string, string>();
   private changes: Promise<unknown> = Promise.resolve();
   private statusTimer: NodeJS.Timeout | null = null;
+  /** Told when the worker cannot go on (its group refuses it): the process should stop. */
+  onFatal: (err: Error) => void = () => undefined;
 
   constructor(settings: WorkerSettings, workerId: string, restUrl: string, log: (message: string) => void) {
     this.workerId = workerId;
@@ -97,7 +99,7 @@ export class DistributedHerder implements Herder, GroupProtocol {
 
   private serially<T>(change: () => Promise<T>): Promise<T> {
     const next = this.changes.then(change);
-    this.changes = next.catch((err: Error) => this.log(`applying the assignment failed: ${err.stack ?? err.message}`));
+    this.changes = next.catch((err: Error) => this.log(`starting, stopping or reporting connectors and tasks failed: ${err.stack ?? err.message}`));
     return next;
   }
 
@@ -178,6 +180,7 @@ export class DistributedHerder implements Herder, GroupProtocol {
 
   failed(err: Error): void {
     this.log(`the worker cannot stay in its group: ${err.message}`);
+    this.onFatal(err);
   }
 
   /** Stops what this worker should no longer run (or runs with old settings), and starts what it should. */
@@ -354,6 +357,8 @@ export class DistributedHerder implements Herder, GroupProtocol {
   async alterOffsets(name: string, offsets: ConnectorOffset[] | 'reset'): Promise<void> {
     const config = await this.connectorConfig(name);
     requireStopped(name, this.config.targetState(name));
+    // Stopped means its tasks are gone too (their last offsets stored), which its worker marks by dropping their settings.
+    if ((this.config.taskConfigs.get(name)?.length ?? 0) > 0) throw new ConnectError('BAD_REQUEST', `Connector ${name} is stopping; its tasks are not stopped yet. Try again shortly`);
     await this.offsetLog.readToEnd();
     await alterOffsets(pluginFor(config['connector.class']).type, name, this.offsetStore, this.admin, offsets);
   }

@@ -2,6 +2,7 @@ import { Admin, Producer } from '@millrace/client';
 import type { RecordHeader } from '@millrace/protocol';
 import type { ConfigKey, ConfigMap } from '../connector.ts';
 import { intSetting } from '../config.ts';
+import { ConnectError } from '../errors.ts';
 
 /** Where in a record's way through the worker it failed, as Kafka Connect names the stages. */
 export type Stage = 'KEY_CONVERTER' | 'VALUE_CONVERTER' | 'TRANSFORMATION';
@@ -53,7 +54,9 @@ export class ErrorReporter {
   private readonly contextHeaders: boolean;
   private producer: Producer | null = null;
   private topicReady: Promise<void> | null = null;
-  private pending: Promise<unknown>[] = [];
+  private pending: Promise<void>[] = [];
+  /** The first failed send: every later flush fails with it, so no offset past a record that reached neither the sink nor the queue is committed. */
+  private failure: Error | null = null;
 
   constructor(options: ErrorReporterOptions) {
     this.options = options;
@@ -69,7 +72,11 @@ export class ErrorReporter {
   report(err: Error, stage: Stage, where: string, raw: RawRecord | null): void {
     if (!this.tolerateAll) throw err;
     if (this.logErrors) this.options.log(`task ${this.options.connector}-${this.options.taskId} skipped a record at ${stage}${this.logMessages ? ` (${where})` : ''}: ${err.message}`);
-    if (raw && this.deadLetterTopic !== '') this.pending.push(this.sendToDeadLetterQueue(raw, stage, err));
+    if (raw && this.deadLetterTopic !== '') {
+      this.pending.push(this.sendToDeadLetterQueue(raw, stage, err).catch((sendError: Error) => {
+        this.failure ??= new ConnectError('TASK_FAILED', `sending a record to the dead letter queue ${this.deadLetterTopic} failed: ${sendError.message}`, { cause: sendError });
+      }));
+    }
   }
 
   private async sendToDeadLetterQueue(raw: RawRecord, stage: Stage, err: Error): Promise<void> {
@@ -105,6 +112,7 @@ export class ErrorReporter {
     const pending = this.pending;
     this.pending = [];
     await Promise.all(pending);
+    if (this.failure) throw this.failure;
   }
 
   async close(): Promise<void> {

@@ -146,6 +146,11 @@ export class SinkTaskRunner {
       await this.consumer.commit(offsets);
     } catch (err) {
       if (!(err instanceof KafkaError && REBALANCING.has(err.errorCode))) throw err;
+      // Kept for the commit made when the partitions are revoked, which may still succeed (newer offsets win).
+      for (const o of offsets) {
+        const key = `${o.topic}\u0000${o.partition}`;
+        if (!this.given.has(key)) this.given.set(key, o);
+      }
       // The group moved on (a dead member's session expired, say) before this member rejoined: the
       // records since the last commit go again to whichever task owns them next (at least once).
       this.options.log(`task ${this.options.connector}-${this.options.taskId}: offsets not committed, the group is rebalancing (${err.message})`);

@@ -57,6 +57,10 @@ export async function connectCommand(args: string[]): Promise<number> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    void worker.failed?.then((err) => {
+      console.error(`millrace connect: the worker stops: ${err.message}`);
+      void worker.stop().finally(() => process.exit(1));
+    });
   });
   log('stopped');
   return 0;
