@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 ensure_npm_packages
-ensure_debian_packages kcat python3-confluent-kafka redis-server nats-server rabbitmq-server iperf3 etcd-server
+ensure_debian_packages kcat python3-confluent-kafka redis-server nats-server rabbitmq-server iperf3 etcd-server postgresql
 exec node --conditions=development bench/main.ts

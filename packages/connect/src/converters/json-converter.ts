@@ -21,8 +21,8 @@ export function jsonConverter(config: Record<string, string> = {}): Converter {
   return {
     fromConnectData(topic, schema, value) {
       if (schema === undefined && (value === null || value === undefined)) return null;
-      const payload = toJson(value ?? null, schema, topic);
-      return Buffer.from(JSON.stringify(schemasEnabled ? { schema: schema ?? null, payload } : payload), 'utf8');
+      const payload = JSON.stringify(toJson(value ?? null, schema, topic));
+      return Buffer.from(schemasEnabled ? `{"schema":${schemaJson(schema)},"payload":${payload}}` : payload, 'utf8');
     },
     toConnectData(topic, bytes) {
       if (bytes === null || bytes.length === 0) return { value: null };
@@ -51,6 +51,16 @@ function isEnvelope(value: unknown): value is { schema: unknown; payload: unknow
 }
 
 const MAYBE_UNSAFE_INTEGER = /\d{16}/;
+
+/** Schemas as JSON, each written once: a source's records share a few schema objects, and a change event's is kilobytes. */
+const schemaTexts = new WeakMap<Schema, string>();
+
+function schemaJson(schema: Schema | undefined): string {
+  if (schema === undefined) return 'null';
+  let text = schemaTexts.get(schema);
+  if (text === undefined) schemaTexts.set(schema, (text = JSON.stringify(schema)));
+  return text;
+}
 
 function exactIntegers(_key: string, value: unknown, context?: { source?: string }): unknown {
   if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined && /^-?\d+$/.test(context.source)) return BigInt(context.source);
