@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ConfigKey, ConfigMap, SinkConnector, SinkTask } from '../connector.ts';
-import { checkConfig } from '../config.ts';
 import type { ConnectValue, SinkRecord } from '../data.ts';
+import { sinkConnector } from './define-connector.ts';
 
 const CONFIG: ConfigKey[] = [
   { name: 'file', type: 'string', importance: 'high', documentation: 'The file to append each record\'s value to, one line each.' },
@@ -13,20 +13,8 @@ const CONFIG: ConfigKey[] = [
  * the worker commits the offsets, so a crash repeats lines at most, never loses one.
  */
 export function fileStreamSinkConnector(): SinkConnector {
-  let config: ConfigMap = {};
-  return {
-    type: 'sink',
-    version: '0.1.0',
-    configDef: CONFIG,
-    start(settings) {
-      checkConfig('FileStreamSinkConnector', CONFIG, settings);
-      config = settings;
-    },
-    // Lines from several tasks would interleave in one file: one task.
-    taskConfigs: () => [{ ...config }],
-    stop() {},
-    createTask: () => new FileStreamSinkTask(),
-  };
+  // Lines from several tasks would interleave in one file: one task.
+  return sinkConnector({ name: 'FileStreamSinkConnector', configDef: CONFIG, tasks: 'one', createTask: () => new FileStreamSinkTask() });
 }
 
 class FileStreamSinkTask implements SinkTask {

@@ -1,8 +1,9 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfigKey, ConfigMap, SourceConnector, SourceTask, SourceTaskContext } from '../connector.ts';
-import { checkConfig, intSetting } from '../config.ts';
+import { intSetting } from '../config.ts';
 import type { SourceRecord } from '../data.ts';
+import { sourceConnector } from './define-connector.ts';
 
 const CONFIG: ConfigKey[] = [
   { name: 'file', type: 'string', importance: 'high', documentation: 'The file to read: every line becomes a record, and lines appended later are read as they come.' },
@@ -21,20 +22,8 @@ const STRING_SCHEMA = { type: 'string', optional: false } as const;
  * last line Kafka acknowledged. A file that shrinks (truncated or replaced) is read from its start.
  */
 export function fileStreamSourceConnector(): SourceConnector {
-  let config: ConfigMap = {};
-  return {
-    type: 'source',
-    version: '0.1.0',
-    configDef: CONFIG,
-    start(settings) {
-      checkConfig('FileStreamSourceConnector', CONFIG, settings);
-      config = settings;
-    },
-    // One file is read in order by one task.
-    taskConfigs: () => [{ ...config }],
-    stop() {},
-    createTask: () => new FileStreamSourceTask(),
-  };
+  // One file is read in order by one task.
+  return sourceConnector({ name: 'FileStreamSourceConnector', configDef: CONFIG, tasks: 'one', createTask: () => new FileStreamSourceTask() });
 }
 
 class FileStreamSourceTask implements SourceTask {

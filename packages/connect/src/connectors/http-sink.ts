@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfigKey, ConfigMap, SinkConnector, SinkTask, SinkTaskContext } from '../connector.ts';
-import { checkConfig, intSetting } from '../config.ts';
+import { intSetting } from '../config.ts';
 import type { ConnectValue, SinkRecord } from '../data.ts';
 import { ConnectError } from '../errors.ts';
 import { parseHeaders } from './http-headers.ts';
+import { sinkConnector } from './define-connector.ts';
 
 const CONFIG: ConfigKey[] = [
   { name: 'http.api.url', type: 'string', importance: 'high', documentation: 'The URL records are sent to.' },
@@ -27,22 +28,9 @@ const MAX_BACKOFF_MS = 30_000;
  * Connection errors, timeouts, 408, 429 and 5xx are retried with exponential backoff.
  */
 export function httpSinkConnector(): SinkConnector {
-  let config: ConfigMap = {};
-  return {
-    type: 'sink',
-    version: '0.1.0',
-    configDef: CONFIG,
-    check: sinkSettings,
-    start(settings) {
-      checkConfig('HttpSinkConnector', CONFIG, settings);
-      sinkSettings(settings);
-      config = settings;
-    },
-    // Records of a partition stay in order in one task; several tasks share the topics' partitions.
-    taskConfigs: (maxTasks) => Array.from({ length: maxTasks }, () => ({ ...config })),
-    stop() {},
-    createTask: () => new HttpSinkTask(),
-  };
+  // Records of a partition stay in order in one task; several tasks share the topics' partitions.
+  return sinkConnector({ name: 'HttpSinkConnector', configDef: CONFIG,
+  check: sinkSettings, tasks: 'each', createTask: () => new HttpSinkTask() });
 }
 
 interface SinkSettings {

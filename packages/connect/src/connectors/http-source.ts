@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfigKey, ConfigMap, SourceConnector, SourceTask, SourceTaskContext } from '../connector.ts';
-import { checkConfig, intSetting } from '../config.ts';
+import { intSetting } from '../config.ts';
 import type { ConnectValue, SourceRecord } from '../data.ts';
 import { ConnectError } from '../errors.ts';
 import { parseHeaders } from './http-headers.ts';
+import { sourceConnector } from './define-connector.ts';
 
 const CONFIG: ConfigKey[] = [
   { name: 'http.url', type: 'string', importance: 'high', documentation: 'The URL polled; ${offset} in it is replaced by the offset reached (URL-encoded), so the endpoint returns only what is new.' },
@@ -35,22 +36,9 @@ function checkSettings(config: ConfigMap): void {
  * restarted task goes on from, so nothing acknowledged is fetched twice.
  */
 export function httpSourceConnector(): SourceConnector {
-  let config: ConfigMap = {};
-  return {
-    type: 'source',
-    version: '0.1.0',
-    configDef: CONFIG,
-    check: checkSettings,
-    start(settings) {
-      checkConfig('HttpSourceConnector', CONFIG, settings);
-      checkSettings(settings);
-      config = settings;
-    },
-    // One cursor is followed by one task.
-    taskConfigs: () => [{ ...config }],
-    stop() {},
-    createTask: () => new HttpSourceTask(),
-  };
+  // One cursor is followed by one task.
+  return sourceConnector({ name: 'HttpSourceConnector', configDef: CONFIG,
+  check: checkSettings, tasks: 'one', createTask: () => new HttpSourceTask() });
 }
 
 class HttpSourceTask implements SourceTask {

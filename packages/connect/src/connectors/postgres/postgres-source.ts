@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { ConfigKey, ConfigMap, SourceConnector, SourceTask, SourceTaskContext } from '../../connector.ts';
-import { checkConfig, intSetting } from '../../config.ts';
+import { intSetting } from '../../config.ts';
 import type { SourceRecord } from '../../data.ts';
 import { ConnectError } from '../../errors.ts';
 import { ChangeRecords, type SourceInfo, type TableShape } from './change-records.ts';
 import { decodePgOutput, parseLsn, type Relation } from './pgoutput.ts';
 import { type PgConnection, quoteIdentifier, ReplicationConnection } from './replication-connection.ts';
+import { sourceConnector } from '../define-connector.ts';
 
 const CONFIG: ConfigKey[] = [
   { name: 'database.hostname', type: 'string', importance: 'high', documentation: 'The PostgreSQL server.' },
@@ -45,22 +46,9 @@ function checkSettings(config: ConfigMap): void {
  * are stored, so a crash sends again at most what came after: nothing committed is lost.
  */
 export function postgresCdcSourceConnector(): SourceConnector {
-  let config: ConfigMap = {};
-  return {
-    type: 'source',
-    version: '0.1.0',
-    configDef: CONFIG,
-    check: checkSettings,
-    start(settings) {
-      checkConfig('PostgresConnector', CONFIG, settings);
-      checkSettings(settings);
-      config = settings;
-    },
-    // One slot is read in order by one task.
-    taskConfigs: () => [{ ...config }],
-    stop() {},
-    createTask: () => new PostgresCdcTask(),
-  };
+  // One slot is read in order by one task.
+  return sourceConnector({ name: 'PostgresConnector', configDef: CONFIG,
+  check: checkSettings, tasks: 'one', createTask: () => new PostgresCdcTask() });
 }
 
 /** Where a record sits: the transaction's commit LSN and its place in it, and how far the slot may be confirmed once it is stored. */
