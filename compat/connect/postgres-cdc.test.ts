@@ -171,3 +171,44 @@ test('transactions written steadily while the worker is SIGKILLed three times: e
   t.diagnostic(`rewinds at restarts: ${rewinds.join(', ')}`);
   t.diagnostic(`${total} transactions (${total * 3} changes); ${transfers.length - total} transfer and ${accounts.length - 2 * total} account events repeated after 3 SIGKILLs`);
 });
+
+test('CDC into the PostgreSQL sink: unwrapped change events upsert and delete rows of a replica table, and replaying them changes nothing', { timeout: 120_000 }, async () => {
+  await postgres.query('CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL, price numeric(8,2), stock int)');
+  await postgres.query(`INSERT INTO products VALUES (1, 'lamp', 19.99, 4), (2, 'desk', 149.00, 1)`);
+  assert.equal((await curl(worker, 'POST', '/connectors', { name: 'products-cdc', config: connectorConfig('catalog', 'catalog_slot', 'public.products') })).status, 201);
+  const { host, port, database } = postgres.connection;
+  const sink = {
+    'connector.class': 'io.millrace.connect.postgres.PostgresSinkConnector', topics: 'catalog.public.products',
+    'connection.url': `jdbc:postgresql://${host}:${port}/${database}`, 'connection.user': 'postgres',
+    'insert.mode': 'upsert', 'pk.mode': 'record_key', 'delete.enabled': 'true', 'auto.create': 'true',
+    transforms: 'unwrap,route',
+    'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState', 'transforms.unwrap.drop.tombstones': 'false', 'transforms.unwrap.delete.handling.mode': 'none',
+    'transforms.route.type': 'org.apache.kafka.connect.transforms.RegexRouter', 'transforms.route.regex': 'catalog\\.public\\.(.*)', 'transforms.route.replacement': '$1_replica',
+  };
+  const created = await curl(worker, 'POST', '/connectors', { name: 'products-sink', config: sink });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const table = async (name: string) => postgres.query(`SELECT id, name, price::text AS price, stock FROM ${name} ORDER BY id`).catch(() => []);
+  const replicated = (what: string) => until(what, async () => JSON.stringify(await table('products_replica')) === JSON.stringify(await table('products')), 30_000).catch(async (err: Error) => {
+    throw new Error(`${err.message}: ${JSON.stringify(await table('products_replica'))} vs ${JSON.stringify(await table('products'))}\n${worker.process.output()}`);
+  });
+  await replicated('the snapshot replicated');
+  await postgres.query(`INSERT INTO products VALUES (3, 'chair', 59.50, 10)`);
+  await postgres.query('UPDATE products SET stock = stock - 1, price = 17.99 WHERE id = 1');
+  await postgres.query('DELETE FROM products WHERE id = 2');
+  await postgres.query('UPDATE products SET id = 30 WHERE id = 3');
+  await replicated('inserts, updates, a delete and a key change replicated');
+  assert.deepEqual(await table('products_replica'), [{ id: 1, name: 'lamp', price: '17.99', stock: 3 }, { id: 30, name: 'chair', price: '59.50', stock: 10 }]);
+
+  // Replayed from the start of the topic (offsets reset), the upserts and deletes land on the same rows.
+  assert.equal((await curl(worker, 'PUT', '/connectors/products-sink/stop')).status, 204);
+  assert.equal((await curl(worker, 'DELETE', '/connectors/products-sink/offsets')).status, 200);
+  assert.deepEqual((await curl(worker, 'GET', '/connectors/products-sink/offsets')).body, { offsets: [] });
+  assert.equal((await curl(worker, 'PUT', '/connectors/products-sink/resume')).status, 202);
+  await until('the replay committed', async () => ((await curl(worker, 'GET', '/connectors/products-sink/offsets')).body.offsets[0]?.offset.kafka_offset ?? 0) >= 9, 30_000);
+  assert.deepEqual(await table('products_replica'), [{ id: 1, name: 'lamp', price: '17.99', stock: 3 }, { id: 30, name: 'chair', price: '59.50', stock: 10 }]);
+
+  const bad = await curl(worker, 'POST', '/connectors', { name: 'bad-sink', config: { ...sink, 'connection.url': 'jdbc:mysql://x/y' } });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.message, /connection.url: "jdbc:mysql:\/\/x\/y" is not jdbc:postgresql/);
+  for (const name of ['products-cdc', 'products-sink']) await curl(worker, 'DELETE', `/connectors/${name}`);
+});

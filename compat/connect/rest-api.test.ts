@@ -53,6 +53,7 @@ test('the root and health endpoints describe the worker and its Kafka cluster', 
   const plugins = await curl('GET', '/connector-plugins');
   assert.deepEqual(plugins.body.map((p: { class: string; type: string }) => `${p.type} ${p.class}`).sort(), [
     'sink io.millrace.connect.http.HttpSinkConnector',
+    'sink io.millrace.connect.postgres.PostgresSinkConnector',
     'sink org.apache.kafka.connect.file.FileStreamSinkConnector',
     'source io.debezium.connector.postgresql.PostgresConnector',
     'source io.millrace.connect.http.HttpSourceConnector',

@@ -3,6 +3,7 @@ import { fileStreamSinkConnector } from './connectors/file-stream-sink.ts';
 import { fileStreamSourceConnector } from './connectors/file-stream-source.ts';
 import { httpSinkConnector } from './connectors/http-sink.ts';
 import { httpSourceConnector } from './connectors/http-source.ts';
+import { postgresSinkConnector } from './connectors/postgres/postgres-sink.ts';
 import { postgresCdcSourceConnector } from './connectors/postgres/postgres-source.ts';
 import { ConnectError } from './errors.ts';
 
@@ -20,6 +21,7 @@ const PLUGINS: Plugin[] = [
   { className: 'io.millrace.connect.http.HttpSourceConnector', type: 'source', create: httpSourceConnector },
   // Debezium's class name: configurations written for Debezium's PostgreSQL connector work unchanged.
   { className: 'io.debezium.connector.postgresql.PostgresConnector', type: 'source', create: postgresCdcSourceConnector },
+  { className: 'io.millrace.connect.postgres.PostgresSinkConnector', type: 'sink', create: postgresSinkConnector },
 ];
 
 /** The connector plugins there are. */

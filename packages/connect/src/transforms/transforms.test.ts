@@ -110,3 +110,20 @@ test('bad transform settings are reported per setting', () => {
   assert.deepEqual([...missing.keys()], ['transforms.m.fields']);
   assert.match(missing.get('transforms.m.fields')![0], /Missing required configuration "transforms.m.fields"/);
 });
+
+test('ExtractNewRecordState unwraps a Debezium event to its row; deletes and tombstones go as asked', () => {
+  const row: Schema = { type: 'struct', optional: true, name: 'db.public.t.Value', fields: [{ field: 'id', type: 'int32', optional: false }] };
+  const envelope: Schema = { type: 'struct', optional: false, fields: [{ ...row, field: 'before' }, { ...row, field: 'after' }, { field: 'op', type: 'string', optional: false }] };
+  const event = (op: string, before: unknown, after: unknown): ConnectRecord => ({ topic: 'db.public.t', key: { id: 1 }, valueSchema: envelope, value: { before, after, op } as never });
+  const unwrap = chain({ transforms: 'u', 'transforms.u.type': 'io.debezium.transforms.ExtractNewRecordState' });
+  const created = unwrap(event('c', null, { id: 1 }))!;
+  assert.deepEqual([created.value, created.valueSchema], [{ id: 1 }, row]);
+  assert.equal(unwrap(event('d', { id: 1 }, null)), null, 'deletes are dropped by default');
+  assert.equal(unwrap({ topic: 'db.public.t', key: { id: 1 }, value: null }), null, 'so are tombstones');
+  const keepDeletes = chain({ transforms: 'u', 'transforms.u.type': 'io.debezium.transforms.ExtractNewRecordState', 'transforms.u.drop.tombstones': 'false', 'transforms.u.delete.handling.mode': 'none' });
+  assert.equal(keepDeletes(event('d', { id: 1 }, null))!.value, null);
+  assert.notEqual(keepDeletes({ topic: 'db.public.t', key: { id: 1 }, value: null }), null);
+  const rewrite = chain({ transforms: 'u', 'transforms.u.type': 'io.debezium.transforms.ExtractNewRecordState', 'transforms.u.delete.handling.mode': 'rewrite' });
+  assert.deepEqual(rewrite(event('d', { id: 1 }, null))!.value, { id: 1, __deleted: 'true' });
+  assert.deepEqual(rewrite(event('u', null, { id: 1 }))!.value, { id: 1, __deleted: 'false' });
+});

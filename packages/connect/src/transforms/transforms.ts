@@ -2,6 +2,7 @@ import type { ConfigMap } from '../connector.ts';
 import { configErrors } from '../config.ts';
 import { ConnectError } from '../errors.ts';
 import { extractField } from './extract-field.ts';
+import { extractNewRecordState } from './extract-new-record-state.ts';
 import { insertField } from './insert-field.ts';
 import { maskField } from './mask-field.ts';
 import { type PredicatePlugin, PREDICATES } from './predicates.ts';
@@ -21,6 +22,9 @@ for (const [name, plugin] of Object.entries({ InsertField: insertField, ReplaceF
 for (const [name, plugin] of Object.entries({ ValueToKey: valueToKey, RegexRouter: regexRouter, TimestampRouter: timestampRouter, Filter: filter })) {
   TRANSFORMS[`${PACKAGE}${name}`] = { plugin, part: 'value' };
 }
+
+// Debezium's "unwrap", which CDC pipelines into sinks use.
+TRANSFORMS['io.debezium.transforms.ExtractNewRecordState'] = { plugin: extractNewRecordState, part: 'value' };
 
 /** A plugin by its full class name or its simple name (`InsertField$Value`), as Kafka Connect's plugin aliases allow. */
 function lookup<T>(table: Record<string, T>, name: string | undefined): T | undefined {
