@@ -102,6 +102,16 @@ test('a 400 fails the sink task with the server\'s answer; restarted, it deliver
   assert.match(bad.body.message, /http.api.url: ftp: is not http: or https:/);
 });
 
+test('stopping a sink whose endpoint is down gives up its retries instead of waiting them out', { timeout: 60_000 }, async () => {
+  scripted.set('/down', Array.from({ length: 1000 }, () => ({ status: 503, body: 'down for maintenance' })));
+  await curl(worker, 'POST', '/connectors', { name: 'down-http', config: { 'connector.class': 'HttpSinkConnector', topics: 'orders', 'http.api.url': `${base}/down`, 'max.retries': '1000', 'retry.backoff.ms': '5000' } });
+  await until('the endpoint refused twice', () => received.filter((r) => r.path === '/down').length >= 2, 30_000);
+  // Its retries would take hours; the stop (curl's limit is 30 s) must not wait for them.
+  assert.equal((await curl(worker, 'PUT', '/connectors/down-http/stop')).status, 204);
+  assert.deepEqual(await states(worker, 'down-http'), { connector: 'STOPPED', tasks: [] });
+  assert.equal((await curl(worker, 'DELETE', '/connectors/down-http')).status, 204);
+});
+
 test('the HTTP source follows its cursor, and after a restart goes on from the stored offset without fetching anything twice', { timeout: 90_000 }, async () => {
   for (let id = 1; id <= 12; id++) events.push({ id, user: `u${id % 3}`, action: `a${id}` });
   const source = {

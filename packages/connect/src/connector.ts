@@ -55,6 +55,8 @@ export interface SinkTask {
   put(records: SinkRecord[]): Promise<void> | void;
   /** Makes everything put so far durable in the outside system. */
   flush(): Promise<void> | void;
+  /** Gives up a `put` still under way (retrying a server that is down, say): the task is stopping, and what it had not delivered is delivered again later. */
+  interrupt?(): void;
   stop(): Promise<void> | void;
 }
 

@@ -153,6 +153,10 @@ class HttpSinkTask implements SinkTask {
     // put returns only once every request was accepted: nothing is pending here.
   }
 
+  interrupt(): void {
+    this.stopping.abort();
+  }
+
   stop(): void {
     this.stopping.abort();
   }

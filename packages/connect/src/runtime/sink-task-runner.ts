@@ -65,6 +65,8 @@ export class SinkTaskRunner {
 
   start(): void {
     this.loop = this.run().catch(async (err: unknown) => {
+      // A put interrupted by stop() is not a failure: stop() commits what was delivered before it.
+      if (this.stopping) return;
       this.status = failed(err);
       this.options.log(`task ${this.options.connector}-${this.options.taskId} failed: ${this.status.trace}`);
       // Its partitions go back to the group; nothing it was given since the last commit is committed.
@@ -160,6 +162,8 @@ export class SinkTaskRunner {
   /** Flushes and commits what the task was given, leaves the group and stops the task. */
   async stop(): Promise<void> {
     this.stopping = true;
+    // A put still under way is given up (its records are not committed), so stopping does not wait on its retries.
+    this.options.task.interrupt?.();
     await this.exclusive(() => this.commit()).catch(() => undefined);
     await this.consumer.close();
     await this.loop;
