@@ -216,9 +216,7 @@ class PostgresCdcTask implements SourceTask {
   /** Stops reading the replication stream while the worker is behind (PostgreSQL keeps what is not confirmed). */
   private setPaused(paused: boolean): void {
     this.paused = paused;
-    const stream = (this.replication as unknown as { client: { connection: { stream: { pause(): void; resume(): void } } } }).client.connection.stream;
-    if (paused) stream.pause();
-    else stream.resume();
+    this.replication?.setPaused(paused);
   }
 
   private onMessage(bytes: Buffer): void {

@@ -15,6 +15,7 @@ export interface PgConnection {
 interface WireConnection {
   on(event: 'copyData', listener: (message: { chunk: Buffer }) => void): void;
   sendCopyFromChunk(chunk: Buffer): void;
+  stream: { pause(): void; resume(): void };
 }
 
 /**
@@ -48,8 +49,7 @@ export class ReplicationConnection {
    * rejects when the stream ends.
    */
   stream(slot: string, publication: string, onData: (message: Buffer) => void, onKeepalive: (walEnd: bigint, replyRequested: boolean) => void): Promise<void> {
-    const wire = (this.client as unknown as { connection: WireConnection }).connection;
-    wire.on('copyData', ({ chunk }) => {
+    this.wire.on('copyData', ({ chunk }) => {
       if (chunk[0] === 0x77) onData(chunk.subarray(25));
       else if (chunk[0] === 0x6b) onKeepalive(chunk.readBigInt64BE(1), chunk[17] === 1);
     });
@@ -66,7 +66,17 @@ export class ReplicationConnection {
     message.writeBigInt64BE(lsn, 17);
     message.writeBigInt64BE(BigInt(Date.now()) * 1000n - PG_EPOCH_US, 25);
     message[33] = 0;
-    (this.client as unknown as { connection: WireConnection }).connection.sendCopyFromChunk(message);
+    this.wire.sendCopyFromChunk(message);
+  }
+
+  /** Stops reading the stream while the reader is behind (PostgreSQL keeps what is not confirmed), or reads on. */
+  setPaused(paused: boolean): void {
+    if (paused) this.wire.stream.pause();
+    else this.wire.stream.resume();
+  }
+
+  private get wire(): WireConnection {
+    return (this.client as unknown as { connection: WireConnection }).connection;
   }
 
   async close(): Promise<void> {
