@@ -1,0 +1,7 @@
+export {
+  credentialFromSaltedPassword, encodeSaslName, invalidCredentials, isScramMechanism, makeScramCredential, MAX_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS,
+  passwordMatches, saltedPassword, SaslAuthenticationError, SCRAM_MECHANISMS, ScramClient, type ScramCredential, type ScramLookup, type ScramMechanism, ScramServer,
+} from './scram.ts';
+export { parsePlain, plainToken } from './plain.ts';
+export { type JaasEntry, parseJaasConfig } from './jaas.ts';
+export { ANONYMOUS, distinguishedName, type KafkaPrincipal, mapPrincipalName, parseMappingRules, parsePrincipal, principalString } from './principal.ts';
