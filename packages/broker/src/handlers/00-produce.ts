@@ -64,6 +64,10 @@ async function appendPartition(ctx: RequestContext, request: ProduceRequest, par
   }
   let appended;
   const epoch = partition.leaderEpoch;
+  // Decided with the append, not after the flush: a step-down while the flush awaits clears
+  // partition.replication, and the records (which no ISR may hold) must then be refused by
+  // awaitCommit, not acknowledged as if this were a single broker.
+  const replicated = partition.replication !== null ? replication : null;
   try {
     appended = partition.log.append(records!, epoch, logAppendTime);
   } catch (err) {
@@ -88,8 +92,8 @@ async function appendPartition(ctx: RequestContext, request: ProduceRequest, par
   }
   // Wakes waiting fetches: consumers on a single broker, followers in a cluster.
   partition.notifyNewData();
-  if (partition.replication && replication) {
-    replication.advanceHighWatermark(partition);
+  if (replicated) {
+    replicated.advanceHighWatermark(partition);
     if (request.acks === -1) {
       const errorCode = await awaitCommit(ctx.broker, partition, appended.lastOffset + 1, epoch, request.timeoutMs);
       if (errorCode !== ErrorCode.NONE) return failed(index, errorCode);

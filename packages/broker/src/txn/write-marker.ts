@@ -31,6 +31,8 @@ export async function writeMarker(state: MarkerContext, partition: Partition, ma
   if (partition.role !== 'leader') return ErrorCode.NOT_LEADER_OR_FOLLOWER;
   let end: number;
   const epoch = partition.leaderEpoch;
+  // Decided before the flush's await, in which a step-down clears partition.replication (see appendPartition).
+  const replicated = partition.replication !== null ? state.replication : null;
   try {
     end = partition.log.appendTxnMarker(marker.producerId, marker.producerEpoch, marker.committed, marker.coordinatorEpoch).lastOffset + 1;
     await partition.log.flush();
@@ -39,8 +41,8 @@ export async function writeMarker(state: MarkerContext, partition: Partition, ma
     return storageErrorCode(err, state.log);
   }
   partition.notifyNewData();
-  if (partition.replication && state.replication) {
-    state.replication.advanceHighWatermark(partition);
+  if (replicated) {
+    replicated.advanceHighWatermark(partition);
     const errorCode = await awaitCommit(state, partition, end, epoch, MARKER_COMMIT_TIMEOUT_MS);
     if (errorCode !== ErrorCode.NONE) return errorCode;
   }
