@@ -8,8 +8,9 @@ source scripts/setup.sh
 ensure_npm_packages
 echo "test: node $(node --version)"
 # Real Kafka clients from Debian: kcat and librdkafka's and kafka-python's Python bindings; etcd for the cluster tests;
-# curl drives the Connect REST API as Kafka Connect's docs do; PostgreSQL is the source of the CDC tests.
-ensure_debian_packages kcat python3-confluent-kafka python3-kafka etcd-server nftables iproute2 curl postgresql
+# curl drives the Connect REST API as Kafka Connect's docs do; PostgreSQL is the source of the CDC tests; openssl makes the
+# certificates of the TLS tests.
+ensure_debian_packages kcat python3-confluent-kafka python3-kafka etcd-server nftables iproute2 curl postgresql openssl
 
 echo "test: generated protocol code is up to date"
 node tools/codegen/main.ts --check

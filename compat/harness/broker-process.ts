@@ -56,7 +56,8 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 function launch(dataDir: string, port: number, options: BrokerOptions, log: string[]): Promise<ChildProcess> {
   const host = options.host ?? '127.0.0.1';
-  const node = [process.execPath, '--conditions=development', ...(options.nodeArgs ?? []), join(root, 'packages/millrace/src/main.ts'), 'start', '--data-dir', dataDir, '--host', host, '--port', String(port), ...(options.args ?? [])];
+  const where = options.listeners ? ['--set', `listeners=${options.listeners}`] : ['--host', host, '--port', String(port)];
+  const node = [process.execPath, '--conditions=development', ...(options.nodeArgs ?? []), join(root, 'packages/millrace/src/main.ts'), 'start', '--data-dir', dataDir, ...where, ...(options.args ?? [])];
   // In a network namespace of a test network, `ip netns exec` runs node itself (the pid is node's).
   const command = options.netns ? ['ip', 'netns', 'exec', options.netns, ...node] : node;
   const child = spawn(command[0], command.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
@@ -102,6 +103,8 @@ export interface BrokerOptions {
   netns?: string;
   host?: string;
   port?: number;
+  /** Kafka's `listeners` setting instead of --host/--port; `host` and `port` then name the listener the harness waits for. */
+  listeners?: string;
 }
 
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { NodeFs } from '@millrace/storage';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { distinguishedName, type KafkaPrincipal, mapPrincipalName, parseMappingRules } from '@millrace/security';
 import type { BrokerConfig } from './config/broker-config.ts';
 import { Connection } from './connection.ts';
 import type { BrokerState, Handler } from './handler.ts';
@@ -16,15 +18,24 @@ import { GroupCoordinator } from './group/coordinator.ts';
 import { OffsetStore } from './group/offset-store.ts';
 import { realTimers } from './group/timers.ts';
 import { joinCluster } from './replication/join-cluster.ts';
+import { advertisedListeners, listenerSpecs, type ListenerSpec, usesTls } from './security/listeners.ts';
+import { listenerSetting } from './security/listener-settings.ts';
+import { openSecurity } from './security/broker-security.ts';
+import { Session } from './security/session.ts';
+import { addScramUsers, type ScramUserSpec } from './security/add-scram.ts';
+import { tlsOptions } from './security/tls-options.ts';
 
 export interface BrokerOptions {
   dataDir: string;
+  /** Where the one PLAINTEXT listener listens when `listeners` is not set. */
   host: string;
   /** 0 picks a free port. */
   port: number;
   config: BrokerConfig;
   log?: Logger;
   now?: () => number;
+  /** SCRAM users to create if they do not exist yet (`--add-scram`). */
+  addScram?: ScramUserSpec[];
 }
 
 /** Requests one connection may have unanswered before the broker stops reading from it. */
@@ -32,16 +43,21 @@ const MAX_IN_FLIGHT_PER_CONNECTION = 100;
 /** How long a clean shutdown waits for in-flight requests before closing connections anyway. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
+/** One open listener: its settings (with the port it got) and its server. */
+interface OpenListener {
+  spec: ListenerSpec;
+  server: Server;
+}
+
 export class Broker {
   readonly state: BrokerState;
-  private readonly server: Server;
+  private listeners: OpenListener[] = [];
   private readonly connections = new Set<Connection>();
   private readonly stopController: AbortController;
   private stopMaintenance: (() => void)[] = [];
 
-  private constructor(state: BrokerState, server: Server, stopController: AbortController) {
+  private constructor(state: BrokerState, stopController: AbortController) {
     this.state = state;
-    this.server = server;
     this.stopController = stopController;
   }
 
@@ -49,8 +65,14 @@ export class Broker {
     const log = options.log ?? consoleLogger();
     const now = options.now ?? Date.now;
     const nodeId = Number(options.config.values['node.id']);
+    const specs = listenerSpecs(options.config, options);
+    // TLS settings are read before anything touches the data directory: a bad path is one clear error.
+    const tlsByListener = new Map(specs.filter((l) => usesTls(l.securityProtocol)).map((l) => [l.name, tlsOptions(options.config, l.name)]));
     mkdirSync(options.dataDir, { recursive: true });
     const identity = await loadClusterIdentity(new NodeFs(), options.dataDir, nodeId);
+    const security = await openSecurity(new NodeFs(), options.dataDir, options.config, specs);
+    const added = await addScramUsers(security.scram, options.addScram ?? []);
+    if (added.length > 0) log.info(`added SCRAM credentials for ${added.join(', ')}`);
     const topics = await TopicManager.open(options.dataDir, options.config, now, log);
     const setting = (key: string) => Number(options.config.values[key]);
     const offsets = await OffsetStore.open(topics, setting('offsets.topic.num.partitions'), setting('offsets.topic.segment.bytes'));
@@ -78,6 +100,8 @@ export class Broker {
       producerIds,
       transactions,
       advertised: { host: options.host, port: options.port },
+      listeners: new Map(),
+      security,
       handlers: new Map<number, Handler>(),
       now,
       log,
@@ -89,24 +113,16 @@ export class Broker {
     // In a cluster the coordinator starts once it joins (each transactional id is served by the leader of its partition).
     if (!options.config.values['etcd.endpoints']) await transactions.start(localMarkerWriter(state));
     groups.startExpiry(setting('offsets.retention.check.interval.ms'), (err) => log.error(`offset expiry failed: ${err.message}`));
-    const server = createServer();
-    const broker = new Broker(state, server, stopController);
-    server.on('connection', (socket: Socket) => broker.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => resolve());
-    });
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : options.port;
-    state.advertised = advertisedAddress(options.config, options.host, port);
-    if (options.config.values['etcd.endpoints']) {
-      try {
-        await joinCluster(state);
-      } catch (err) {
-        server.close();
-        await state.topics.close();
-        throw err;
-      }
+    const broker = new Broker(state, stopController);
+    try {
+      for (const spec of specs) broker.listeners.push(await broker.listen(spec, tlsByListener.get(spec.name)));
+      state.listeners = advertisedListeners(options.config, broker.listeners.map((l) => l.spec));
+      state.advertised = state.listeners.get(broker.listeners[0].spec.name)!;
+      if (options.config.values['etcd.endpoints']) await joinCluster(state);
+    } catch (err) {
+      for (const l of broker.listeners) l.server.close();
+      await state.topics.close();
+      throw err;
     }
     broker.stopMaintenance = [
       startRetention(state, setting('log.retention.check.interval.ms')),
@@ -119,20 +135,68 @@ export class Broker {
     return broker;
   }
 
+  /** The port of the first listener. */
   get port(): number {
-    const address = this.server.address();
-    return typeof address === 'object' && address ? address.port : -1;
+    return this.listeners[0]?.spec.port ?? -1;
   }
 
-  private accept(socket: Socket): void {
+  /** Every listener with the port it listens on. */
+  get boundListeners(): ListenerSpec[] {
+    return this.listeners.map((l) => l.spec);
+  }
+
+  private async listen(spec: ListenerSpec, tls: ReturnType<typeof tlsOptions> | undefined): Promise<OpenListener> {
+    const server = tls ? createTlsServer(tls) : createServer();
+    if (tls) {
+      server.on('secureConnection', (socket: TLSSocket) => this.acceptTls(socket, spec, tls.clientAuth));
+      server.on('tlsClientError', (err: Error, socket: Socket) => this.state.log.warn(`TLS handshake with ${socket.remoteAddress ?? 'a client'} on listener ${spec.name} failed: ${err.message}`));
+    } else {
+      server.on('connection', (socket: Socket) => this.accept(socket, new Session(spec, null)));
+    }
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(spec.port, spec.host, () => resolve());
+    });
+    const address = server.address();
+    return { spec: { ...spec, port: typeof address === 'object' && address ? address.port : spec.port }, server };
+  }
+
+  /**
+   * A TLS connection's principal is its client certificate's (mapped) name. A certificate the
+   * truststore does not vouch for is refused, and so is none at all where ssl.client.auth=required.
+   */
+  private acceptTls(socket: TLSSocket, spec: ListenerSpec, clientAuth: 'none' | 'requested' | 'required'): void {
+    const certificate = clientAuth === 'none' ? undefined : socket.getPeerX509Certificate();
+    const refuse = (why: string) => {
+      this.state.log.warn(`refusing ${socket.remoteAddress}:${socket.remotePort} on listener ${spec.name}: ${why}`);
+      socket.destroy();
+    };
+    if (!certificate && clientAuth === 'required') return refuse('it sent no client certificate (ssl.client.auth=required)');
+    let principal: KafkaPrincipal | null = null;
+    if (certificate) {
+      if (!socket.authorized) return refuse(`its client certificate is not trusted (${socket.authorizationError})`);
+      try {
+        const rules = parseMappingRules(listenerSetting(this.state.config, spec.name, 'ssl.principal.mapping.rules') || 'DEFAULT');
+        principal = { type: 'User', name: mapPrincipalName(rules, distinguishedName(certificate)) };
+      } catch (err) {
+        return refuse((err as Error).message);
+      }
+    }
+    this.accept(socket, new Session(spec, principal));
+  }
+
+  private accept(socket: Socket, session: Session): void {
     if (this.stopController.signal.aborted) {
       socket.destroy();
       return;
     }
+    const values = this.state.config.values;
     const connection = new Connection(socket, this.state, {
-      maxFrameBytes: Number(this.state.config.values['socket.request.max.bytes']),
+      maxFrameBytes: Number(values['socket.request.max.bytes']),
+      preAuthFrameBytes: Number(values['sasl.server.max.receive.size']),
+      failedAuthDelayMs: Number(values['connection.failed.authentication.delay.ms']),
       maxInFlight: MAX_IN_FLIGHT_PER_CONNECTION,
-    });
+    }, session);
     this.connections.add(connection);
     socket.on('close', () => this.connections.delete(connection));
   }
@@ -145,7 +209,7 @@ export class Broker {
     this.state.replication?.stop();
     this.stopController.abort();
     for (const stop of this.stopMaintenance) stop();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve()))));
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
     while ([...this.connections].some((c) => !c.idle) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -155,15 +219,4 @@ export class Broker {
     this.state.groups.stop();
     await this.state.topics.close();
   }
-}
-
-/** advertised.listeners (PLAINTEXT://host:port) when set, else the address the broker listens on. */
-function advertisedAddress(config: BrokerConfig, host: string, port: number): { host: string; port: number } {
-  const listener = config.values['advertised.listeners'];
-  if (listener) {
-    const match = /^(?:[A-Z_]+:\/\/)?(\[[^\]]+\]|[^:]+):(\d+)$/.exec(listener.split(',')[0].trim());
-    if (!match) throw new Error(`advertised.listeners "${listener}" is not of the form PLAINTEXT://host:port`);
-    return { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) };
-  }
-  return { host: host === '0.0.0.0' || host === '::' ? 'localhost' : host, port };
 }

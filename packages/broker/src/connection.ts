@@ -5,6 +5,10 @@ import {
 } from '@millrace/protocol';
 import { type BrokerState, CloseConnection, type Handler } from './handler.ts';
 import { FrameReader } from './frame-reader.ts';
+import type { Session } from './security/session.ts';
+
+/** What a SASL listener's connection may ask before it is authenticated (Kafka's rule). */
+const PRE_AUTHENTICATION_APIS = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
 
 interface Slot {
   ready: boolean;
@@ -14,6 +18,10 @@ interface Slot {
 
 export interface ConnectionLimits {
   maxFrameBytes: number;
+  /** The largest frame before authentication (sasl.server.max.receive.size): an unknown client cannot make the broker buffer much. */
+  preAuthFrameBytes: number;
+  /** How long a failed authentication's answer is held back before the connection closes (slows password guessing). */
+  failedAuthDelayMs: number;
   /** Requests read but not yet answered; reading pauses at this many (back-pressure on a pipelining client). */
   maxInFlight: number;
 }
@@ -30,14 +38,16 @@ export class Connection {
   private readonly frames: FrameReader;
   private readonly queue: Slot[] = [];
   private readonly peer: string;
+  private readonly session: Session;
   private closed = false;
   private inFlightPaused = false;
 
-  constructor(socket: Socket, state: BrokerState, limits: ConnectionLimits) {
+  constructor(socket: Socket, state: BrokerState, limits: ConnectionLimits, session: Session) {
     this.socket = socket;
     this.state = state;
     this.limits = limits;
-    this.frames = new FrameReader(limits.maxFrameBytes);
+    this.session = session;
+    this.frames = new FrameReader(session.authenticated ? limits.maxFrameBytes : limits.preAuthFrameBytes);
     this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -64,8 +74,9 @@ export class Connection {
     const result = this.frames.push(chunk);
     if (typeof result === 'string') return this.close(result);
     for (const frame of result) {
-      if (this.closed) return;
-      this.onFrame(frame);
+      if (this.closed || this.session.closeReason !== null) return;
+      if (this.session.sasl?.rawTokens) this.onRawToken(frame);
+      else this.onFrame(frame);
     }
     this.updateFlow();
   }
@@ -79,6 +90,9 @@ export class Connection {
     const handler = this.state.handlers.get(apiKey);
     const api = API_TABLE[apiKey];
     if (!handler || !api) return this.close(`unknown API key ${apiKey}`);
+    if (!this.session.authenticated && !PRE_AUTHENTICATION_APIS.has(apiKey)) {
+      return this.close(`unexpected ${api.name} request before SASL authentication on listener ${this.session.listener.name}`);
+    }
     if (apiKey === ApiKey.ApiVersions && apiVersion > handler.versions.max) {
       // KIP-511: answer at v0 with UNSUPPORTED_VERSION and our ranges, so the client retries at one we speak.
       return this.respond(this.enqueue(), correlationId, apiKey, 0, handler.errorResponse!(api.createRequest(), ErrorCode.UNSUPPORTED_VERSION));
@@ -112,7 +126,7 @@ export class Connection {
       this.close(null);
     };
     try {
-      const result = handler.handle({ broker: this.state, clientId, clientHost: `/${this.socket.remoteAddress}`, apiVersion }, request);
+      const result = handler.handle({ broker: this.state, clientId, clientHost: `/${this.socket.remoteAddress}`, apiVersion, session: this.session }, request);
       if (result instanceof Promise) {
         result.then((response) => this.respond(slot, correlationId, handler.apiKey, apiVersion, response), fail);
       } else {
@@ -121,6 +135,26 @@ export class Connection {
     } catch (err) {
       fail(err);
     }
+  }
+
+  /**
+   * A SASL token sent as a bare frame after SaslHandshake v0; the answer is a bare frame too. A
+   * failure closes the connection without an answer (the old protocol has no way to say why).
+   */
+  private onRawToken(token: Buffer): void {
+    const slot = this.enqueue();
+    try {
+      const { response } = this.session.evaluate(token);
+      const frame = Buffer.alloc(4 + response.length);
+      frame.writeInt32BE(response.length, 0);
+      response.copy(frame, 4);
+      slot.bytes = [frame];
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'MILLRACE_SASL_AUTHENTICATION') throw err;
+      this.session.closeReason = `SASL authentication with ${this.session.sasl?.mechanism} failed: ${(err as Error).message}`;
+    }
+    slot.ready = true;
+    this.flushReady();
   }
 
   private enqueue(): Slot {
@@ -154,7 +188,19 @@ export class Connection {
       for (const piece of slot.bytes ?? []) this.socket.write(piece);
     }
     this.socket.uncork();
+    if (this.session.authenticated) this.frames.maxFrameBytes = this.limits.maxFrameBytes;
+    if (this.session.closeReason !== null && this.queue.length === 0) this.closeAfterAnswer(this.session.closeReason);
     this.updateFlow();
+  }
+
+  /** Ends the connection once what was written reaches the client, after the failed-authentication delay. */
+  private closeAfterAnswer(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.state.log.warn(`closing connection from ${this.peer}: ${reason}`);
+    this.socket.pause();
+    // destroySoon, not end: a paused socket never reads the client's FIN, so a half-close would linger.
+    setTimeout(() => this.socket.destroySoon(), this.limits.failedAuthDelayMs).unref();
   }
 
   /** Pause reading while too many requests are unanswered or the client is not reading its responses. */

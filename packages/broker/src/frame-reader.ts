@@ -6,7 +6,8 @@
 export class FrameReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
-  private readonly maxFrameBytes: number;
+  /** Raised once a connection authenticates. */
+  maxFrameBytes: number;
 
   constructor(maxFrameBytes: number) {
     this.maxFrameBytes = maxFrameBytes;
@@ -23,7 +24,7 @@ export class FrameReader {
     while (this.buffered >= 4) {
       const size = this.peekSize();
       if (size < 0 || size > this.maxFrameBytes) {
-        return `frame of ${size} bytes exceeds socket.request.max.bytes (${this.maxFrameBytes})`;
+        return `frame of ${size} bytes exceeds the frame limit of ${this.maxFrameBytes} bytes (socket.request.max.bytes, or sasl.server.max.receive.size before authentication)`;
       }
       if (this.buffered < 4 + size) break;
       const joined = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered);

@@ -7,6 +7,8 @@ import type { GroupCoordinator } from './group/coordinator.ts';
 import type { Logger } from './logger.ts';
 import type { ProducerIdManager } from './producer-ids.ts';
 import type { TransactionCoordinator } from './txn/txn-coordinator.ts';
+import type { BrokerSecurity } from './security/broker-security.ts';
+import type { Session } from './security/session.ts';
 
 /** What every handler may use: the broker's state, owned by the one event loop. */
 export interface BrokerState {
@@ -16,8 +18,11 @@ export interface BrokerState {
   groups: GroupCoordinator;
   producerIds: ProducerIdManager;
   transactions: TransactionCoordinator;
-  /** The host and port clients are told to connect to. */
+  /** The host and port other brokers are told to connect to (the first listener's advertised address). */
   advertised: { host: string; port: number };
+  /** Each listener's advertised address, by listener name: Metadata names brokers by the listener a client came in on. */
+  listeners: Map<string, { host: string; port: number }>;
+  security: BrokerSecurity;
   /** Filled once at start-up (ApiVersions reads the table it belongs to). */
   handlers: Map<number, Handler>;
   now: () => number;
@@ -35,6 +40,8 @@ export interface RequestContext {
   /** The client's address as Kafka reports it in group descriptions ("/127.0.0.1"). */
   clientHost: string;
   apiVersion: number;
+  /** Who the client is and how it authenticated. */
+  session: Session;
 }
 
 /**

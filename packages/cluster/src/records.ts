@@ -2,9 +2,12 @@
 
 export interface BrokerRegistration {
   nodeId: number;
+  /** The address other brokers replicate from (its first listener's). */
   host: string;
   port: number;
   rack: string | null;
+  /** Every listener's advertised address by name: a client is told of brokers on the listener it came in on. */
+  listeners?: Record<string, { host: string; port: number }>;
 }
 
 /** A partition moving to new replicas: it keeps the old ones (`original`) until every one of `target` is in sync. */
@@ -51,7 +54,12 @@ export function decodeBrokerRegistration(bytes: Buffer): BrokerRegistration {
   if (!isInt(v.nodeId) || typeof v.host !== 'string' || !isInt(v.port) || (v.rack !== null && typeof v.rack !== 'string')) {
     throw new Error(`broker registration ${bytes.toString('utf8')} lacks nodeId, host, port or rack`);
   }
-  return { nodeId: v.nodeId, host: v.host, port: v.port, rack: v.rack };
+  const listeners = isListenerMap(v.listeners) ? v.listeners : undefined;
+  return { nodeId: v.nodeId, host: v.host, port: v.port, rack: v.rack, ...(listeners ? { listeners } : {}) };
+}
+
+function isListenerMap(v: unknown): v is Record<string, { host: string; port: number }> {
+  return typeof v === 'object' && v !== null && Object.values(v).every((a) => typeof a === 'object' && a !== null && typeof a.host === 'string' && isInt(a.port));
 }
 
 export function decodeTopicAssignment(bytes: Buffer): TopicAssignment {

@@ -70,7 +70,7 @@ export function parseMappingRules(text: string): MappingRule[] {
       try {
         regex = new RegExp(pattern);
       } catch (err) {
-        throw new Error(`ssl.principal.mapping.rules: "${pattern}" is not a valid pattern: ${(err as Error).message}`);
+        throw new Error(`ssl.principal.mapping.rules: "${pattern}" is not a valid pattern: ${(err as Error).message}`, { cause: err });
       }
       rules.push({ pattern: regex, replacement, toCase });
     } else {

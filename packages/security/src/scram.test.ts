@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { makeScramCredential, passwordMatches, SaslAuthenticationError, ScramClient, type ScramCredential, ScramServer } from './scram.ts';
+import { createHash, createHmac } from 'node:crypto';
+import { makeScramCredential, passwordMatches, saltedPassword, SaslAuthenticationError, ScramClient, type ScramCredential, ScramServer } from './scram.ts';
 
 // RFC 7677's SCRAM-SHA-256 example exchange: user "user", password "pencil".
 const RFC_SALT = Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64');
@@ -37,6 +38,21 @@ for (const mechanism of ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const) {
     assert.throws(() => exchange(mechanism, stored, 'mallory', 'alice-secret'), expected);
   });
 }
+
+test('librdkafka 2.0\'s client-final message, which repeats the client nonce before the combined nonce, is accepted as Kafka accepts it', () => {
+  const credential = makeScramCredential('SCRAM-SHA-256', 'pencil', 4096, RFC_SALT);
+  const server = new ScramServer('SCRAM-SHA-256', () => credential, () => 'SERVER');
+  server.evaluate(Buffer.from('n,,n=user,r=CLIENT'));
+  const withoutProof = 'c=biws,r=CLIENTCLIENTSERVER';
+  // The proof a client computes over the message as it sends it.
+  const salted = saltedPassword('SCRAM-SHA-256', 'pencil', RFC_SALT, 4096);
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+  const authMessage = `n=user,r=CLIENT,r=CLIENTSERVER,s=${RFC_SALT.toString('base64')},i=4096,${withoutProof}`;
+  const signature = createHmac('sha256', createHash('sha256').update(clientKey).digest()).update(authMessage).digest();
+  const proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]));
+  assert.equal(server.evaluate(Buffer.from(`${withoutProof},p=${proof.toString('base64')}`)).complete, true);
+  assert.equal(server.username, 'user');
+});
 
 test('a client that cannot prove the password cannot tell a server that does not know it from one that does, and vice versa: a forged server signature is refused', () => {
   const client = new ScramClient('SCRAM-SHA-256', 'alice', 'alice-secret');

@@ -147,7 +147,9 @@ export class ScramServer {
     const withoutProof = message.slice(0, proofAt);
     const attrs = attributes(withoutProof);
     if (attrs.get('c') !== Buffer.from(first.gs2Header).toString('base64')) throw new SaslAuthenticationError('SCRAM channel binding does not match the client-first message');
-    if (attrs.get('r') !== this.nonce) throw new SaslAuthenticationError('SCRAM nonce does not match the server\'s');
+    // Kafka checks that the nonce ends with the server's, not that it equals it, and librdkafka 2.0
+    // relies on that: it sends its own nonce again in front of the combined one.
+    if (!attrs.get('r')?.endsWith(this.nonce)) throw new SaslAuthenticationError('SCRAM nonce does not match the server\'s');
     const proof = Buffer.from(message.slice(proofAt + 3), 'base64');
     const authMessage = `${first.bare},${this.serverFirst},${withoutProof}`;
     const credential = this.credential;

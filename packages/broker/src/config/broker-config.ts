@@ -1,4 +1,5 @@
 import { TOPIC_CONFIGS, validateConfigValue } from './topic-configs.ts';
+import { isPerListenerKey } from '../security/listener-settings.ts';
 
 /**
  * Broker settings under Kafka's server.properties names. Every key has a default here; a config
@@ -6,7 +7,27 @@ import { TOPIC_CONFIGS, validateConfigValue } from './topic-configs.ts';
  */
 export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'node.id': '0',
+  // Listeners and their security (docs/security.md): NAME://host:port entries; empty means one PLAINTEXT listener at --host and --port.
+  'listeners': '',
   'advertised.listeners': '',
+  'listener.security.protocol.map': '',
+  'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+  'sasl.jaas.config': '',
+  'sasl.server.max.receive.size': '524288',
+  'connection.failed.authentication.delay.ms': '100',
+  'ssl.keystore.type': 'PEM',
+  'ssl.keystore.location': '',
+  'ssl.keystore.password': '',
+  'ssl.keystore.certificate.chain': '',
+  'ssl.keystore.key': '',
+  'ssl.key.password': '',
+  'ssl.truststore.type': 'PEM',
+  'ssl.truststore.location': '',
+  'ssl.truststore.password': '',
+  'ssl.truststore.certificates': '',
+  'ssl.client.auth': 'none',
+  'ssl.enabled.protocols': 'TLSv1.2,TLSv1.3',
+  'ssl.principal.mapping.rules': 'DEFAULT',
   'num.partitions': '1',
   'default.replication.factor': '1',
   'auto.create.topics.enable': 'true',
@@ -88,7 +109,7 @@ export interface BrokerConfig {
 export function buildBrokerConfig(overrides: Record<string, string>): BrokerConfig {
   const values = { ...BROKER_DEFAULTS };
   for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in BROKER_DEFAULTS) && !IGNORED_KAFKA_KEYS.has(key)) {
+    if (!(key in BROKER_DEFAULTS) && !IGNORED_KAFKA_KEYS.has(key) && !isPerListenerKey(key)) {
       throw new ConfigError(`unknown setting "${key}" (see docs/configuration.md for the settings Millrace reads)`);
     }
     values[key] = value;
@@ -115,8 +136,8 @@ export function buildBrokerConfig(overrides: Record<string, string>): BrokerConf
 
 /** Kafka settings that mean nothing for a single Millrace broker but appear in copied server.properties files. */
 const IGNORED_KAFKA_KEYS = new Set([
-  'broker.id', 'process.roles', 'controller.quorum.voters', 'controller.listener.names', 'listeners',
-  'listener.security.protocol.map', 'inter.broker.listener.name', 'num.network.threads', 'num.io.threads',
+  'broker.id', 'process.roles', 'controller.quorum.voters', 'controller.listener.names',
+  'inter.broker.listener.name', 'num.network.threads', 'num.io.threads',
   'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.recovery.threads.per.data.dir',
   'zookeeper.connect', 'zookeeper.connection.timeout.ms', 'controller.quorum.bootstrap.servers',
 ]);

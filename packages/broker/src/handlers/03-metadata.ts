@@ -88,7 +88,7 @@ export const metadataHandler: Handler<MetadataRequest, MetadataResponse> = {
       for (const t of request.topics!) topics.push(await topicFor(ctx, t.name, t.topicId, allowAutoCreate));
     }
     return createMetadataResponse({
-      brokers: liveBrokers(state).map((b) => createMetadataResponseMetadataResponseBroker({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: liveBrokers(state, ctx.session.listener.name).map((b) => createMetadataResponseMetadataResponseBroker({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterId: state.identity.clusterId,
       controllerId: controllerId(state),
       topics,

@@ -3,13 +3,13 @@ import {
   type FindCoordinatorRequest, type FindCoordinatorResponse, type FindCoordinatorResponseCoordinator,
 } from '@millrace/protocol';
 import type { BrokerState, Handler } from '../handler.ts';
-import { liveBrokers } from '../replication/cluster-brokers.ts';
+import { addressOn, liveBrokers } from '../replication/cluster-brokers.ts';
 import { OFFSETS_TOPIC } from '../group/offset-store.ts';
 import { TXN_TOPIC } from '../txn/txn-coordinator.ts';
 
 const KeyType = { GROUP: 0, TRANSACTION: 1 } as const;
 
-async function coordinatorFor(state: BrokerState, key: string, keyType: number): Promise<FindCoordinatorResponseCoordinator> {
+async function coordinatorFor(state: BrokerState, listener: string, key: string, keyType: number): Promise<FindCoordinatorResponseCoordinator> {
   if (keyType !== KeyType.GROUP && keyType !== KeyType.TRANSACTION) {
     return createFindCoordinatorResponseCoordinator({ key, nodeId: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}` });
   }
@@ -18,11 +18,11 @@ async function coordinatorFor(state: BrokerState, key: string, keyType: number):
   }
   if (state.cluster) {
     return keyType === KeyType.GROUP
-      ? leaderOfInternalPartition(state, key, OFFSETS_TOPIC, () => state.groups.offsets.ensureTopic(), state.groups.offsets.indexOf(key))
-      : leaderOfInternalPartition(state, key, TXN_TOPIC, () => state.transactions.ensureTopic(), state.transactions.indexOf(key));
+      ? leaderOfInternalPartition(state, listener, key, OFFSETS_TOPIC, () => state.groups.offsets.ensureTopic(), state.groups.offsets.indexOf(key))
+      : leaderOfInternalPartition(state, listener, key, TXN_TOPIC, () => state.transactions.ensureTopic(), state.transactions.indexOf(key));
   }
   // A single broker coordinates every group and transactional id.
-  const coordinator = liveBrokers(state)[0];
+  const coordinator = liveBrokers(state, listener)[0];
   if (!coordinator) return createFindCoordinatorResponseCoordinator({ key, nodeId: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE });
   return createFindCoordinatorResponseCoordinator({ key, nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port });
 }
@@ -32,7 +32,7 @@ async function coordinatorFor(state: BrokerState, key: string, keyType: number):
  * transactional id's the leader of its `__transaction_state` partition (the topic is made on the
  * first request).
  */
-async function leaderOfInternalPartition(state: BrokerState, key: string, topicName: string, ensureTopic: () => Promise<unknown>, index: number): Promise<FindCoordinatorResponseCoordinator> {
+async function leaderOfInternalPartition(state: BrokerState, listener: string, key: string, topicName: string, ensureTopic: () => Promise<unknown>, index: number): Promise<FindCoordinatorResponseCoordinator> {
   const unavailable = (errorMessage: string) => createFindCoordinatorResponseCoordinator({ key, nodeId: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage });
   try {
     await ensureTopic();
@@ -44,7 +44,8 @@ async function leaderOfInternalPartition(state: BrokerState, key: string, topicN
   const leader = topic && view.partition(topic.assignment.id, index)?.state.leader;
   const broker = leader === undefined ? undefined : view.brokers.get(leader);
   if (!broker) return unavailable(`${topicName}-${index} has no leader`);
-  return createFindCoordinatorResponseCoordinator({ key, nodeId: broker.nodeId, host: broker.host, port: broker.port });
+  const address = addressOn(broker, listener);
+  return createFindCoordinatorResponseCoordinator({ key, nodeId: address.nodeId, host: address.host, port: address.port });
 }
 
 /**
@@ -58,10 +59,10 @@ export const findCoordinatorHandler: Handler<FindCoordinatorRequest, FindCoordin
   async handle(ctx, request) {
     if (ctx.apiVersion >= 4) {
       const coordinators = [];
-      for (const key of request.coordinatorKeys) coordinators.push(await coordinatorFor(ctx.broker, key, request.keyType));
+      for (const key of request.coordinatorKeys) coordinators.push(await coordinatorFor(ctx.broker, ctx.session.listener.name, key, request.keyType));
       return createFindCoordinatorResponse({ coordinators });
     }
-    const c = await coordinatorFor(ctx.broker, request.key, request.keyType);
+    const c = await coordinatorFor(ctx.broker, ctx.session.listener.name, request.key, request.keyType);
     return createFindCoordinatorResponse({ errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port });
   },
 };

@@ -23,7 +23,7 @@ export const describeClusterHandler: Handler<DescribeClusterRequest, DescribeClu
       endpointType: BROKERS_ENDPOINT,
       clusterId: state.identity.clusterId,
       controllerId: controllerId(state),
-      brokers: liveBrokers(state).map((b) => createDescribeClusterResponseDescribeClusterBroker({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: liveBrokers(state, ctx.session.listener.name).map((b) => createDescribeClusterResponseDescribeClusterBroker({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
     });
   },

@@ -13,6 +13,8 @@ import { syncGroupHandler } from './14-sync-group.ts';
 import { describeGroupsHandler } from './15-describe-groups.ts';
 import { listGroupsHandler } from './16-list-groups.ts';
 import { apiVersionsHandler } from './18-api-versions.ts';
+import { saslHandshakeHandler } from './17-sasl-handshake.ts';
+import { saslAuthenticateHandler } from './36-sasl-authenticate.ts';
 import { createTopicsHandler } from './19-create-topics.ts';
 import { deleteTopicsHandler } from './20-delete-topics.ts';
 import { deleteRecordsHandler } from './21-delete-records.ts';
@@ -53,6 +55,7 @@ export function buildHandlers(state: BrokerState): Map<number, Handler> {
     syncGroupHandler,
     describeGroupsHandler,
     listGroupsHandler,
+    saslHandshakeHandler,
     apiVersionsHandler(state),
     createTopicsHandler,
     deleteTopicsHandler,
@@ -64,6 +67,7 @@ export function buildHandlers(state: BrokerState): Map<number, Handler> {
     endTxnHandler,
     writeTxnMarkersHandler,
     txnOffsetCommitHandler,
+    saslAuthenticateHandler,
     describeConfigsHandler,
     alterConfigsHandler,
     createPartitionsHandler,

@@ -27,7 +27,7 @@ export async function joinCluster(state: BrokerState): Promise<void> {
   const node = new ClusterNode({
     endpoints: values['etcd.endpoints'].split(',').map((e) => e.trim()).filter((e) => e !== ''),
     clusterName: values['cluster.name'],
-    registration: { nodeId: state.identity.nodeId, host: state.advertised.host, port: state.advertised.port, rack: values['broker.rack'] || null },
+    registration: { nodeId: state.identity.nodeId, host: state.advertised.host, port: state.advertised.port, rack: values['broker.rack'] || null, listeners: Object.fromEntries(state.listeners) },
     sessionTimeoutMs: Number(values['broker.session.timeout.ms']),
     rebalance: values['auto.leader.rebalance.enable'] === 'true'
       ? { intervalMs: Number(values['leader.imbalance.check.interval.seconds']) * 1000, imbalancePercentage: Number(values['leader.imbalance.per.broker.percentage']) }

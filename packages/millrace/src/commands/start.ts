@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Broker, buildBrokerConfig, ConfigError, parseProperties } from '@millrace/broker';
+import { Broker, buildBrokerConfig, ConfigError, parseAddScram, parseProperties, type ScramUserSpec } from '@millrace/broker';
 import { runDevCluster } from './dev-cluster.ts';
 
 const OPTIONS = {
@@ -12,6 +12,7 @@ const OPTIONS = {
   set: { type: 'string', multiple: true },
   'node-id': { type: 'string' },
   etcd: { type: 'string' },
+  'add-scram': { type: 'string', multiple: true },
 } as const;
 
 export interface StartSettings {
@@ -19,6 +20,7 @@ export interface StartSettings {
   host: string;
   port: number;
   overrides: Record<string, string>;
+  addScram: ScramUserSpec[];
 }
 
 function parseStart(args: string[], defaults: { dataDir?: string; host: string; port: number }): StartSettings {
@@ -36,14 +38,19 @@ function parseStart(args: string[], defaults: { dataDir?: string; host: string; 
   // Shorthands for the settings that make a broker a cluster member.
   if (values['node-id'] !== undefined) overrides['node.id'] = values['node-id'];
   if (values.etcd !== undefined) overrides['etcd.endpoints'] = values.etcd;
-  return { dataDir: resolve(dataDir), host: values.host ?? defaults.host, port, overrides };
+  if (overrides['listeners'] && (values.host !== undefined || values.port !== undefined)) {
+    throw new ConfigError('--host/--port and listeners both say where to listen: use one of them');
+  }
+  const addScram = (values['add-scram'] ?? []).map(parseAddScram);
+  return { dataDir: resolve(dataDir), host: values.host ?? defaults.host, port, overrides, addScram };
 }
 
 /** Starts a broker and runs until SIGTERM or SIGINT, then shuts down cleanly. */
 async function run(settings: StartSettings, banner: (host: string, port: number) => string): Promise<number> {
   const config = buildBrokerConfig(settings.overrides);
-  const broker = await Broker.start({ dataDir: settings.dataDir, host: settings.host, port: settings.port, config });
-  console.log(`millrace: listening on ${settings.host}:${broker.port} (data in ${settings.dataDir})`);
+  const broker = await Broker.start({ dataDir: settings.dataDir, host: settings.host, port: settings.port, config, addScram: settings.addScram });
+  for (const l of broker.boundListeners) console.log(`millrace: listening on ${l.host}:${l.port} (listener ${l.name}, ${l.securityProtocol})`);
+  console.log(`millrace: data in ${settings.dataDir}`);
   console.log(banner(broker.state.advertised.host, broker.port));
   await new Promise<void>((done) => {
     const stop = (signal: string) => {

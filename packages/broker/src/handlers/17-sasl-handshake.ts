@@ -1,0 +1,27 @@
+import { ApiKey, createSaslHandshakeResponse, ErrorCode, type SaslHandshakeRequest, type SaslHandshakeResponse } from '@millrace/protocol';
+import type { Handler } from '../handler.ts';
+import { createSaslExchange } from '../security/sasl-exchange.ts';
+
+/**
+ * Picks the SASL mechanism. v1 tokens then come in SaslAuthenticate requests; after v0 (kafka-python,
+ * old clients) they come as bare size-prefixed frames, which the connection hands to the session.
+ */
+export const saslHandshakeHandler: Handler<SaslHandshakeRequest, SaslHandshakeResponse> = {
+  apiKey: ApiKey.SaslHandshake,
+  versions: { min: 0, max: 1 },
+  handle(ctx, request) {
+    const { session, broker } = ctx;
+    const mechanisms = broker.security.mechanisms.get(session.listener.name);
+    if (!mechanisms || session.authenticated || session.sasl) {
+      // Kafka's answer on a listener without SASL, after authentication, and to a second handshake.
+      return createSaslHandshakeResponse({ errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: mechanisms ?? [] });
+    }
+    if (!mechanisms.includes(request.mechanism)) {
+      session.closeReason = `SASL mechanism ${request.mechanism} is not enabled on listener ${session.listener.name}`;
+      return createSaslHandshakeResponse({ errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms });
+    }
+    const exchange = createSaslExchange(request.mechanism, broker.security.plainUsers.get(session.listener.name) ?? null, broker.security.scram);
+    session.sasl = { mechanism: request.mechanism, exchange, rawTokens: ctx.apiVersion === 0 };
+    return createSaslHandshakeResponse({ errorCode: ErrorCode.NONE, mechanisms });
+  },
+};

@@ -1,0 +1,22 @@
+import type { Fs } from '@millrace/storage';
+import type { BrokerConfig } from '../config/broker-config.ts';
+import { type ListenerSpec, usesSasl } from './listeners.ts';
+import { enabledMechanisms, plainUsers } from './sasl-exchange.ts';
+import { ScramCredentialStore } from './scram-store.ts';
+
+/** What the broker knows about authentication: each SASL listener's mechanisms and PLAIN users, and the SCRAM credentials. */
+export interface BrokerSecurity {
+  scram: ScramCredentialStore;
+  mechanisms: Map<string, string[]>;
+  plainUsers: Map<string, Map<string, string> | null>;
+}
+
+/** Reads and checks every SASL listener's settings at start-up, so a mistake stops the broker rather than a client. */
+export async function openSecurity(fs: Fs, dataDir: string, config: BrokerConfig, listeners: ListenerSpec[]): Promise<BrokerSecurity> {
+  const security: BrokerSecurity = { scram: await ScramCredentialStore.open(fs, dataDir), mechanisms: new Map(), plainUsers: new Map() };
+  for (const l of listeners.filter((l) => usesSasl(l.securityProtocol))) {
+    security.mechanisms.set(l.name, enabledMechanisms(config, l.name));
+    security.plainUsers.set(l.name, plainUsers(config, l.name));
+  }
+  return security;
+}

@@ -1,0 +1,87 @@
+import { ConfigError, type BrokerConfig } from '../config/broker-config.ts';
+
+export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
+
+/** One socket the broker listens on, with the security its connections get. */
+export interface ListenerSpec {
+  /** Upper case, as Kafka compares listener names. */
+  name: string;
+  host: string;
+  port: number;
+  securityProtocol: SecurityProtocol;
+}
+
+export const usesTls = (p: SecurityProtocol) => p === 'SSL' || p === 'SASL_SSL';
+export const usesSasl = (p: SecurityProtocol) => p === 'SASL_PLAINTEXT' || p === 'SASL_SSL';
+
+interface Endpoint {
+  name: string;
+  host: string;
+  port: number;
+}
+
+/** "NAME://host:port" entries ("[::1]" for IPv6, an empty host for every interface). */
+function parseEndpoints(key: string, text: string): Endpoint[] {
+  const endpoints = text.split(',').map((s) => s.trim()).filter((s) => s !== '').map((entry) => {
+    const match = /^([A-Za-z0-9_]+):\/\/(\[[^\]]+\]|[^:/]*):(\d+)$/.exec(entry);
+    if (!match || Number(match[3]) > 65535) throw new ConfigError(`${key}: "${entry}" is not of the form NAME://host:port`);
+    return { name: match[1].toUpperCase(), host: match[2].replace(/^\[|\]$/g, ''), port: Number(match[3]) };
+  });
+  const names = endpoints.map((e) => e.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new ConfigError(`${key} names listener ${twice} twice`);
+  return endpoints;
+}
+
+/** listener.security.protocol.map; Kafka's default maps each security protocol's name to itself. */
+export function protocolMap(config: BrokerConfig): Map<string, SecurityProtocol> {
+  const text = config.values['listener.security.protocol.map'];
+  const map = new Map<string, SecurityProtocol>(SECURITY_PROTOCOLS.map((p) => [p, p]));
+  if (!text) return map;
+  map.clear();
+  for (const pair of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const [name, protocol, extra] = pair.split(':');
+    if (!name || extra !== undefined || !SECURITY_PROTOCOLS.includes(protocol as SecurityProtocol)) {
+      throw new ConfigError(`listener.security.protocol.map: "${pair}" is not NAME:PROTOCOL with PROTOCOL one of ${SECURITY_PROTOCOLS.join(', ')}`);
+    }
+    map.set(name.toUpperCase(), protocol as SecurityProtocol);
+  }
+  return map;
+}
+
+/**
+ * The listeners to open: `listeners` when set, else one PLAINTEXT listener at the host and port
+ * given on the command line. Each name must have a security protocol.
+ */
+export function listenerSpecs(config: BrokerConfig, fallback: { host: string; port: number }): ListenerSpec[] {
+  const text = config.values['listeners'];
+  if (!text) return [{ name: 'PLAINTEXT', host: fallback.host, port: fallback.port, securityProtocol: 'PLAINTEXT' }];
+  const protocols = protocolMap(config);
+  const endpoints = parseEndpoints('listeners', text);
+  if (endpoints.length === 0) throw new ConfigError('listeners is set but names no listener');
+  const ports = endpoints.map((e) => e.port).filter((p) => p !== 0);
+  const shared = ports.find((p, i) => ports.indexOf(p) !== i);
+  if (shared !== undefined) throw new ConfigError(`listeners: two listeners on port ${shared}`);
+  return endpoints.map((e) => {
+    const securityProtocol = protocols.get(e.name);
+    if (!securityProtocol) throw new ConfigError(`listener ${e.name} has no security protocol: add ${e.name}:PROTOCOL to listener.security.protocol.map`);
+    return { ...e, host: e.host || '0.0.0.0', securityProtocol };
+  });
+}
+
+/** Where clients are told to connect for each listener: advertised.listeners, else where it listens. */
+export function advertisedListeners(config: BrokerConfig, bound: ListenerSpec[]): Map<string, { host: string; port: number }> {
+  const out = new Map<string, { host: string; port: number }>();
+  for (const l of bound) out.set(l.name, { host: l.host === '0.0.0.0' || l.host === '::' ? 'localhost' : l.host, port: l.port });
+  const text = config.values['advertised.listeners'];
+  if (!text) return out;
+  // An unnamed "host:port" (an older Millrace form) advertises the first listener.
+  const entries = /^[^:/]+:\d+$|^\[[^\]]+\]:\d+$/.test(text.trim()) ? `${bound[0].name}://${text.trim()}` : text;
+  for (const e of parseEndpoints('advertised.listeners', entries)) {
+    if (!out.has(e.name)) throw new ConfigError(`advertised.listeners names ${e.name}, which is not one of the listeners (${bound.map((l) => l.name).join(', ')})`);
+    if (e.host === '') throw new ConfigError(`advertised.listeners: ${e.name} needs a host clients can reach`);
+    out.set(e.name, { host: e.host, port: e.port === 0 ? out.get(e.name)!.port : e.port });
+  }
+  return out;
+}

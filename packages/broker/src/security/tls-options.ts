@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import type { TlsOptions } from 'node:tls';
+import { ConfigError, type BrokerConfig } from '../config/broker-config.ts';
+import { listenerSetting } from './listener-settings.ts';
+
+const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
+
+function readConfigFile(key: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(`${key}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/**
+ * The TLS server options of one SSL or SASL_SSL listener, from Kafka's ssl.* settings: a PEM or
+ * PKCS12 keystore, a PEM truststore (the CAs client certificates must chain to), ssl.client.auth.
+ */
+export function tlsOptions(config: BrokerConfig, listener: string): TlsOptions & { clientAuth: 'none' | 'requested' | 'required' } {
+  const get = (key: string) => listenerSetting(config, listener, key);
+  const where = `listener ${listener}`;
+  const options: TlsOptions & { clientAuth: 'none' | 'requested' | 'required' } = { clientAuth: 'none' };
+  const keystoreType = (get('ssl.keystore.type') || 'PEM').toUpperCase();
+  if (keystoreType === 'PEM') {
+    const inlineChain = get('ssl.keystore.certificate.chain');
+    const inlineKey = get('ssl.keystore.key');
+    const location = get('ssl.keystore.location');
+    if (inlineChain || inlineKey) {
+      if (!inlineChain || !inlineKey) throw new ConfigError(`${where}: ssl.keystore.certificate.chain and ssl.keystore.key go together`);
+      options.cert = inlineChain;
+      options.key = inlineKey;
+    } else if (location) {
+      // One PEM file holding the private key and the certificate chain, as Kafka's PEM keystore file does.
+      const pem = readConfigFile('ssl.keystore.location', location);
+      options.cert = pem;
+      options.key = pem;
+    } else {
+      throw new ConfigError(`${where} uses TLS but has no certificate: set ssl.keystore.location (a PEM file with the key and certificate chain), or ssl.keystore.certificate.chain and ssl.keystore.key`);
+    }
+    if (get('ssl.key.password')) options.passphrase = get('ssl.key.password');
+  } else if (keystoreType === 'PKCS12') {
+    if (!get('ssl.keystore.location')) throw new ConfigError(`${where}: ssl.keystore.type=PKCS12 needs ssl.keystore.location`);
+    options.pfx = readConfigFile('ssl.keystore.location', get('ssl.keystore.location'));
+    options.passphrase = get('ssl.keystore.password') || undefined;
+  } else {
+    throw new ConfigError(`${where}: ssl.keystore.type ${keystoreType} is not supported: use PEM or PKCS12 (keytool -importkeystore -deststoretype PKCS12 converts a JKS keystore)`);
+  }
+  const truststoreType = (get('ssl.truststore.type') || 'PEM').toUpperCase();
+  if (truststoreType !== 'PEM') throw new ConfigError(`${where}: ssl.truststore.type ${truststoreType} is not supported: use PEM (a file of CA certificates)`);
+  if (get('ssl.truststore.certificates')) options.ca = get('ssl.truststore.certificates');
+  else if (get('ssl.truststore.location')) options.ca = readConfigFile('ssl.truststore.location', get('ssl.truststore.location'));
+  const clientAuth = get('ssl.client.auth') || 'none';
+  if (!['none', 'requested', 'required'].includes(clientAuth)) throw new ConfigError(`${where}: ssl.client.auth must be none, requested or required, not "${clientAuth}"`);
+  options.clientAuth = clientAuth as 'requested' | 'required';
+  if (clientAuth !== 'none') {
+    if (!options.ca) throw new ConfigError(`${where}: ssl.client.auth=${clientAuth} needs a truststore (ssl.truststore.location) to check client certificates against`);
+    // The broker checks the certificate itself once the handshake is done (see Broker.acceptTls), so
+    // its log can say why a client was refused: Node's own refusal only reports a hung-up socket.
+    options.requestCert = true;
+    options.rejectUnauthorized = false;
+  }
+  const versions = (get('ssl.enabled.protocols') || 'TLSv1.2,TLSv1.3').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const unknown = versions.find((v) => !(TLS_VERSIONS as readonly string[]).includes(v));
+  if (unknown || versions.length === 0) throw new ConfigError(`${where}: ssl.enabled.protocols may hold only ${TLS_VERSIONS.join(' and ')}, not "${unknown ?? ''}"`);
+  options.minVersion = versions.includes('TLSv1.2') ? 'TLSv1.2' : 'TLSv1.3';
+  options.maxVersion = versions.includes('TLSv1.3') ? 'TLSv1.3' : 'TLSv1.2';
+  return options;
+}
