@@ -4,6 +4,7 @@ import { type CommittedOffset, deleteGroups, deleteOffsets, describeGroups, fetc
 import { deleteRecords, groupLag, listOffsets, type ListOffsetsOptions, type OffsetSpec, type PartitionLag, type PartitionOffset, type ResetTarget, resetOffsets } from './admin-offsets.ts';
 import { type CreatedTopic, createPartitions, createTopics, type CreateTopicsOptions, deleteTopics, describeTopics, listTopics, type NewTopic, type TopicDescription } from './admin-topics.ts';
 import { Cluster, type ClusterOptions } from './cluster.ts';
+import { alterScramUsers, describeScramUsers, type ScramCredentialChange, type ScramUserDescription } from './admin-users.ts';
 
 export type { MemberAssignment } from './admin-assignment.ts';
 export type { BrokerDescription, ClusterDescription } from './admin-cluster.ts';
@@ -11,6 +12,8 @@ export type { AlterConfigResource, ConfigEntry, ConfigResource, ConfigResourceTy
 export type { CommittedOffset, GroupDescription, GroupListing, GroupMember, GroupState } from './admin-groups.ts';
 export type { ListOffsetsOptions, OffsetSpec, PartitionLag, PartitionOffset, ResetTarget } from './admin-offsets.ts';
 export type { CreatedTopic, CreateTopicsOptions, NewTopic, PartitionDescription, TopicDescription } from './admin-topics.ts';
+
+export type { ScramCredentialChange, ScramUserDescription } from './admin-users.ts';
 
 export type AdminOptions = ClusterOptions;
 
@@ -126,5 +129,15 @@ export class Admin {
   /** Closes the connections; calls after it fail with MILLRACE_CLIENT_CLOSED. */
   async close(): Promise<void> {
     this.cluster.close();
+  }
+
+  /** SCRAM users and their mechanisms and iteration counts: all of them, or those named (RESOURCE_NOT_FOUND for one that has none). */
+  describeScramUsers(users?: string[]): Promise<ScramUserDescription[]> {
+    return describeScramUsers(this.cluster, users);
+  }
+
+  /** Creates or replaces (with `password`) and deletes (with `delete: true`) SCRAM credentials; the password is salted here. */
+  alterScramUsers(changes: ScramCredentialChange[]): Promise<void> {
+    return alterScramUsers(this.cluster, changes);
   }
 }

@@ -4,6 +4,8 @@ import {
 import { type BrokerVersions, negotiateVersions, pickVersion } from './api-versions.ts';
 import { Connection, ConnectionError, DEFAULT_MAX_IN_FLIGHT } from './connection.ts';
 import { ClientError, KafkaError } from './errors.ts';
+import { authenticate, type SaslSettings } from './sasl.ts';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 
 export interface ClusterOptions {
   /** Bootstrap servers, "host:port". */
@@ -13,6 +15,10 @@ export interface ClusterOptions {
   requestTimeoutMs?: number;
   /** Unanswered requests per broker connection; more wait their turn. Default 5. */
   maxInFlightRequests?: number;
+  /** TLS settings (ca, cert, key, ...) for SSL and SASL_SSL listeners; absent for plaintext ones. */
+  tls?: TlsConnectionOptions;
+  /** A SASL login for SASL_PLAINTEXT and SASL_SSL listeners. */
+  sasl?: SaslSettings;
 }
 
 export interface PartitionInfo {
@@ -63,6 +69,8 @@ export class Cluster {
   private readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   private readonly maxInFlight: number;
+  private readonly tls: TlsConnectionOptions | undefined;
+  private readonly sasl: SaslSettings | undefined;
   private readonly brokers = new Map<number, { host: string; port: number }>();
   private readonly links = new Map<number, Promise<BrokerLink>>();
   private readonly partitions = new Map<string, PartitionInfo[]>();
@@ -80,14 +88,18 @@ export class Cluster {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.maxInFlight = options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT;
+    this.tls = options.tls;
+    this.sasl = options.sasl;
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) throw new ClientError('MILLRACE_INVALID_ARGUMENT', `maxInFlightRequests must be a positive integer, not ${options.maxInFlightRequests}`);
   }
 
   private async open(address: { host: string; port: number }): Promise<BrokerLink> {
     if (this.closed) throw new ClientError('MILLRACE_CLIENT_CLOSED', 'the client is closed');
-    const connection = await Connection.open(address.host, address.port, this.clientId, this.connectTimeoutMs, this.maxInFlight);
+    const connection = await Connection.open(address.host, address.port, this.clientId, this.connectTimeoutMs, this.maxInFlight, this.tls);
     try {
-      return { connection, versions: await negotiateVersions(connection, SOFTWARE) };
+      const versions = await negotiateVersions(connection, SOFTWARE);
+      if (this.sasl) await authenticate(connection, versions, this.sasl, this.requestTimeoutMs);
+      return { connection, versions };
     } catch (err) {
       connection.close();
       throw err;

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { API_TABLE, decodeResponseFrame, encodeRequestFrameChunks } from '@millrace/protocol';
 import { FrameAssembler } from './frame-assembler.ts';
 
@@ -54,32 +55,39 @@ export class Connection {
     });
   }
 
-  static open(host: string, port: number, clientId = 'millrace', timeoutMs = 10_000, maxInFlight = DEFAULT_MAX_IN_FLIGHT): Promise<Connection> {
+  /** Opens a connection; with `tls`, a TLS one (SSL and SASL_SSL listeners), checked against its CA and host name. */
+  static open(host: string, port: number, clientId = 'millrace', timeoutMs = 10_000, maxInFlight = DEFAULT_MAX_IN_FLIGHT, tls?: TlsConnectionOptions): Promise<Connection> {
     return new Promise((resolve, reject) => {
       // The socket reads into buffers the assembler hands out (see FrameAssembler); its frames go
       // to the connection once there is one (a broker says nothing before it is asked).
       const frames = new FrameAssembler();
       let connection: Connection | null = null;
-      const socket = connect({
-        port,
-        host,
-        onread: {
-          buffer: () => frames.nextBuffer(),
-          callback: (n: number) => {
-            try {
-              for (const frame of frames.received(n)) connection?.onFrame(frame);
-            } catch (err) {
-              socket.destroy(err as Error);
-            }
-            return true;
-          },
-        },
-      });
+      const received = (n: number) => {
+        try {
+          for (const frame of frames.received(n)) connection?.onFrame(frame);
+        } catch (err) {
+          socket.destroy(err as Error);
+        }
+      };
+      let socket: Socket;
+      if (tls) {
+        // A TLS socket hands out decrypted chunks, which are copied into the assembler's buffers.
+        socket = connectTls({ ...tls, port, host, servername: tls.servername ?? (isIp(host) ? undefined : host) });
+        socket.on('data', (chunk: Buffer) => {
+          for (let at = 0; at < chunk.length;) {
+            const n = chunk.copy(frames.nextBuffer(), 0, at);
+            at += n;
+            received(n);
+          }
+        });
+      } else {
+        socket = connect({ port, host, onread: { buffer: () => frames.nextBuffer(), callback: (n: number) => (received(n), true) } });
+      }
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new ConnectionError('MILLRACE_TIMEOUT', `no connection to ${host}:${port} within ${timeoutMs} ms`));
       }, timeoutMs);
-      socket.once('connect', () => {
+      socket.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         socket.setNoDelay(true);
         connection = new Connection(socket, clientId, maxInFlight);
@@ -154,3 +162,5 @@ export class Connection {
     this.socket.destroy();
   }
 }
+
+const isIp = (host: string) => /^[\d.]+$/.test(host) || host.includes(':');

@@ -1,4 +1,6 @@
-import { Admin, ClientError, Connection, KafkaError } from '@millrace/client';
+import { readFileSync } from 'node:fs';
+import { Admin, ClientError, type ClusterOptions, Connection, KafkaError, securityFromProperties } from '@millrace/client';
+import { parseProperties } from '@millrace/broker';
 
 /** A failure the CLI reports as one line and exit code 1 (usage errors exit with 2). */
 export class CommandError extends Error {
@@ -28,6 +30,40 @@ export function brokerList(flag: string | undefined): string[] {
   const list = value.split(',').map((b) => b.trim()).filter(Boolean);
   if (list.length === 0 || list.some((b) => !/^.+:\d+$/.test(b))) throw new CommandError(`--brokers expects host:port[,host:port...], not "${value}"`, 2);
   return list;
+}
+
+/** The flags every client command takes: where the brokers are, and Kafka client properties for TLS and SASL. */
+export interface ConnectFlags {
+  brokers?: string;
+  'command-config'?: string;
+}
+
+export const CONNECT_OPTIONS = {
+  brokers: { type: 'string' },
+  'command-config': { type: 'string' },
+} as const;
+
+/**
+ * A command's client settings: the brokers (--brokers, else the command config's
+ * bootstrap.servers, else MILLRACE_BROKERS, else the dev broker) and, from --command-config,
+ * security.protocol with its sasl.* and ssl.* properties, as kafka-topics.sh reads them.
+ */
+export function clientSettings(flags: ConnectFlags): Pick<ClusterOptions, 'brokers' | 'tls' | 'sasl'> {
+  if (flags['command-config'] !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(flags['command-config'], 'utf8');
+    } catch (err) {
+      throw new CommandError(`--command-config: cannot read ${flags['command-config']}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 2);
+    }
+    try {
+      const props = parseProperties(text);
+      return { brokers: brokerList(flags.brokers ?? props['bootstrap.servers']), ...securityFromProperties(props) };
+    } catch (err) {
+      throw new CommandError(`--command-config ${flags['command-config']}: ${(err as Error).message}`, 2);
+    }
+  }
+  return { brokers: brokerList(flags.brokers) };
 }
 
 /** A client failure as the one line the CLI prints: Kafka's error name, what it concerns, and a hint. */
@@ -66,10 +102,10 @@ export async function checkReachable(brokers: string[]): Promise<void> {
 }
 
 /** Runs `fn` with an admin client for the brokers; client failures become CommandErrors. */
-export async function withAdmin<T>(brokers: string | undefined, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const list = brokerList(brokers);
-  await checkReachable(list);
-  const admin = new Admin({ brokers: list, clientId: 'millrace-cli', connectTimeoutMs: 5000, requestTimeoutMs: 15_000 });
+export async function withAdmin<T>(flags: ConnectFlags, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const settings = clientSettings(flags);
+  await checkReachable(settings.brokers);
+  const admin = new Admin({ ...settings, clientId: 'millrace-cli', connectTimeoutMs: 5000, requestTimeoutMs: 15_000 });
   try {
     return await fn(admin);
   } catch (err) {

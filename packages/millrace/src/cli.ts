@@ -6,6 +6,7 @@ import { groupCommand } from './commands/group.ts';
 import { produceCommand } from './commands/produce.ts';
 import { startCommand, devCommand } from './commands/start.ts';
 import { topicCommand } from './commands/topic.ts';
+import { userCommand } from './commands/user.ts';
 
 const USAGE = `millrace: a Kafka-compatible event streaming broker
 
@@ -15,6 +16,7 @@ Usage:
   millrace start --data-dir DIR     start a broker
        [--host 127.0.0.1] [--port 9092] [--config server.properties] [--set key=value ...]
        [--node-id N --etcd http://127.0.0.1:2379]   join a cluster whose metadata is in that etcd
+       [--add-scram 'SCRAM-SHA-256=[name=admin,password=...]']   create a SCRAM user if it does not exist
   millrace topic create|list|describe|delete|alter-config|add-partitions ...
                                     topics and their settings (millrace topic --help)
   millrace produce TOPIC [-k SEP] [-H key=value] [-p N] [-z CODEC] [FILE]
@@ -22,6 +24,7 @@ Usage:
   millrace consume TOPIC [-o OFFSET] [-n COUNT] [-f] [-g GROUP] [--format FORMAT]
                                     print records (millrace consume --help)
   millrace cluster info             the cluster id, brokers and controller
+  millrace user add|list|remove ... SCRAM users (millrace user --help)
   millrace bench produce|consume|e2e TOPIC
                                     throughput and end-to-end latency against a broker (millrace bench --help)
   millrace group list|describe|reset-offsets|delete ...
@@ -32,7 +35,8 @@ Usage:
                                     run a worker of a Kafka Connect group; REST API on port 8083
   millrace help                     show this text
 
-Client commands take --brokers HOST:PORT[,...] (or $MILLRACE_BROKERS; default 127.0.0.1:9092) and
+Client commands take --brokers HOST:PORT[,...] (or $MILLRACE_BROKERS; default 127.0.0.1:9092),
+--command-config FILE (Kafka client properties for TLS and SASL; see docs/security.md) and
 --output table|json. Exit codes: 0 done, 1 the operation failed, 2 the command line is wrong.
 Settings use Kafka's server.properties names (num.partitions, log.segment.bytes, ...);
 see docs/configuration.md.`;
@@ -55,6 +59,8 @@ export async function runCli(args: string[]): Promise<number> {
       return groupCommand(rest);
     case 'cluster':
       return clusterCommand(rest);
+    case 'user':
+      return userCommand(rest);
     case 'bench':
       return benchCommand(rest);
     case 'connect':

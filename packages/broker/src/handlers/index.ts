@@ -12,9 +12,8 @@ import { leaveGroupHandler } from './13-leave-group.ts';
 import { syncGroupHandler } from './14-sync-group.ts';
 import { describeGroupsHandler } from './15-describe-groups.ts';
 import { listGroupsHandler } from './16-list-groups.ts';
-import { apiVersionsHandler } from './18-api-versions.ts';
 import { saslHandshakeHandler } from './17-sasl-handshake.ts';
-import { saslAuthenticateHandler } from './36-sasl-authenticate.ts';
+import { apiVersionsHandler } from './18-api-versions.ts';
 import { createTopicsHandler } from './19-create-topics.ts';
 import { deleteTopicsHandler } from './20-delete-topics.ts';
 import { deleteRecordsHandler } from './21-delete-records.ts';
@@ -27,6 +26,7 @@ import { writeTxnMarkersHandler } from './27-write-txn-markers.ts';
 import { txnOffsetCommitHandler } from './28-txn-offset-commit.ts';
 import { describeConfigsHandler } from './32-describe-configs.ts';
 import { alterConfigsHandler } from './33-alter-configs.ts';
+import { saslAuthenticateHandler } from './36-sasl-authenticate.ts';
 import { createPartitionsHandler } from './37-create-partitions.ts';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.ts';
 import { deleteGroupsHandler } from './42-delete-groups.ts';
@@ -34,6 +34,8 @@ import { electLeadersHandler } from './43-elect-leaders.ts';
 import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.ts';
 import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.ts';
 import { offsetDeleteHandler } from './47-offset-delete.ts';
+import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials.ts';
+import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.ts';
 import { describeClusterHandler } from './60-describe-cluster.ts';
 import { describeProducersHandler } from './61-describe-producers.ts';
 import { describeTransactionsHandler } from './65-describe-transactions.ts';
@@ -77,6 +79,8 @@ export function buildHandlers(state: BrokerState): Map<number, Handler> {
     alterPartitionReassignmentsHandler,
     listPartitionReassignmentsHandler,
     offsetDeleteHandler,
+    describeUserScramCredentialsHandler,
+    alterUserScramCredentialsHandler,
     describeClusterHandler,
     describeProducersHandler,
     describeTransactionsHandler,

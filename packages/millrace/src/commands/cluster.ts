@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { CommandError, outputMode, printTable, withAdmin } from '../admin-session.ts';
+import { CommandError, outputMode, printTable, withAdmin, CONNECT_OPTIONS } from '../admin-session.ts';
 
 export const CLUSTER_USAGE = `Usage:
   millrace cluster info     the cluster id, its brokers and controller, its topics and partitions, and which partitions are under-replicated or offline
@@ -7,7 +7,7 @@ export const CLUSTER_USAGE = `Usage:
 Options: --brokers HOST:PORT[,...] (default: $MILLRACE_BROKERS or 127.0.0.1:9092), --output table|json`;
 
 const OPTIONS = {
-  brokers: { type: 'string' },
+  ...CONNECT_OPTIONS,
   output: { type: 'string', default: 'table' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -31,7 +31,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
   }
   try {
     const output = outputMode(values.output);
-    const { cluster, topics } = await withAdmin(values.brokers, async (admin) => {
+    const { cluster, topics } = await withAdmin(values, async (admin) => {
       const names = await admin.listTopics({ includeInternal: true });
       return { cluster: await admin.describeCluster(), topics: names.length > 0 ? await admin.describeTopics(names) : [] };
     });

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { type Admin, type ConsumedRecord, Consumer } from '@millrace/client';
-import { brokerList, CommandError, commandError, outputMode, withAdmin } from '../admin-session.ts';
+import { clientSettings, CommandError, commandError, outputMode, withAdmin, CONNECT_OPTIONS } from '../admin-session.ts';
 import { formatRecord, parseFormat } from '../record-format.ts';
 
 export const CONSUME_USAGE = `Usage:
@@ -21,7 +21,7 @@ topic as it was when the command started, unless -f follows it for new records.
   --brokers HOST:PORT[,...]  default: $MILLRACE_BROKERS or 127.0.0.1:9092`;
 
 const OPTIONS = {
-  brokers: { type: 'string' },
+  ...CONNECT_OPTIONS,
   output: { type: 'string', default: 'table' },
   offset: { type: 'string', short: 'o', default: 'beginning' },
   count: { type: 'string', short: 'n' },
@@ -113,9 +113,9 @@ async function consume(topic: string, values: ReturnType<typeof parseArgs<{ opti
   if (values.group && (start.kind !== 'beginning' && start.kind !== 'end')) throw new CommandError('with --group, --offset is beginning or end (where the group has no committed offset)', 2);
   if (values.group && only) throw new CommandError('with --group, the group assigns the partitions: leave out --partition', 2);
 
-  const { partitions, from, ends } = await withAdmin(values.brokers, (admin) => plan(admin, topic, only, start));
+  const { partitions, from, ends } = await withAdmin(values, (admin) => plan(admin, topic, only, start));
   const consumer = new Consumer({
-    brokers: brokerList(values.brokers), clientId: 'millrace-cli', groupId: values.group,
+    ...clientSettings(values), clientId: 'millrace-cli', groupId: values.group,
     autoOffsetReset: start.kind === 'end' ? 'latest' : 'earliest',
   });
   if (values.group) consumer.subscribe([topic]);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Admin } from '@millrace/client';
-import { CommandError, outputMode, printTable, withAdmin } from '../admin-session.ts';
+import { CommandError, outputMode, printTable, withAdmin, CONNECT_OPTIONS } from '../admin-session.ts';
 
 export const GROUP_USAGE = `Usage:
   millrace group list                       groups with their state
@@ -13,7 +13,7 @@ export const GROUP_USAGE = `Usage:
 Options: --brokers HOST:PORT (default: $MILLRACE_BROKERS or 127.0.0.1:9092), --output table|json`;
 
 const OPTIONS = {
-  brokers: { type: 'string' },
+  ...CONNECT_OPTIONS,
   output: { type: 'string', default: 'table' },
   topic: { type: 'string' },
   'to-earliest': { type: 'boolean' },
@@ -129,7 +129,7 @@ export async function groupCommand(args: string[]): Promise<number> {
   }
   try {
     outputMode(values.output);
-    await withAdmin(values.brokers, (admin) => {
+    await withAdmin(values, (admin) => {
       if (action === 'list') return list(admin, values);
       if (action === 'describe') return describe(admin, group, values);
       if (action === 'reset-offsets') return resetOffsets(admin, group, values);

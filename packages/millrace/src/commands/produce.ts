@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { type CompressionName, type Message, Producer } from '@millrace/client';
-import { brokerList, checkReachable, CommandError, commandError, outputMode } from '../admin-session.ts';
+import { clientSettings, checkReachable, CommandError, commandError, outputMode, CONNECT_OPTIONS } from '../admin-session.ts';
 import { lineParser, type ParsedLine } from '../record-format.ts';
 
 export const PRODUCE_USAGE = `Usage:
@@ -23,7 +23,7 @@ Sends one record per line of FILE, or of standard input, and waits until the bro
 A line that does not match the format stops the command (exit 1) after the records before it were sent.`;
 
 const OPTIONS = {
-  brokers: { type: 'string' },
+  ...CONNECT_OPTIONS,
   output: { type: 'string', default: 'table' },
   'key-sep': { type: 'string', short: 'k' },
   format: { type: 'string' },
@@ -84,9 +84,9 @@ async function produce(topic: string, file: string | undefined, values: Values):
   const partition = partitionOption(values.partition);
   if (!CODECS.includes(values.compression)) throw new CommandError(`--compression is one of ${CODECS.join(', ')}, not "${values.compression}"`, 2);
 
-  const brokers = brokerList(values.brokers);
-  await checkReachable(brokers);
-  const producer = new Producer({ brokers, clientId: 'millrace-cli', compression: values.compression as CompressionName });
+  const settings = clientSettings(values);
+  await checkReachable(settings.brokers);
+  const producer = new Producer({ ...settings, clientId: 'millrace-cli', compression: values.compression as CompressionName });
   const input = file === undefined ? process.stdin : createReadStream(file);
   const lines = createInterface({ input, crlfDelay: Infinity });
   const startedAt = Date.now();

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Admin } from '@millrace/client';
-import { CommandError, outputMode, printTable, withAdmin } from '../admin-session.ts';
+import { CommandError, outputMode, printTable, withAdmin, CONNECT_OPTIONS } from '../admin-session.ts';
 
 export const TOPIC_USAGE = `Usage:
   millrace topic create TOPIC... [-p PARTITIONS] [-r REPLICAS] [-c key=value ...]
@@ -17,7 +17,7 @@ Options: --brokers HOST:PORT[,...] (default: $MILLRACE_BROKERS or 127.0.0.1:9092
 Topic settings use Kafka's names (retention.ms, cleanup.policy, ...); see docs/configuration.md.`;
 
 const OPTIONS = {
-  brokers: { type: 'string' },
+  ...CONNECT_OPTIONS,
   output: { type: 'string', default: 'table' },
   partitions: { type: 'string', short: 'p' },
   replicas: { type: 'string', short: 'r' },
@@ -146,7 +146,7 @@ export async function topicCommand(args: string[]): Promise<number> {
   }
   try {
     outputMode(values.output);
-    await withAdmin(values.brokers, (admin) => spec.run(admin, topics, values));
+    await withAdmin(values, (admin) => spec.run(admin, topics, values));
     return 0;
   } catch (err) {
     if (!(err instanceof CommandError)) throw err;
