@@ -3,7 +3,7 @@ import { NodeFs } from '@millrace/storage';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { distinguishedName, type KafkaPrincipal, mapPrincipalName, parseMappingRules } from '@millrace/security';
-import type { BrokerConfig } from './config/broker-config.ts';
+import { ConfigError, type BrokerConfig } from './config/broker-config.ts';
 import { Connection } from './connection.ts';
 import type { BrokerState, Handler } from './handler.ts';
 import { buildHandlers } from './handlers/index.ts';
@@ -66,6 +66,10 @@ export class Broker {
     const now = options.now ?? Date.now;
     const nodeId = Number(options.config.values['node.id']);
     const specs = listenerSpecs(options.config, options);
+    if (options.config.values['etcd.endpoints'] && specs[0].securityProtocol !== 'PLAINTEXT') {
+      // Brokers replicate over each other's first listener, and the replica fetcher speaks neither TLS nor SASL yet.
+      throw new ConfigError(`in a cluster the first listener carries replication and must be PLAINTEXT for now, not ${specs[0].securityProtocol} (list a PLAINTEXT listener first)`);
+    }
     // TLS settings are read before anything touches the data directory: a bad path is one clear error.
     const tlsByListener = new Map(specs.filter((l) => usesTls(l.securityProtocol)).map((l) => [l.name, tlsOptions(options.config, l.name)]));
     mkdirSync(options.dataDir, { recursive: true });
