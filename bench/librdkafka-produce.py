@@ -1,6 +1,7 @@
 """Produce throughput with librdkafka (confluent-kafka): N records of SIZE bytes, acks=all.
 
-Usage: python3 librdkafka-produce.py BOOTSTRAP TOPIC COUNT SIZE
+Usage: python3 librdkafka-produce.py BOOTSTRAP TOPIC COUNT SIZE [SETTINGS_JSON]
+SETTINGS_JSON adds client settings (security.protocol, sasl.*, ssl.* for a secured listener).
 Prints one JSON line: records, bytes, seconds, errors.
 """
 import json
@@ -10,6 +11,7 @@ import time
 from confluent_kafka import Producer
 
 bootstrap, topic, count, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+extra = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}
 errors = 0
 
 
@@ -27,6 +29,7 @@ producer = Producer({
     'batch.size': 1_000_000,
     'queue.buffering.max.messages': 1_000_000,
     'queue.buffering.max.kbytes': 1_048_576,
+    **extra,
 })
 value = b'x' * size
 start = time.perf_counter()

@@ -21,6 +21,7 @@ import { benchRecovery, recoveryReport } from './recovery.ts';
 import { benchStreams, streamsReport } from './streams.ts';
 import { benchCdc, cdcReport } from './cdc.ts';
 import { benchConnect, connectReport } from './connect.ts';
+import { benchSecurity, securityReport } from './security.ts';
 
 const workload: Workload = {
   records: Number(process.env.BENCH_RECORDS ?? 300_000),
@@ -63,6 +64,8 @@ const connect = await benchConnect();
 for (const line of connectReport(connect)) console.log(line);
 const cdc = await benchCdc();
 for (const line of cdcReport(cdc)) console.log(line);
+const security = await benchSecurity();
+for (const line of securityReport(security)) console.log(line);
 const recovery = await benchRecovery();
 for (const line of recoveryReport(recovery)) console.log(line);
 
@@ -73,7 +76,7 @@ const resultsDir = join(here, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 const file = join(resultsDir, `bench-${Date.now()}.json`);
-writeFileSync(file, JSON.stringify({ commit, workload, limits: { disk: [diskBefore, diskAfter], loopback }, millrace, peers, clients, cluster, streams, connect, cdc, recovery, compaction }, null, 2));
+writeFileSync(file, JSON.stringify({ commit, workload, limits: { disk: [diskBefore, diskAfter], loopback }, millrace, peers, clients, cluster, streams, connect, cdc, security, recovery, compaction }, null, 2));
 console.log(`\nresults: ${file}`);
 // A peer that could not be measured is a failed run, after everything else has been reported.
 if (peers.some((p) => 'error' in p)) process.exitCode = 1;
