@@ -5,3 +5,7 @@ export {
 export { parsePlain, plainToken } from './plain.ts';
 export { type JaasEntry, parseJaasConfig } from './jaas.ts';
 export { ANONYMOUS, distinguishedName, type KafkaPrincipal, mapPrincipalName, parseMappingRules, parsePrincipal, principalString } from './principal.ts';
+export {
+  type AclBinding, type AclFilter, AclOperation, authorize, type AuthorizerSettings, bindingMatchesResource, filterMatches, invalidBinding, nameOf, PatternType,
+  PermissionType, ResourceType, WILDCARD, WILDCARD_PRINCIPAL,
+} from './acl.ts';

@@ -28,6 +28,10 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'ssl.client.auth': 'none',
   'ssl.enabled.protocols': 'TLSv1.2,TLSv1.3',
   'ssl.principal.mapping.rules': 'DEFAULT',
+  // Authorization (docs/security.md): empty means no authorizer, and everything is allowed.
+  'authorizer.class.name': '',
+  'super.users': '',
+  'allow.everyone.if.no.acl.found': 'false',
   'num.partitions': '1',
   'default.replication.factor': '1',
   'auto.create.topics.enable': 'true',

@@ -5,6 +5,8 @@ import {
 } from '@millrace/protocol';
 import { ProducerSequenceError } from '@millrace/storage';
 import { CloseConnection, type Handler, type RequestContext } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canTopic, canTransactionalId } from '../security/authorizer.ts';
 import type { Partition } from '../partition.ts';
 import { storageErrorCode } from '../storage-errors.ts';
 import { awaitCommit } from '../replication/await-commit.ts';
@@ -131,9 +133,13 @@ export const produceHandler: Handler<ProduceRequest, ProduceResponse> = {
     if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
       return this.errorResponse!(request, ErrorCode.INVALID_REQUIRED_ACKS);
     }
+    if (request.transactionalId !== null && !canTransactionalId(ctx, request.transactionalId, AclOperation.WRITE)) {
+      return this.errorResponse!(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
     const topics = request.topicData.map((t) => ({
       name: t.name,
       results: t.partitionData.map((p) => {
+        if (!canTopic(ctx, t.name, AclOperation.WRITE)) return Promise.resolve(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
         const partition = ctx.broker.topics.partition(t.name, p.index);
         return partition ? appendPartition(ctx, request, partition, p.index, p.records) : Promise.resolve(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       }),

@@ -5,6 +5,8 @@ import {
 import { preferredReadReplica } from '@millrace/cluster';
 import { RACK_AWARE_SELECTOR } from '../config/broker-config.ts';
 import type { BrokerState, Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canCluster, canTopic } from '../security/authorizer.ts';
 import type { Partition } from '../partition.ts';
 import { storageErrorCode } from '../storage-errors.ts';
 import { waitForData } from '../wait-for-data.ts';
@@ -16,6 +18,8 @@ export const MAX_FETCH_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 interface Wanted {
   partition: Partition | undefined;
+  /** TOPIC_AUTHORIZATION_FAILED when the principal may not read it, else NONE. */
+  authorization: number;
   index: number;
   fetchOffset: number;
   partitionMaxBytes: number;
@@ -111,6 +115,11 @@ async function readRound(state: BrokerState, wanted: { name: string; topicId: st
     const partitions: FetchResponsePartitionData[] = [];
     for (const w of t.parts) {
       const p = w.partition;
+      if (w.authorization !== ErrorCode.NONE) {
+        partitions.push(partitionResult(w.index, w.authorization, undefined, readCommitted));
+        round.error = true;
+        continue;
+      }
       if (!p) {
         partitions.push(partitionResult(w.index, t.name === '' ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, undefined, readCommitted));
         round.error = true;
@@ -187,13 +196,19 @@ export const fetchHandler: Handler<FetchRequest, FetchResponse> = {
       return createFetchResponse({ errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0 });
     }
     const byId = ctx.apiVersion >= 13;
+    const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+    // A follower needs CLUSTER_ACTION on the cluster; a consumer READ on each topic.
+    const followerAllowed = replicaId < 0 || canCluster(ctx, AclOperation.CLUSTER_ACTION);
     const wanted = request.topics.map((t) => {
       const topic = byId ? state.topics.getById(t.topicId) : state.topics.get(t.topic);
+      const name = topic?.record.name ?? (byId ? '' : t.topic);
+      const authorized = replicaId >= 0 ? followerAllowed : name === '' || canTopic(ctx, name, AclOperation.READ);
       return {
-        name: topic?.record.name ?? (byId ? '' : t.topic),
+        name,
         topicId: t.topicId,
         parts: t.partitions.map((p) => ({
           partition: topic?.partitions[p.partition],
+          authorization: authorized ? ErrorCode.NONE : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
           index: p.partition,
           fetchOffset: Number(p.fetchOffset),
           partitionMaxBytes: Math.max(0, p.partitionMaxBytes),
@@ -203,8 +218,7 @@ export const fetchHandler: Handler<FetchRequest, FetchResponse> = {
       };
     });
     const maxBytes = Math.min(request.maxBytes > 0 ? request.maxBytes : MAX_FETCH_RESPONSE_BYTES, MAX_FETCH_RESPONSE_BYTES);
-    const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
-    const follower = replicaId >= 0 && state.replication !== null;
+    const follower = replicaId >= 0 && state.replication !== null && followerAllowed;
     const consumerMayUseFollowers = !follower && state.cluster !== null && ctx.apiVersion >= 11;
     const reader: Reader = {
       follower,

@@ -4,6 +4,8 @@ import {
   type ListOffsetsRequestListOffsetsPartition, type ListOffsetsResponse, type ListOffsetsResponseListOffsetsPartitionResponse,
 } from '@millrace/protocol';
 import type { Handler, RequestContext } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canTopic } from '../security/authorizer.ts';
 import type { Partition } from '../partition.ts';
 
 /** Kafka's special timestamps in ListOffsets. */
@@ -59,7 +61,11 @@ export const listOffsetsHandler: Handler<ListOffsetsRequest, ListOffsetsResponse
     const topics = [];
     for (const t of request.topics) {
       const partitions = [];
-      for (const q of t.partitions) partitions.push(await answer(ctx, t.name, q, ctx.apiVersion >= 2 && request.isolationLevel === 1));
+      for (const q of t.partitions) {
+        partitions.push(canTopic(ctx, t.name, AclOperation.DESCRIBE)
+          ? await answer(ctx, t.name, q, ctx.apiVersion >= 2 && request.isolationLevel === 1)
+          : createListOffsetsResponseListOffsetsPartitionResponse({ partitionIndex: q.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, timestamp: -1n, offset: -1n }));
+      }
       topics.push(createListOffsetsResponseListOffsetsTopicResponse({ name: t.name, partitions }));
     }
     return createListOffsetsResponse({ topics });

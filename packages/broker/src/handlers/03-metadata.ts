@@ -4,6 +4,8 @@ import {
   type MetadataRequest, type MetadataResponse, type MetadataResponseMetadataResponseTopic, ZERO_UUID,
 } from '@millrace/protocol';
 import { AUTHORIZED_OPERATIONS_OMITTED, type BrokerState, type Handler, type RequestContext } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canCluster, canTopic } from '../security/authorizer.ts';
 import { autoCreateTopic } from '../auto-create.ts';
 import { isFailure, type Topic } from '../topic-manager.ts';
 import { type ClusterNode, NO_LEADER } from '@millrace/cluster';
@@ -64,11 +66,15 @@ async function topicFor(ctx: RequestContext, name: string | null, topicId: strin
   const topics = ctx.broker.topics;
   if (name === null) {
     const byId = topics.getById(topicId);
+    if (byId && !canTopic(ctx, byId.record.name, AclOperation.DESCRIBE)) return unknownTopic(null, topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     return byId ? describeTopic(ctx.broker, byId) : unknownTopic(null, topicId, ErrorCode.UNKNOWN_TOPIC_ID);
   }
+  if (!canTopic(ctx, name, AclOperation.DESCRIBE)) return unknownTopic(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   const existing = topics.get(name);
   if (existing) return describeTopic(ctx.broker, existing);
-  if (!allowAutoCreate) return unknownTopic(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  // Auto-creation needs CREATE on the cluster or on the topic, as CreateTopics does.
+  const mayCreate = canCluster(ctx, AclOperation.CREATE) || canTopic(ctx, name, AclOperation.CREATE);
+  if (!allowAutoCreate || !mayCreate) return unknownTopic(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const created = await autoCreateTopic(ctx.broker, name);
   return isFailure(created) ? unknownTopic(name, ZERO_UUID, created.errorCode) : describeTopic(ctx.broker, created);
 }
@@ -83,7 +89,8 @@ export const metadataHandler: Handler<MetadataRequest, MetadataResponse> = {
     const allowAutoCreate = (ctx.apiVersion < 4 || request.allowAutoTopicCreation) && state.config.values['auto.create.topics.enable'] === 'true';
     const topics: MetadataResponseMetadataResponseTopic[] = [];
     if (all) {
-      for (const topic of state.topics.list()) if (isClusterTopic(state, topic)) topics.push(describeTopic(state, topic));
+      // Topics the principal may not describe are left out, not reported (Kafka's rule).
+      for (const topic of state.topics.list()) if (isClusterTopic(state, topic) && canTopic(ctx, topic.record.name, AclOperation.DESCRIBE)) topics.push(describeTopic(state, topic));
     } else {
       for (const t of request.topics!) topics.push(await topicFor(ctx, t.name, t.topicId, allowAutoCreate));
     }

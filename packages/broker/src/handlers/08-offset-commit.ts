@@ -5,11 +5,14 @@ import {
 import { GroupState } from '../group/group.ts';
 import type { OffsetCommit } from '../group/offset-store.ts';
 import type { Handler, RequestContext } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canGroup, canTopic } from '../security/authorizer.ts';
 import { coordinatorOrStorageErrorCode } from '../storage-errors.ts';
 
 /** The error for a whole commit from this member, or NONE (Kafka's member and generation checks). */
 function memberError(ctx: RequestContext, request: OffsetCommitRequest): number {
   if (request.groupId === '') return ErrorCode.INVALID_GROUP_ID;
+  if (!canGroup(ctx, request.groupId, AclOperation.READ)) return ErrorCode.GROUP_AUTHORIZATION_FAILED;
   const coordinator = ctx.broker.groups.errorFor(request.groupId);
   if (coordinator !== ErrorCode.NONE) return coordinator;
   const group = ctx.broker.groups.group(request.groupId);
@@ -42,7 +45,8 @@ export const offsetCommitHandler: Handler<OffsetCommitRequest, OffsetCommitRespo
       partitions: t.partitions.map((p) => {
         let errorCode: number = groupError;
         const metadata = p.committedMetadata ?? '';
-        if (errorCode === ErrorCode.NONE && !state.topics.partition(t.name, p.partitionIndex)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        if (errorCode === ErrorCode.NONE && !canTopic(ctx, t.name, AclOperation.READ)) errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        else if (errorCode === ErrorCode.NONE && !state.topics.partition(t.name, p.partitionIndex)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (errorCode === ErrorCode.NONE && Buffer.byteLength(metadata) > state.groups.settings.maxMetadataBytes) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
         if (errorCode === ErrorCode.NONE) {
           commits.push({

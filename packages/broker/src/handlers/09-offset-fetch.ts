@@ -5,6 +5,8 @@ import {
   type OffsetFetchRequest, type OffsetFetchResponse,
 } from '@millrace/protocol';
 import type { Handler, RequestContext } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canGroup, canTopic } from '../security/authorizer.ts';
 
 interface Answer {
   name: string;
@@ -19,10 +21,12 @@ interface Answer {
  */
 function lookup(ctx: RequestContext, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean): Answer[] {
   const offsets = ctx.broker.groups.offsets;
-  const wanted = topics ?? groupByTopic(offsets.committed(groupId).map((c) => ({ topic: c.topic, partition: c.partition })));
+  // Of every committed topic, only those the principal may describe; a topic asked by name is refused instead.
+  const wanted = topics ?? groupByTopic(offsets.committed(groupId).map((c) => ({ topic: c.topic, partition: c.partition }))).filter((t) => canTopic(ctx, t.name, AclOperation.DESCRIBE));
   return wanted.map((t) => ({
     name: t.name,
     partitions: t.partitionIndexes.map((partitionIndex) => {
+      if (!canTopic(ctx, t.name, AclOperation.DESCRIBE)) return { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
       const committed = offsets.fetch(groupId, t.name, partitionIndex);
       return {
         partitionIndex,
@@ -47,13 +51,14 @@ export const offsetFetchHandler: Handler<OffsetFetchRequest, OffsetFetchResponse
   // v8 batches groups; v9 is the KIP-848 consumer protocol.
   versions: { min: 0, max: 8 },
   handle(ctx, request) {
+    const groupError = (groupId: string) => (canGroup(ctx, groupId, AclOperation.DESCRIBE) ? ctx.broker.groups.errorFor(groupId) : ErrorCode.GROUP_AUTHORIZATION_FAILED);
     if (ctx.apiVersion >= 8) {
       return createOffsetFetchResponse({
         groups: request.groups.map((g) =>
           createOffsetFetchResponseOffsetFetchResponseGroup({
             groupId: g.groupId,
-            errorCode: ctx.broker.groups.errorFor(g.groupId),
-            topics: ctx.broker.groups.errorFor(g.groupId) !== ErrorCode.NONE ? [] : lookup(ctx, g.groupId, g.topics, request.requireStable).map((t) =>
+            errorCode: groupError(g.groupId),
+            topics: groupError(g.groupId) !== ErrorCode.NONE ? [] : lookup(ctx, g.groupId, g.topics, request.requireStable).map((t) =>
               createOffsetFetchResponseOffsetFetchResponseTopics({ name: t.name, partitions: t.partitions.map((p) => createOffsetFetchResponseOffsetFetchResponsePartitions(p)) }),
             ),
           }),
@@ -61,7 +66,7 @@ export const offsetFetchHandler: Handler<OffsetFetchRequest, OffsetFetchResponse
       });
     }
     if (request.groupId === '') return createOffsetFetchResponse({ errorCode: ErrorCode.INVALID_GROUP_ID });
-    const refused = ctx.broker.groups.errorFor(request.groupId);
+    const refused = groupError(request.groupId);
     if (refused !== ErrorCode.NONE) return createOffsetFetchResponse({ errorCode: refused });
     return createOffsetFetchResponse({
       topics: lookup(ctx, request.groupId, request.topics, ctx.apiVersion >= 7 && request.requireStable).map((t) =>

@@ -3,6 +3,8 @@ import {
   type FindCoordinatorRequest, type FindCoordinatorResponse, type FindCoordinatorResponseCoordinator,
 } from '@millrace/protocol';
 import type { BrokerState, Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canGroup, canTransactionalId } from '../security/authorizer.ts';
 import { addressOn, liveBrokers } from '../replication/cluster-brokers.ts';
 import { OFFSETS_TOPIC } from '../group/offset-store.ts';
 import { TXN_TOPIC } from '../txn/txn-coordinator.ts';
@@ -57,12 +59,22 @@ export const findCoordinatorHandler: Handler<FindCoordinatorRequest, FindCoordin
   // v6 adds share-group keys.
   versions: { min: 0, max: 5 },
   async handle(ctx, request) {
+    // DESCRIBE on the group or transactional id is needed to learn its coordinator.
+    const find = (key: string) => {
+      if (request.keyType === KeyType.GROUP && !canGroup(ctx, key, AclOperation.DESCRIBE)) {
+        return createFindCoordinatorResponseCoordinator({ key, nodeId: -1, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
+      }
+      if (request.keyType === KeyType.TRANSACTION && !canTransactionalId(ctx, key, AclOperation.DESCRIBE)) {
+        return createFindCoordinatorResponseCoordinator({ key, nodeId: -1, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED });
+      }
+      return coordinatorFor(ctx.broker, ctx.session.listener.name, key, request.keyType);
+    };
     if (ctx.apiVersion >= 4) {
       const coordinators = [];
-      for (const key of request.coordinatorKeys) coordinators.push(await coordinatorFor(ctx.broker, ctx.session.listener.name, key, request.keyType));
+      for (const key of request.coordinatorKeys) coordinators.push(await find(key));
       return createFindCoordinatorResponse({ coordinators });
     }
-    const c = await coordinatorFor(ctx.broker, ctx.session.listener.name, request.key, request.keyType);
+    const c = await find(request.key);
     return createFindCoordinatorResponse({ errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port });
   },
 };

@@ -3,6 +3,8 @@ import {
   type JoinGroupResponse,
 } from '@millrace/protocol';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canGroup } from '../security/authorizer.ts';
 import type { JoinResult } from '../group/members.ts';
 
 function response(version: number, result: JoinResult): JoinGroupResponse {
@@ -27,6 +29,7 @@ export const joinGroupHandler: Handler<JoinGroupRequest, JoinGroupResponse> = {
     const groups = ctx.broker.groups;
     const fail = (errorCode: number) => response(v, { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId: request.memberId, members: [] });
     if (request.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+    if (!canGroup(ctx, request.groupId, AclOperation.READ)) return fail(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     const coordinator = groups.errorFor(request.groupId);
     if (coordinator !== ErrorCode.NONE) return fail(coordinator);
     const { minSessionTimeoutMs, maxSessionTimeoutMs } = groups.settings;

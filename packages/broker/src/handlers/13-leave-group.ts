@@ -3,11 +3,14 @@ import {
   type LeaveGroupResponse,
 } from '@millrace/protocol';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canGroup } from '../security/authorizer.ts';
 
 export const leaveGroupHandler: Handler<LeaveGroupRequest, LeaveGroupResponse> = {
   apiKey: ApiKey.LeaveGroup,
   versions: { min: 0, max: 5 },
   handle(ctx, request) {
+    if (!canGroup(ctx, request.groupId, AclOperation.READ)) return createLeaveGroupResponse({ errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
     const coordinator = ctx.broker.groups.errorFor(request.groupId);
     if (coordinator !== ErrorCode.NONE) return createLeaveGroupResponse({ errorCode: coordinator });
     const group = ctx.broker.groups.group(request.groupId);

@@ -1,5 +1,7 @@
 import { ApiKey, createSyncGroupResponse, EMPTY, ErrorCode, type SyncGroupRequest, type SyncGroupResponse } from '@millrace/protocol';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canGroup } from '../security/authorizer.ts';
 
 export const syncGroupHandler: Handler<SyncGroupRequest, SyncGroupResponse> = {
   apiKey: ApiKey.SyncGroup,
@@ -7,6 +9,7 @@ export const syncGroupHandler: Handler<SyncGroupRequest, SyncGroupResponse> = {
   handle(ctx, request) {
     const group = ctx.broker.groups.group(request.groupId);
     if (request.groupId === '') return createSyncGroupResponse({ errorCode: ErrorCode.INVALID_GROUP_ID, assignment: EMPTY });
+    if (!canGroup(ctx, request.groupId, AclOperation.READ)) return createSyncGroupResponse({ errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, assignment: EMPTY });
     const coordinator = ctx.broker.groups.errorFor(request.groupId);
     if (coordinator !== ErrorCode.NONE) return createSyncGroupResponse({ errorCode: coordinator, assignment: EMPTY });
     if (!group) return createSyncGroupResponse({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY });

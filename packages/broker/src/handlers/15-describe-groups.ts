@@ -4,6 +4,8 @@ import {
 } from '@millrace/protocol';
 import { GroupState } from '../group/group.ts';
 import { AUTHORIZED_OPERATIONS_OMITTED, type Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canGroup } from '../security/authorizer.ts';
 
 
 export const describeGroupsHandler: Handler<DescribeGroupsRequest, DescribeGroupsResponse> = {
@@ -16,6 +18,7 @@ export const describeGroupsHandler: Handler<DescribeGroupsRequest, DescribeGroup
     return createDescribeGroupsResponse({
       groups: request.groups.map((groupId) => {
         if (groupId === '') return createDescribeGroupsResponseDescribedGroup({ groupId, errorCode: ErrorCode.INVALID_GROUP_ID, authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED });
+        if (!canGroup(ctx, groupId, AclOperation.DESCRIBE)) return createDescribeGroupsResponseDescribedGroup({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED });
         const refused = coordinator.errorFor(groupId);
         if (refused !== ErrorCode.NONE) return createDescribeGroupsResponseDescribedGroup({ groupId, errorCode: refused, authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED });
         const group = coordinator.group(groupId);

@@ -1,6 +1,8 @@
 import { ApiKey, createListGroupsResponse, createListGroupsResponseListedGroup, type ListGroupsRequest, type ListGroupsResponse } from '@millrace/protocol';
 import { GroupState } from '../group/group.ts';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canCluster, canGroup } from '../security/authorizer.ts';
 
 export const listGroupsHandler: Handler<ListGroupsRequest, ListGroupsResponse> = {
   apiKey: ApiKey.ListGroups,
@@ -9,7 +11,10 @@ export const listGroupsHandler: Handler<ListGroupsRequest, ListGroupsResponse> =
   handle(ctx, request) {
     const coordinator = ctx.broker.groups;
     const states = new Set(request.statesFilter.map((s) => s.toLowerCase()));
+    // DESCRIBE on the cluster lists every group; otherwise only those the principal may describe (Kafka's rule).
+    const everyGroup = canCluster(ctx, AclOperation.DESCRIBE);
     const groups = coordinator.groupIds().flatMap((groupId) => {
+      if (!everyGroup && !canGroup(ctx, groupId, AclOperation.DESCRIBE)) return [];
       const group = coordinator.group(groupId);
       const groupState = group?.state ?? GroupState.EMPTY;
       if (states.size > 0 && !states.has(groupState.toLowerCase())) return [];

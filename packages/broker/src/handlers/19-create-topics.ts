@@ -6,6 +6,8 @@ import {
 import { resolveTopicConfig } from '../config/config-sources.ts';
 import { TOPIC_CONFIGS } from '../config/topic-configs.ts';
 import type { BrokerState, Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canCluster, canTopic } from '../security/authorizer.ts';
 import { storageErrorCode } from '../storage-errors.ts';
 import { createClusterTopic } from '../replication/cluster-topics.ts';
 import { isFailure, type KafkaFailure, TopicExistsError } from '../topic-manager.ts';
@@ -60,6 +62,10 @@ export const createTopicsHandler: Handler<CreateTopicsRequest, CreateTopicsRespo
     for (const t of request.topics) {
       if (seen.get(t.name)! > 1) {
         results.push(result(t.name, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${t.name}' appears more than once in the request` }));
+        continue;
+      }
+      if (!canCluster(ctx, AclOperation.CREATE) && !canTopic(ctx, t.name, AclOperation.CREATE)) {
+        results.push(result(t.name, { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'CREATE on the cluster or on the topic is needed' }));
         continue;
       }
       const p = plan(state, t);

@@ -3,6 +3,8 @@ import {
   type DeleteTopicsResponse, ErrorCode, ZERO_UUID,
 } from '@millrace/protocol';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canTopic } from '../security/authorizer.ts';
 import { deleteClusterTopic } from '../replication/cluster-topics.ts';
 
 export const deleteTopicsHandler: Handler<DeleteTopicsRequest, DeleteTopicsResponse> = {
@@ -17,7 +19,10 @@ export const deleteTopicsHandler: Handler<DeleteTopicsRequest, DeleteTopicsRespo
       const topic = w.name !== null ? state.topics.get(w.name) : state.topics.getById(w.topicId);
       const unknown = w.name !== null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
       let errorCode: number = topic ? ErrorCode.NONE : unknown;
-      if (topic && state.config.values['delete.topic.enable'] !== 'true') errorCode = ErrorCode.TOPIC_DELETION_DISABLED;
+      // Without DELETE (and DESCRIBE) on the topic, the principal learns nothing about it, not even that it exists.
+      const named = topic?.record.name ?? w.name;
+      if (named !== null && !canTopic(ctx, named, AclOperation.DELETE)) errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+      else if (topic && state.config.values['delete.topic.enable'] !== 'true') errorCode = ErrorCode.TOPIC_DELETION_DISABLED;
       let errorMessage: string | null = null;
       if (topic && errorCode === ErrorCode.NONE && state.cluster) {
         // In a cluster the metadata is deleted; every broker then removes its logs as it sees that.
@@ -32,7 +37,7 @@ export const deleteTopicsHandler: Handler<DeleteTopicsRequest, DeleteTopicsRespo
           name: topic?.record.name ?? w.name,
           topicId: topic?.record.id ?? w.topicId,
           errorCode,
-          errorMessage: errorMessage ?? (errorCode === ErrorCode.NONE ? null : topic ? 'topic deletion is disabled (delete.topic.enable=false)' : 'this topic does not exist'),
+          errorMessage: errorMessage ?? (errorCode === ErrorCode.NONE ? null : errorCode === ErrorCode.TOPIC_AUTHORIZATION_FAILED ? 'DELETE on the topic is needed' : topic ? 'topic deletion is disabled (delete.topic.enable=false)' : 'this topic does not exist'),
         }),
       );
     }

@@ -3,6 +3,8 @@ import {
   createDeleteRecordsResponseDeleteRecordsTopicResult, type DeleteRecordsRequest, type DeleteRecordsResponse, ErrorCode,
 } from '@millrace/protocol';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canTopic } from '../security/authorizer.ts';
 import { storageErrorCode } from '../storage-errors.ts';
 
 /** -1 in DeleteRecords means "up to the high watermark". */
@@ -20,6 +22,10 @@ export const deleteRecordsHandler: Handler<DeleteRecordsRequest, DeleteRecordsRe
         const p = state.topics.partition(t.name, q.partitionIndex);
         const result = (errorCode: number, lowWatermark = -1) =>
           createDeleteRecordsResponseDeleteRecordsPartitionResult({ partitionIndex: q.partitionIndex, errorCode, lowWatermark: BigInt(lowWatermark) });
+        if (!canTopic(ctx, t.name, AclOperation.DELETE)) {
+          partitions.push(result(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+          continue;
+        }
         if (!p) {
           partitions.push(result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
           continue;

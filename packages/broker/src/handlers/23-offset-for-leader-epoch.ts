@@ -4,6 +4,8 @@ import {
   type OffsetForLeaderEpochResponse,
 } from '@millrace/protocol';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canCluster, canTopic } from '../security/authorizer.ts';
 
 /** "Unknown" in OffsetForLeaderEpoch answers: no such epoch, no such offset. */
 const UNDEFINED = -1;
@@ -24,6 +26,9 @@ export const offsetForLeaderEpochHandler: Handler<OffsetForLeaderEpochRequest, O
           partitions: t.partitions.map((q) => {
             const answer = (errorCode: number, leaderEpoch = UNDEFINED, endOffset = UNDEFINED) =>
               createOffsetForLeaderEpochResponseEpochEndOffset({ partition: q.partition, errorCode, leaderEpoch, endOffset: BigInt(endOffset) });
+            // A follower (replica id >= 0, v3+) needs CLUSTER_ACTION; a consumer DESCRIBE on the topic.
+            const authorized = ctx.apiVersion >= 3 && request.replicaId >= 0 ? canCluster(ctx, AclOperation.CLUSTER_ACTION) : canTopic(ctx, t.topic, AclOperation.DESCRIBE);
+            if (!authorized) return answer(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
             const p = ctx.broker.topics.partition(t.topic, q.partition);
             if (!p) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
             if (p.role !== 'leader') return answer(ErrorCode.NOT_LEADER_OR_FOLLOWER);

@@ -3,6 +3,8 @@ import {
   createWriteTxnMarkersResponseWritableTxnMarkerTopicResult, ErrorCode, type WriteTxnMarkersRequest, type WriteTxnMarkersResponse,
 } from '@millrace/protocol';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canCluster } from '../security/authorizer.ts';
 import { writeMarker } from '../txn/write-marker.ts';
 
 /**
@@ -13,12 +15,14 @@ export const writeTxnMarkersHandler: Handler<WriteTxnMarkersRequest, WriteTxnMar
   apiKey: ApiKey.WriteTxnMarkers,
   versions: { min: 0, max: 1 },
   async handle(ctx, request) {
+    // Only brokers write markers: CLUSTER_ACTION on the cluster.
+    const authorized = canCluster(ctx, AclOperation.CLUSTER_ACTION);
     const markers = request.markers.map(async (m) => {
       const marker = { producerId: Number(m.producerId), producerEpoch: m.producerEpoch, committed: m.transactionResult, coordinatorEpoch: m.coordinatorEpoch };
       const topics = m.topics.map(async (t) => {
         const partitions = t.partitionIndexes.map(async (index) => {
           const partition = ctx.broker.topics.partition(t.name, index);
-          const errorCode = partition ? await writeMarker(ctx.broker, partition, marker) : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          const errorCode = !authorized ? ErrorCode.CLUSTER_AUTHORIZATION_FAILED : partition ? await writeMarker(ctx.broker, partition, marker) : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           return createWriteTxnMarkersResponseWritableTxnMarkerPartitionResult({ partitionIndex: index, errorCode });
         });
         return createWriteTxnMarkersResponseWritableTxnMarkerTopicResult({ name: t.name, partitions: await Promise.all(partitions) });

@@ -5,6 +5,8 @@ import {
 import { ProducerSequenceError } from '@millrace/storage';
 import type { OffsetCommit } from '../group/offset-store.ts';
 import type { Handler, RequestContext } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canGroup, canTopic, canTransactionalId } from '../security/authorizer.ts';
 import { coordinatorOrStorageErrorCode } from '../storage-errors.ts';
 
 /**
@@ -32,7 +34,10 @@ export const txnOffsetCommitHandler: Handler<TxnOffsetCommitRequest, TxnOffsetCo
   versions: { min: 0, max: 3 },
   async handle(ctx, request) {
     const state = ctx.broker;
-    let error = memberError(ctx, request);
+    let error = !canTransactionalId(ctx, request.transactionalId, AclOperation.WRITE) ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+      : !canGroup(ctx, request.groupId, AclOperation.READ) ? ErrorCode.GROUP_AUTHORIZATION_FAILED : memberError(ctx, request);
+    const refusedTopics = new Set(request.topics.filter((t) => !canTopic(ctx, t.name, AclOperation.READ)).map((t) => t.name));
+    if (error === ErrorCode.NONE && refusedTopics.size > 0) error = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
     const now = state.now();
     const commits: OffsetCommit[] = [];
     for (const t of request.topics) {
@@ -53,7 +58,11 @@ export const txnOffsetCommitHandler: Handler<TxnOffsetCommitRequest, TxnOffsetCo
       topics: request.topics.map((t) =>
         createTxnOffsetCommitResponseTxnOffsetCommitResponseTopic({
           name: t.name,
-          partitions: t.partitions.map((p) => createTxnOffsetCommitResponseTxnOffsetCommitResponsePartition({ partitionIndex: p.partitionIndex, errorCode: error })),
+          // With a topic refused, nothing is committed: the refused topics say why, the others were not attempted.
+          partitions: t.partitions.map((p) => createTxnOffsetCommitResponseTxnOffsetCommitResponsePartition({
+            partitionIndex: p.partitionIndex,
+            errorCode: error === ErrorCode.TOPIC_AUTHORIZATION_FAILED && !refusedTopics.has(t.name) ? ErrorCode.OPERATION_NOT_ATTEMPTED : error,
+          })),
         }),
       ),
     });

@@ -9,6 +9,8 @@ import { ConfigSource, resolveTopicConfig, type ResolvedConfig } from '../config
 import { ResourceType } from '../config/resource-types.ts';
 import { ConfigType, TOPIC_CONFIG_BY_NAME, TOPIC_CONFIGS } from '../config/topic-configs.ts';
 import type { BrokerState, Handler, RequestContext } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { configAuthorization } from '../security/authorizer.ts';
 
 function entry(ctx: RequestContext, r: ResolvedConfig, includeSynonyms: boolean): DescribeConfigsResponseDescribeConfigsResourceResult {
   return createDescribeConfigsResponseDescribeConfigsResourceResult({
@@ -61,6 +63,8 @@ export const describeConfigsHandler: Handler<DescribeConfigsRequest, DescribeCon
   handle(ctx, request) {
     return createDescribeConfigsResponse({
       results: request.resources.map((res) => {
+        const refused = configAuthorization(ctx, res.resourceType, res.resourceName, AclOperation.DESCRIBE_CONFIGS);
+        if (refused !== ErrorCode.NONE) return createDescribeConfigsResponseDescribeConfigsResult({ resourceType: res.resourceType, resourceName: res.resourceName, errorCode: refused, errorMessage: 'DESCRIBE_CONFIGS is needed' });
         if (res.resourceType === ResourceType.TOPIC) return describeTopic(ctx, res, request.includeSynonyms);
         if (res.resourceType === ResourceType.BROKER) return describeBroker(ctx, res, request.includeSynonyms);
         return createDescribeConfigsResponseDescribeConfigsResult({

@@ -3,6 +3,8 @@ import {
   type CreatePartitionsRequest, type CreatePartitionsResponse, ErrorCode,
 } from '@millrace/protocol';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canTopic } from '../security/authorizer.ts';
 import { MAX_PARTITIONS } from '../topic-manager.ts';
 import { updateClusterTopic } from '../replication/cluster-topics.ts';
 
@@ -17,7 +19,10 @@ export const createPartitionsHandler: Handler<CreatePartitionsRequest, CreatePar
       const current = topic?.partitions.length ?? 0;
       let errorCode: number = ErrorCode.NONE;
       let errorMessage: string | null = null;
-      if (!topic) {
+      if (!canTopic(ctx, t.name, AclOperation.ALTER)) {
+        errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        errorMessage = 'ALTER on the topic is needed';
+      } else if (!topic) {
         errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         errorMessage = `topic '${t.name}' does not exist`;
       } else if (t.count <= current) {

@@ -6,6 +6,8 @@ import {
 import { replaceTopicConfigs } from '../config/alter-topic-configs.ts';
 import { ConfigType, TOPIC_CONFIG_BY_NAME } from '../config/topic-configs.ts';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { configAuthorization } from '../security/authorizer.ts';
 import type { KafkaFailure } from '../topic-manager.ts';
 
 const Op = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -44,7 +46,8 @@ export const incrementalAlterConfigsHandler: Handler<IncrementalAlterConfigsRequ
     return createIncrementalAlterConfigsResponse({
       responses: await Promise.all(request.resources.map(async (res) => {
         const topic = state.topics.get(res.resourceName);
-        const failure = await replaceTopicConfigs(state, res.resourceType, res.resourceName, (current) =>
+        const refused = configAuthorization(ctx, res.resourceType, res.resourceName, AclOperation.ALTER_CONFIGS);
+        const failure = refused !== ErrorCode.NONE ? { errorCode: refused, message: 'ALTER_CONFIGS is needed' } : await replaceTopicConfigs(state, res.resourceType, res.resourceName, (current) =>
           applyOps(current, res.configs, (key) => state.topics.topicConfig(topic!.record, key)), request.validateOnly);
         return createIncrementalAlterConfigsResponseAlterConfigsResourceResponse({
           resourceType: res.resourceType,

@@ -3,6 +3,8 @@ import {
   createAlterPartitionReassignmentsResponseReassignablePartitionResponse, createAlterPartitionReassignmentsResponseReassignableTopicResponse, ErrorCode,
 } from '@millrace/protocol';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canCluster } from '../security/authorizer.ts';
 
 /**
  * Moves partitions to new replicas (or cancels a move, replicas null). In a cluster the topic's
@@ -14,6 +16,7 @@ export const alterPartitionReassignmentsHandler: Handler<AlterPartitionReassignm
   versions: { min: 0, max: 0 },
   async handle(ctx, request) {
     const state = ctx.broker;
+    if (!canCluster(ctx, AclOperation.ALTER)) return createAlterPartitionReassignmentsResponse({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'ALTER on the cluster is needed' });
     const responses = [];
     for (const t of request.topics) {
       let results: Map<number, { errorCode: number; message: string | null }>;

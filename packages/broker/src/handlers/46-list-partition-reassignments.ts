@@ -1,14 +1,17 @@
 import {
-  ApiKey, createListPartitionReassignmentsResponse, createListPartitionReassignmentsResponseOngoingPartitionReassignment,
+  ApiKey, createListPartitionReassignmentsResponse, ErrorCode, createListPartitionReassignmentsResponseOngoingPartitionReassignment,
   createListPartitionReassignmentsResponseOngoingTopicReassignment, type ListPartitionReassignmentsRequest, type ListPartitionReassignmentsResponse,
 } from '@millrace/protocol';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canCluster } from '../security/authorizer.ts';
 
 /** Reassignments under way: each partition's replicas now, those being added and those being removed. */
 export const listPartitionReassignmentsHandler: Handler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse> = {
   apiKey: ApiKey.ListPartitionReassignments,
   versions: { min: 0, max: 0 },
   handle(ctx, request) {
+    if (!canCluster(ctx, AclOperation.DESCRIBE)) return createListPartitionReassignmentsResponse({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'DESCRIBE on the cluster is needed' });
     const view = ctx.broker.cluster?.view;
     const topics = [];
     for (const topic of view?.topics.values() ?? []) {

@@ -4,6 +4,8 @@ import {
 } from '@millrace/protocol';
 import { subscribedTopics } from '../group/subscriptions.ts';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canGroup, canTopic } from '../security/authorizer.ts';
 import { coordinatorOrStorageErrorCode } from '../storage-errors.ts';
 
 /** Deletes a group's committed offsets for some partitions, unless active members subscribe to the topic. */
@@ -13,6 +15,7 @@ export const offsetDeleteHandler: Handler<OffsetDeleteRequest, OffsetDeleteRespo
   async handle(ctx, request) {
     const coordinator = ctx.broker.groups;
     if (request.groupId === '') return createOffsetDeleteResponse({ errorCode: ErrorCode.INVALID_GROUP_ID });
+    if (!canGroup(ctx, request.groupId, AclOperation.DELETE)) return createOffsetDeleteResponse({ errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
     const refused = coordinator.errorFor(request.groupId);
     if (refused !== ErrorCode.NONE) return createOffsetDeleteResponse({ errorCode: refused });
     if (!coordinator.groupIds().includes(request.groupId)) return createOffsetDeleteResponse({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND });
@@ -23,7 +26,8 @@ export const offsetDeleteHandler: Handler<OffsetDeleteRequest, OffsetDeleteRespo
       name: t.name,
       partitions: t.partitions.map((p) => {
         let errorCode: number = ErrorCode.NONE;
-        if (subscribed.has(t.name)) errorCode = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
+        if (!canTopic(ctx, t.name, AclOperation.READ)) errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        else if (subscribed.has(t.name)) errorCode = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
         else if (!ctx.broker.topics.partition(t.name, p.partitionIndex)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (coordinator.offsets.fetch(request.groupId, t.name, p.partitionIndex)) deletions.push({ topic: t.name, partition: p.partitionIndex });
         return { partitionIndex: p.partitionIndex, errorCode };

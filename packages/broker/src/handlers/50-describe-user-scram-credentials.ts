@@ -5,12 +5,15 @@ import {
 } from '@millrace/protocol';
 import { SCRAM_MECHANISMS } from '@millrace/security';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canCluster } from '../security/authorizer.ts';
 
 /** Which users have SCRAM credentials, with each mechanism's iteration count (never salts or keys). */
 export const describeUserScramCredentialsHandler: Handler<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse> = {
   apiKey: ApiKey.DescribeUserScramCredentials,
   versions: { min: 0, max: 0 },
   handle(ctx, request) {
+    if (!canCluster(ctx, AclOperation.DESCRIBE)) return createDescribeUserScramCredentialsResponse({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'DESCRIBE on the cluster is needed' });
     const all = ctx.broker.security.scram.list();
     const byUser = new Map(all.map((u) => [u.user, u.credentials]));
     const asked = request.users === null || request.users.length === 0 ? all.map((u) => u.user) : request.users.map((u) => u.name);

@@ -4,6 +4,8 @@ import {
 } from '@millrace/protocol';
 import { credentialFromSaltedPassword, MAX_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS, SCRAM_MECHANISMS, type ScramMechanism } from '@millrace/security';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canCluster } from '../security/authorizer.ts';
 import type { ScramChange } from '../security/scram-store.ts';
 
 const MECHANISM_BY_TYPE = new Map<number, ScramMechanism>(Object.entries(SCRAM_MECHANISMS).map(([name, spec]) => [spec.type, name as ScramMechanism]));
@@ -21,6 +23,10 @@ export const alterUserScramCredentialsHandler: Handler<AlterUserScramCredentials
   apiKey: ApiKey.AlterUserScramCredentials,
   versions: { min: 0, max: 0 },
   async handle(ctx, request) {
+    if (!canCluster(ctx, AclOperation.ALTER)) {
+      const users = [...new Set([...request.deletions, ...request.upsertions].map((a) => a.name))];
+      return createAlterUserScramCredentialsResponse({ results: users.map((user) => createAlterUserScramCredentialsResponseAlterUserScramCredentialsResult({ user, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'ALTER on the cluster is needed' })) });
+    }
     const store = ctx.broker.security.scram;
     const changes = new Map<string, ScramChange[]>();
     const refused = new Map<string, Refusal>();

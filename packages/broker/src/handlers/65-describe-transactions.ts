@@ -3,6 +3,8 @@ import {
   type DescribeTransactionsRequest, type DescribeTransactionsResponse, ErrorCode,
 } from '@millrace/protocol';
 import type { Handler } from '../handler.ts';
+import { AclOperation } from '@millrace/security';
+import { canTransactionalId } from '../security/authorizer.ts';
 import { splitPartitionKey, TXN_STATUS_NAMES } from '../txn/txn-records.ts';
 
 /** A transactional id's producer, state, timeout and the partitions of its open transaction. */
@@ -12,6 +14,7 @@ export const describeTransactionsHandler: Handler<DescribeTransactionsRequest, D
   handle(ctx, request) {
     return createDescribeTransactionsResponse({
       transactionStates: request.transactionalIds.map((id) => {
+        if (!canTransactionalId(ctx, id, AclOperation.DESCRIBE)) return createDescribeTransactionsResponseTransactionState({ transactionalId: id, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED });
         const notHere = ctx.broker.transactions.errorFor(id);
         if (notHere !== ErrorCode.NONE) return createDescribeTransactionsResponseTransactionState({ transactionalId: id, errorCode: notHere });
         const m = ctx.broker.transactions.describe(id);

@@ -3,17 +3,24 @@ import type { BrokerConfig } from '../config/broker-config.ts';
 import { type ListenerSpec, usesSasl } from './listeners.ts';
 import { enabledMechanisms, plainUsers } from './sasl-exchange.ts';
 import { ScramCredentialStore } from './scram-store.ts';
+import { AclStore } from './acl-store.ts';
+import { authorizerSettings } from './authorizer.ts';
+import type { AuthorizerSettings } from '@millrace/security';
 
-/** What the broker knows about authentication: each SASL listener's mechanisms and PLAIN users, and the SCRAM credentials. */
+/** What the broker knows about authentication and authorization: each SASL listener's mechanisms and PLAIN users, the SCRAM credentials, the ACLs. */
 export interface BrokerSecurity {
   scram: ScramCredentialStore;
+  acls: AclStore;
+  /** Null when no authorizer is configured: every request is allowed, and the ACL APIs answer SECURITY_DISABLED. */
+  authorizer: AuthorizerSettings | null;
   mechanisms: Map<string, string[]>;
   plainUsers: Map<string, Map<string, string> | null>;
 }
 
 /** Reads and checks every SASL listener's settings at start-up, so a mistake stops the broker rather than a client. */
 export async function openSecurity(fs: Fs, dataDir: string, config: BrokerConfig, listeners: ListenerSpec[]): Promise<BrokerSecurity> {
-  const security: BrokerSecurity = { scram: await ScramCredentialStore.open(fs, dataDir), mechanisms: new Map(), plainUsers: new Map() };
+  const authorizer = authorizerSettings(config);
+  const security: BrokerSecurity = { scram: await ScramCredentialStore.open(fs, dataDir), acls: await AclStore.open(fs, dataDir), authorizer, mechanisms: new Map(), plainUsers: new Map() };
   for (const l of listeners.filter((l) => usesSasl(l.securityProtocol))) {
     security.mechanisms.set(l.name, enabledMechanisms(config, l.name));
     security.plainUsers.set(l.name, plainUsers(config, l.name));
