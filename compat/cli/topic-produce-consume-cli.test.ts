@@ -27,7 +27,7 @@ function millrace(args: string[], input?: string) {
 }
 
 test('every command explains itself; a wrong command line exits 2, an unreachable broker 1', { timeout: 60_000 }, async () => {
-  for (const command of ['topic', 'produce', 'consume', 'cluster', 'bench', 'connect', 'user']) {
+  for (const command of ['topic', 'produce', 'consume', 'cluster', 'bench', 'connect', 'user', 'acl']) {
     const help = await millrace([command, '--help']);
     assert.equal(help.code, 0, `${command} --help`);
     assert.match(help.stdout, new RegExp(`millrace ${command}`));

@@ -2,6 +2,9 @@
 // a prefix of topics and one group; that user then produces and consumes there with kcat and
 // KafkaJS, sees only those topics, and is refused everywhere else with Kafka's errors.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import kafkajs from 'kafkajs';
 import { freePort, startBroker, type RunningBroker } from '../harness/broker-process.ts';
@@ -111,4 +114,30 @@ test('the ACLs survive a restart of the broker', async () => {
   await broker.restart();
   const produced = await kcatAsAlice(['-P', '-t', 'orders-eu'], 'after restart\n');
   assert.equal(produced.code, 0, produced.stderr);
+});
+
+test('millrace acl add, list and remove, as kafka-acls.sh is used: a prefixed grant lets alice write, its removal stops her', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acl-cli-'));
+  const config = join(dir, 'admin.properties');
+  writeFileSync(config, `bootstrap.servers=${broker.bootstrap}\nsecurity.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-256\nsasl.username=admin\nsasl.password=admin-secret\n`);
+  const millrace = (args: string[]) => runTool(process.execPath, ['--conditions=development', join(resolve(import.meta.dirname, '../..'), 'packages/millrace/src/main.ts'), ...args, '--command-config', config], { timeoutMs: 60_000, allowFailure: true });
+  try {
+    assert.equal((await millrace(['topic', 'create', 'audit-log'])).code, 0);
+    const grant = ['--allow-principal', 'User:alice', '--operation', 'write', '--operation', 'describe', '--topic', 'audit-', '--resource-pattern-type', 'prefixed'];
+    const added = await millrace(['acl', 'add', ...grant]);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, /added 2 ACL binding\(s\)/);
+    const listed = await millrace(['acl', 'list', '--principal', 'User:alice', '--output', 'json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual((JSON.parse(listed.stdout) as { operation: string; name: string; pattern: string }[]).filter((b) => b.name === 'audit-').map((b) => [b.operation, b.pattern]).sort(), [['DESCRIBE', 'PREFIXED'], ['WRITE', 'PREFIXED']]);
+    assert.equal((await kcatAsAlice(['-P', '-t', 'audit-log'], 'login\n')).code, 0);
+    const removed = await millrace(['acl', 'remove', ...grant]);
+    assert.match(removed.stdout, /removed 2 ACL binding\(s\)/);
+    assert.match((await kcatAsAlice(['-P', '-t', 'audit-log'], 'logout\n')).stderr, /Topic authorization failed/);
+    const wrong = await millrace(['acl', 'add', '--allow-principal', 'User:alice', '--operation', 'fly', '--topic', 'x']);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /operation "fly" is not one of/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

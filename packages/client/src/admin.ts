@@ -4,6 +4,8 @@ import { type CommittedOffset, deleteGroups, deleteOffsets, describeGroups, fetc
 import { deleteRecords, groupLag, listOffsets, type ListOffsetsOptions, type OffsetSpec, type PartitionLag, type PartitionOffset, type ResetTarget, resetOffsets } from './admin-offsets.ts';
 import { type CreatedTopic, createPartitions, createTopics, type CreateTopicsOptions, deleteTopics, describeTopics, listTopics, type NewTopic, type TopicDescription } from './admin-topics.ts';
 import { Cluster, type ClusterOptions } from './cluster.ts';
+import type { AclBinding, AclFilter } from '@millrace/security';
+import { createAcls, deleteAcls, describeAcls } from './admin-acls.ts';
 import { alterScramUsers, describeScramUsers, type ScramCredentialChange, type ScramUserDescription } from './admin-users.ts';
 
 export type { MemberAssignment } from './admin-assignment.ts';
@@ -139,5 +141,20 @@ export class Admin {
   /** Creates or replaces (with `password`) and deletes (with `delete: true`) SCRAM credentials; the password is salted here. */
   alterScramUsers(changes: ScramCredentialChange[]): Promise<void> {
     return alterScramUsers(this.cluster, changes);
+  }
+
+  /** Creates ACL bindings (the broker must have an authorizer, and this principal ALTER on the cluster). */
+  createAcls(bindings: AclBinding[]): Promise<void> {
+    return createAcls(this.cluster, bindings);
+  }
+
+  /** The ACL bindings a filter matches. */
+  describeAcls(filter: AclFilter): Promise<AclBinding[]> {
+    return describeAcls(this.cluster, filter);
+  }
+
+  /** Deletes the bindings the filters match and resolves with them. */
+  deleteAcls(filters: AclFilter[]): Promise<AclBinding[]> {
+    return deleteAcls(this.cluster, filters);
   }
 }

@@ -1,3 +1,4 @@
+import { aclCommand } from './commands/acl.ts';
 import { benchCommand } from './commands/bench.ts';
 import { clusterCommand } from './commands/cluster.ts';
 import { connectCommand } from './commands/connect.ts';
@@ -25,6 +26,7 @@ Usage:
                                     print records (millrace consume --help)
   millrace cluster info             the cluster id, brokers and controller
   millrace user add|list|remove ... SCRAM users (millrace user --help)
+  millrace acl add|list|remove ...  ACLs, with kafka-acls.sh's options (millrace acl --help)
   millrace bench produce|consume|e2e TOPIC
                                     throughput and end-to-end latency against a broker (millrace bench --help)
   millrace group list|describe|reset-offsets|delete ...
@@ -61,6 +63,8 @@ export async function runCli(args: string[]): Promise<number> {
       return clusterCommand(rest);
     case 'user':
       return userCommand(rest);
+    case 'acl':
+      return aclCommand(rest);
     case 'bench':
       return benchCommand(rest);
     case 'connect':
