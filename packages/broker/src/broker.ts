@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { NodeFs } from '@millrace/storage';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { distinguishedName, type KafkaPrincipal, mapPrincipalName, parseMappingRules } from '@millrace/security';
+import { distinguishedName, type KafkaPrincipal, mapPrincipalName } from '@millrace/security';
 import { ConfigError, type BrokerConfig } from './config/broker-config.ts';
 import { Connection } from './connection.ts';
 import type { BrokerState, Handler } from './handler.ts';
@@ -19,7 +19,6 @@ import { OffsetStore } from './group/offset-store.ts';
 import { realTimers } from './group/timers.ts';
 import { joinCluster } from './replication/join-cluster.ts';
 import { advertisedListeners, listenerSpecs, type ListenerSpec, usesTls } from './security/listeners.ts';
-import { listenerSetting } from './security/listener-settings.ts';
 import { openSecurity } from './security/broker-security.ts';
 import { Session } from './security/session.ts';
 import { addScramUsers, type ScramUserSpec } from './security/add-scram.ts';
@@ -152,7 +151,7 @@ export class Broker {
   private async listen(spec: ListenerSpec, tls: ReturnType<typeof tlsOptions> | undefined): Promise<OpenListener> {
     const server = tls ? createTlsServer(tls) : createServer();
     if (tls) {
-      server.on('secureConnection', (socket: TLSSocket) => this.acceptTls(socket, spec, tls.clientAuth));
+      server.on('secureConnection', (socket: TLSSocket) => this.acceptTls(socket, spec, tls));
       server.on('tlsClientError', (err: Error, socket: Socket) => this.state.log.warn(`TLS handshake with ${socket.remoteAddress ?? 'a client'} on listener ${spec.name} failed: ${err.message}`));
     } else {
       server.on('connection', (socket: Socket) => this.accept(socket, new Session(spec, null)));
@@ -169,7 +168,7 @@ export class Broker {
    * A TLS connection's principal is its client certificate's (mapped) name. A certificate the
    * truststore does not vouch for is refused, and so is none at all where ssl.client.auth=required.
    */
-  private acceptTls(socket: TLSSocket, spec: ListenerSpec, clientAuth: 'none' | 'requested' | 'required'): void {
+  private acceptTls(socket: TLSSocket, spec: ListenerSpec, { clientAuth, mappingRules }: ReturnType<typeof tlsOptions>): void {
     const certificate = clientAuth === 'none' ? undefined : socket.getPeerX509Certificate();
     const refuse = (why: string) => {
       this.state.log.warn(`refusing ${socket.remoteAddress}:${socket.remotePort} on listener ${spec.name}: ${why}`);
@@ -180,8 +179,7 @@ export class Broker {
     if (certificate) {
       if (!socket.authorized) return refuse(`its client certificate is not trusted (${socket.authorizationError})`);
       try {
-        const rules = parseMappingRules(listenerSetting(this.state.config, spec.name, 'ssl.principal.mapping.rules') || 'DEFAULT');
-        principal = { type: 'User', name: mapPrincipalName(rules, distinguishedName(certificate)) };
+        principal = { type: 'User', name: mapPrincipalName(mappingRules, distinguishedName(certificate)) };
       } catch (err) {
         return refuse((err as Error).message);
       }

@@ -5,6 +5,7 @@ import {
 } from '@millrace/protocol';
 import { type BrokerState, CloseConnection, type Handler } from './handler.ts';
 import { FrameReader } from './frame-reader.ts';
+import { SaslAuthenticationError } from '@millrace/security';
 import type { Session } from './security/session.ts';
 
 /** What a SASL listener's connection may ask before it is authenticated (Kafka's rule). */
@@ -20,7 +21,7 @@ export interface ConnectionLimits {
   maxFrameBytes: number;
   /** The largest frame before authentication (sasl.server.max.receive.size): an unknown client cannot make the broker buffer much. */
   preAuthFrameBytes: number;
-  /** How long a failed authentication's answer is held back before the connection closes (slows password guessing). */
+  /** How long a failed bare-token login waits before the connection closes (slows password guessing). */
   failedAuthDelayMs: number;
   /** Requests read but not yet answered; reading pauses at this many (back-pressure on a pipelining client). */
   maxInFlight: number;
@@ -143,18 +144,27 @@ export class Connection {
    */
   private onRawToken(token: Buffer): void {
     const slot = this.enqueue();
-    try {
-      const { response } = this.session.evaluate(token);
+    const done = () => {
+      slot.ready = true;
+      this.flushReady();
+    };
+    this.session.evaluate(token).then(({ response }) => {
       const frame = Buffer.alloc(4 + response.length);
       frame.writeInt32BE(response.length, 0);
       response.copy(frame, 4);
       slot.bytes = [frame];
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'MILLRACE_SASL_AUTHENTICATION') throw err;
-      this.session.closeReason = `SASL authentication with ${this.session.sasl?.mechanism} failed: ${(err as Error).message}`;
-    }
-    slot.ready = true;
-    this.flushReady();
+      done();
+    }, (err: unknown) => {
+      if (!(err instanceof SaslAuthenticationError)) {
+        this.state.log.error(`SASL token from ${this.peer} failed: ${(err as Error).stack ?? err}`);
+        return this.close(null);
+      }
+      // No answer in the old protocol; the close is held back as a failed answer would be (KIP-306).
+      setTimeout(() => {
+        this.session.closeReason = `SASL authentication with ${this.session.sasl?.mechanism} failed: ${err.message}`;
+        done();
+      }, this.limits.failedAuthDelayMs).unref();
+    });
   }
 
   private enqueue(): Slot {
@@ -200,7 +210,7 @@ export class Connection {
     this.state.log.warn(`closing connection from ${this.peer}: ${reason}`);
     this.socket.pause();
     // destroySoon, not end: a paused socket never reads the client's FIN, so a half-close would linger.
-    setTimeout(() => this.socket.destroySoon(), this.limits.failedAuthDelayMs).unref();
+    this.socket.destroySoon();
   }
 
   /** Pause reading while too many requests are unanswered or the client is not reading its responses. */

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mapPrincipalName, parseMappingRules, parsePrincipal, principalString } from './principal.ts';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { distinguishedName, mapPrincipalName, parseMappingRules, parsePrincipal, principalString } from './principal.ts';
 import { parseJaasConfig } from './jaas.ts';
 import { parsePlain } from './plain.ts';
 
@@ -37,4 +42,17 @@ test('PLAIN: authorization id, user and password; an authorization id of another
   assert.throws(() => parsePlain(Buffer.from('admin\0alice\0pw')), /authorization id/);
   assert.throws(() => parsePlain(Buffer.from('alice\0pw')), /3 tokens/);
   assert.throws(() => parsePlain(Buffer.from('\0\0pw')), /username/);
+});
+
+test('a certificate\'s subject is named as Java names it (RFC 2253, as openssl -nameopt RFC2253 prints it), escapes kept once', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dn-'));
+  try {
+    const cert = join(dir, 'c.crt');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'c.key'), '-out', cert, '-days', '1', '-subj', '/C=US/O=Acme, Inc/OU=eng+UID=42/CN=alice'], { stdio: 'ignore' });
+    const expected = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-subject', '-nameopt', 'RFC2253'], { encoding: 'utf8' }).trim().replace(/^subject=/, '');
+    assert.equal(distinguishedName(new X509Certificate(readFileSync(cert))), expected);
+    assert.equal(expected, 'CN=alice,UID=42+OU=eng,O=Acme\\, Inc,C=US');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -24,11 +24,9 @@ export function parsePrincipal(text: string): KafkaPrincipal {
  * name first, "CN=alice,OU=eng,O=Example,C=US"), which is what Kafka's principal mapping rules see.
  */
 export function distinguishedName(certificate: X509Certificate): string {
-  const rdns = certificate.subject.split('\n').filter((line) => line !== '');
-  return rdns.reverse().map((rdn) => {
-    const eq = rdn.indexOf('=');
-    return `${rdn.slice(0, eq)}=${rdn.slice(eq + 1).replace(/([,+"\\<>;])/g, '\\$1')}`;
-  }).join(',');
+  // Node prints one RDN per line, most general first, with its special characters already escaped,
+  // and a multi-valued RDN's parts joined by " + " (which RFC 2253 lists the other way round).
+  return certificate.subject.split('\n').filter((line) => line !== '').reverse().map((rdn) => rdn.split(' + ').reverse().join('+')).join(',');
 }
 
 interface MappingRule {

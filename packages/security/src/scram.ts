@@ -27,6 +27,8 @@ export function isScramMechanism(name: string): name is ScramMechanism {
 const hmac = (m: ScramMechanism, key: Buffer, text: string | Buffer) => createHmac(SCRAM_MECHANISMS[m].hash, key).update(text).digest();
 const digest = (m: ScramMechanism, data: Buffer) => createHash(SCRAM_MECHANISMS[m].hash).update(data).digest();
 
+const xor = (a: Buffer, b: Buffer) => Buffer.from(a.map((byte, i) => byte ^ b[i]));
+
 export function saltedPassword(m: ScramMechanism, password: string | Buffer, salt: Buffer, iterations: number): Buffer {
   const spec = SCRAM_MECHANISMS[m];
   return pbkdf2Sync(password, salt, iterations, spec.keyLength, spec.hash);
@@ -46,9 +48,12 @@ export class SaslAuthenticationError extends Error {
   readonly code = 'MILLRACE_SASL_AUTHENTICATION';
 }
 
+/** Client text quoted in an error: short, and with its newlines and quotes escaped, since it goes to logs and back to the client. */
+const quote = (text: string) => JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}...` : text);
+
 /** RFC 5802's saslname: "," and "=" are escaped as "=2C" and "=3D"; any other "=" is malformed. */
 function decodeSaslName(text: string): string {
-  if (/=(?!2C|3D)/.test(text)) throw new SaslAuthenticationError(`invalid SCRAM username "${text}"`);
+  if (/=(?!2C|3D)/.test(text)) throw new SaslAuthenticationError(`invalid SCRAM username ${quote(text)}`);
   return text.replace(/=2C/g, ',').replace(/=3D/g, '=');
 }
 
@@ -61,7 +66,7 @@ function attributes(message: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of message.split(',')) {
     const match = /^([a-zA-Z])=(.*)$/s.exec(part);
-    if (!match) throw new SaslAuthenticationError(`malformed SCRAM message: "${message.slice(0, 100)}"`);
+    if (!match) throw new SaslAuthenticationError(`malformed SCRAM message: ${quote(message)}`);
     out.set(match[1], match[2]);
   }
   return out;
@@ -95,6 +100,9 @@ export function parseClientFirst(message: string): ScramClientFirst {
 }
 
 export type ScramLookup = (username: string) => ScramCredential | undefined;
+
+/** Makes unknown users' salts: fixed for the life of the process, unknown outside it. */
+const UNKNOWN_USER_SECRET = randomBytes(32);
 
 /**
  * The server side of one SCRAM exchange: client-first in, server-first out; client-final in,
@@ -134,7 +142,8 @@ export class ScramServer {
     this.first = first;
     this.credential = this.lookup(first.username);
     const iterations = this.credential?.iterations ?? MIN_SCRAM_ITERATIONS;
-    const salt = this.credential?.salt ?? randomBytes(32);
+    // An unknown user gets the same made-up salt every time, as a real user gets its own.
+    const salt = this.credential?.salt ?? createHmac('sha256', UNKNOWN_USER_SECRET).update(first.username).digest();
     this.nonce = first.clientNonce + this.serverNonce();
     this.serverFirst = `r=${this.nonce},s=${salt.toString('base64')},i=${iterations}`;
     return this.serverFirst;
@@ -154,9 +163,7 @@ export class ScramServer {
     const authMessage = `${first.bare},${this.serverFirst},${withoutProof}`;
     const credential = this.credential;
     if (!credential || proof.length !== credential.storedKey.length) throw invalidCredentials(this.mechanism);
-    const clientSignature = hmac(this.mechanism, credential.storedKey, authMessage);
-    const clientKey = Buffer.alloc(proof.length);
-    for (let i = 0; i < proof.length; i++) clientKey[i] = proof[i] ^ clientSignature[i];
+    const clientKey = xor(proof, hmac(this.mechanism, credential.storedKey, authMessage));
     if (!timingSafeEqual(digest(this.mechanism, clientKey), credential.storedKey)) throw invalidCredentials(this.mechanism);
     this.username = first.username;
     return `v=${hmac(this.mechanism, credential.serverKey, authMessage).toString('base64')}`;
@@ -196,16 +203,15 @@ export class ScramClient {
     const nonce = attrs.get('r');
     const salt = attrs.get('s');
     const iterations = Number(attrs.get('i'));
-    if (!nonce?.startsWith(this.clientNonce) || salt === undefined || !Number.isInteger(iterations) || iterations < 1) {
-      throw new SaslAuthenticationError(`unexpected SCRAM server-first message "${text.slice(0, 100)}"`);
+    // Kafka's bounds: fewer iterations would make a captured proof cheap to crack, more would stall this client.
+    if (!nonce?.startsWith(this.clientNonce) || salt === undefined || !Number.isInteger(iterations) || iterations < MIN_SCRAM_ITERATIONS || iterations > MAX_SCRAM_ITERATIONS) {
+      throw new SaslAuthenticationError(`unexpected SCRAM server-first message ${quote(text)}`);
     }
     const salted = saltedPassword(this.mechanism, this.password, Buffer.from(salt, 'base64'), iterations);
     const clientKey = hmac(this.mechanism, salted, 'Client Key');
     const withoutProof = `c=biws,r=${nonce}`;
     const authMessage = `${this.bare},${text},${withoutProof}`;
-    const signature = hmac(this.mechanism, digest(this.mechanism, clientKey), authMessage);
-    const proof = Buffer.alloc(clientKey.length);
-    for (let i = 0; i < proof.length; i++) proof[i] = clientKey[i] ^ signature[i];
+    const proof = xor(clientKey, hmac(this.mechanism, digest(this.mechanism, clientKey), authMessage));
     this.expectedServerSignature = hmac(this.mechanism, hmac(this.mechanism, salted, 'Server Key'), authMessage);
     return Buffer.from(`${withoutProof},p=${proof.toString('base64')}`);
   }

@@ -11,6 +11,8 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'listeners': '',
   'advertised.listeners': '',
   'listener.security.protocol.map': '',
+  // KRaft's controller listeners: those named here are not opened (Millrace has no separate controller).
+  'controller.listener.names': '',
   'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
   'sasl.jaas.config': '',
   'sasl.server.max.receive.size': '524288',
@@ -140,7 +142,7 @@ export function buildBrokerConfig(overrides: Record<string, string>): BrokerConf
 
 /** Kafka settings that mean nothing for a single Millrace broker but appear in copied server.properties files. */
 const IGNORED_KAFKA_KEYS = new Set([
-  'broker.id', 'process.roles', 'controller.quorum.voters', 'controller.listener.names',
+  'broker.id', 'process.roles', 'controller.quorum.voters',
   'inter.broker.listener.name', 'num.network.threads', 'num.io.threads',
   'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.recovery.threads.per.data.dir',
   'zookeeper.connect', 'zookeeper.connection.timeout.ms', 'controller.quorum.bootstrap.servers',

@@ -47,6 +47,7 @@ async function leaderOfInternalPartition(state: BrokerState, listener: string, k
   const broker = leader === undefined ? undefined : view.brokers.get(leader);
   if (!broker) return unavailable(`${topicName}-${index} has no leader`);
   const address = addressOn(broker, listener);
+  if (!address) return unavailable(`the coordinator, broker ${broker.nodeId}, has no listener ${listener}`);
   return createFindCoordinatorResponseCoordinator({ key, nodeId: address.nodeId, host: address.host, port: address.port });
 }
 

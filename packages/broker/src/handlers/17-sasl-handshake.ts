@@ -13,7 +13,9 @@ export const saslHandshakeHandler: Handler<SaslHandshakeRequest, SaslHandshakeRe
     const { session, broker } = ctx;
     const mechanisms = broker.security.mechanisms.get(session.listener.name);
     if (!mechanisms || session.authenticated || session.sasl) {
-      // Kafka's answer on a listener without SASL, after authentication, and to a second handshake.
+      // Kafka's answer on a listener without SASL, after authentication, and to a second handshake;
+      // one in the middle of an exchange also ends the connection.
+      if (session.sasl) session.closeReason = 'a second SaslHandshake in the middle of a SASL exchange';
       return createSaslHandshakeResponse({ errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: mechanisms ?? [] });
     }
     if (!mechanisms.includes(request.mechanism)) {

@@ -16,7 +16,12 @@ export function parseAddScram(text: string): ScramUserSpec {
   const mechanism = match[1];
   if (!isScramMechanism(mechanism)) throw new ConfigError(`--add-scram: ${mechanism} is not SCRAM-SHA-256 or SCRAM-SHA-512`);
   const fields = new Map<string, string>();
-  for (const part of match[2].matchAll(/([a-z]+)=("(?:[^"\\]|\\.)*"|[^,]*)(?:,|$)/gy)) {
+  const field = /([a-z]+)=("(?:[^"\\]|\\.)*"|[^,"]*)(,|$)/y;
+  // Every character must belong to a field: anything the pattern cannot read is an error, not skipped.
+  while (field.lastIndex < match[2].length) {
+    const at = field.lastIndex;
+    const part = field.exec(match[2]);
+    if (!part || (part[3] === ',' && field.lastIndex === match[2].length)) throw new ConfigError(`--add-scram: cannot read "${match[2].slice(at, at + 40)}" (fields are name=value, separated by commas)`);
     fields.set(part[1], part[2].startsWith('"') ? part[2].slice(1, -1).replace(/\\(.)/g, '$1') : part[2]);
   }
   const unknown = [...fields.keys()].find((k) => !['name', 'password', 'iterations'].includes(k));

@@ -1,5 +1,5 @@
 import type { Fs } from '@millrace/storage';
-import type { BrokerConfig } from '../config/broker-config.ts';
+import { ConfigError, type BrokerConfig } from '../config/broker-config.ts';
 import { type ListenerSpec, usesSasl } from './listeners.ts';
 import { enabledMechanisms, plainUsers } from './sasl-exchange.ts';
 import { ScramCredentialStore } from './scram-store.ts';
@@ -19,6 +19,10 @@ export interface BrokerSecurity {
 
 /** Reads and checks every SASL listener's settings at start-up, so a mistake stops the broker rather than a client. */
 export async function openSecurity(fs: Fs, dataDir: string, config: BrokerConfig, listeners: ListenerSpec[]): Promise<BrokerSecurity> {
+  for (const [key, min] of [['sasl.server.max.receive.size', 1], ['connection.failed.authentication.delay.ms', 0]] as const) {
+    const value = config.values[key];
+    if (!/^\d+$/.test(value) || Number(value) < min) throw new ConfigError(`${key} must be a whole number of at least ${min}, not "${value}"`);
+  }
   const authorizer = authorizerSettings(config);
   const security: BrokerSecurity = { scram: await ScramCredentialStore.open(fs, dataDir), acls: await AclStore.open(fs, dataDir), authorizer, mechanisms: new Map(), plainUsers: new Map() };
   for (const l of listeners.filter((l) => usesSasl(l.securityProtocol))) {

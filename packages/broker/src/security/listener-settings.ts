@@ -10,12 +10,15 @@ export const PER_LISTENER_SETTINGS = [
 
 const PREFIX = /^listener\.name\.([a-z0-9_]+)\.(.+)$/;
 
-/** Whether `key` is a per-listener form Kafka accepts: a listed setting, or `<mechanism>.sasl.jaas.config`. */
+/**
+ * Whether `key` is a per-listener form Millrace reads: a listed setting, or PLAIN's JAAS users.
+ * (Kafka's `scram-sha-*.sasl.jaas.config` holds a broker's own login to other brokers, which Millrace does not make.)
+ */
 export function isPerListenerKey(key: string): boolean {
   const match = PREFIX.exec(key);
   if (!match) return false;
   const rest = match[2];
-  return (PER_LISTENER_SETTINGS as readonly string[]).includes(rest) || /^[a-z0-9-]+\.sasl\.jaas\.config$/.test(rest);
+  return (PER_LISTENER_SETTINGS as readonly string[]).includes(rest) || rest === 'plain.sasl.jaas.config';
 }
 
 /** A setting as a listener sees it: its own `listener.name.<name>.` value first, then the broker-wide one. */

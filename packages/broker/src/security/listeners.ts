@@ -58,11 +58,19 @@ export function listenerSpecs(config: BrokerConfig, fallback: { host: string; po
   const text = config.values['listeners'];
   if (!text) return [{ name: 'PLAINTEXT', host: fallback.host, port: fallback.port, securityProtocol: 'PLAINTEXT' }];
   const protocols = protocolMap(config);
-  const endpoints = parseEndpoints('listeners', text);
+  // A KRaft server.properties names its controller listener here; Millrace has no separate
+  // controller, and opening it would serve every API on a listener meant for controllers alone.
+  const controllers = new Set(config.values['controller.listener.names'].split(',').map((n) => n.trim().toUpperCase()).filter((n) => n !== ''));
+  const endpoints = parseEndpoints('listeners', text).filter((e) => !controllers.has(e.name));
   if (endpoints.length === 0) throw new ConfigError('listeners is set but names no listener');
   const ports = endpoints.map((e) => e.port).filter((p) => p !== 0);
   const shared = ports.find((p, i) => ports.indexOf(p) !== i);
   if (shared !== undefined) throw new ConfigError(`listeners: two listeners on port ${shared}`);
+  // A per-listener setting for a listener that is not opened would silently do nothing: a typo, or a controller's.
+  for (const key of Object.keys(config.values)) {
+    const named = /^listener\.name\.([^.]+)\./.exec(key)?.[1];
+    if (named && !endpoints.some((e) => e.name.toLowerCase() === named)) throw new ConfigError(`${key}: there is no listener ${named.toUpperCase()} (listeners: ${endpoints.map((e) => e.name).join(', ')})`);
+  }
   return endpoints.map((e) => {
     const securityProtocol = protocols.get(e.name);
     if (!securityProtocol) throw new ConfigError(`listener ${e.name} has no security protocol: add ${e.name}:PROTOCOL to listener.security.protocol.map`);

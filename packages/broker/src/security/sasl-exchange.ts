@@ -1,5 +1,8 @@
+import { createHash, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import {
-  invalidCredentials, isScramMechanism, type JaasEntry, parseJaasConfig, parsePlain, passwordMatches, SaslAuthenticationError, ScramServer,
+  credentialFromSaltedPassword, isScramMechanism, type JaasEntry, makeScramCredential, parseJaasConfig, parsePlain, SaslAuthenticationError, SCRAM_MECHANISMS,
+  type ScramCredential, type ScramMechanism, ScramServer,
 } from '@millrace/security';
 import { ConfigError, type BrokerConfig } from '../config/broker-config.ts';
 import { listenerSetting } from './listener-settings.ts';
@@ -7,9 +10,9 @@ import type { ScramCredentialStore } from './scram-store.ts';
 
 export const SUPPORTED_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
 
-/** One client's SASL exchange: tokens in, tokens out, until it completes with a user name or throws SaslAuthenticationError. */
+/** One client's SASL exchange: tokens in, tokens out, until it completes with a user name or throws (or rejects with) SaslAuthenticationError. */
 export interface SaslExchange {
-  evaluate(token: Buffer): { response: Buffer; complete: boolean };
+  evaluate(token: Buffer): { response: Buffer; complete: boolean } | Promise<{ response: Buffer; complete: boolean }>;
   /** The authenticated user, once complete. */
   readonly username: string | null;
 }
@@ -44,30 +47,57 @@ export function plainUsers(config: BrokerConfig, listener: string): Map<string, 
   return users;
 }
 
+/** Kafka's words for a failed PLAIN login, the same for an unknown user and a wrong password. */
+const PLAIN_FAILED = 'Authentication failed: Invalid username or password';
+
 class PlainExchange implements SaslExchange {
   username: string | null = null;
-  private readonly check: (username: string, password: string) => boolean;
+  private readonly check: (username: string, password: string) => Promise<boolean>;
 
-  constructor(check: (username: string, password: string) => boolean) {
+  constructor(check: (username: string, password: string) => Promise<boolean>) {
     this.check = check;
   }
 
-  evaluate(token: Buffer): { response: Buffer; complete: boolean } {
+  async evaluate(token: Buffer): Promise<{ response: Buffer; complete: boolean }> {
     if (this.username !== null) throw new SaslAuthenticationError('SASL/PLAIN exchange is already complete');
     const { username, password } = parsePlain(token);
-    if (!this.check(username, password)) throw invalidCredentials('PLAIN');
+    if (!(await this.check(username, password))) throw new SaslAuthenticationError(PLAIN_FAILED);
     this.username = username;
     return { response: Buffer.alloc(0), complete: true };
   }
 }
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+const pbkdf2Async = promisify(pbkdf2);
+
+/**
+ * What an unknown user's password is checked against, so that it costs what a known user's does
+ * (the time of an answer must not tell which names exist).
+ */
+const NOBODY = makeScramCredential('SCRAM-SHA-512', randomBytes(16).toString('hex'));
+
+/** Whether `password` made the stored credential: the PBKDF2 runs in the thread pool, not on the event loop. */
+async function matchesCredential(mechanism: ScramMechanism, credential: ScramCredential, password: string): Promise<boolean> {
+  const spec = SCRAM_MECHANISMS[mechanism];
+  const salted = await pbkdf2Async(password, credential.salt, credential.iterations, spec.keyLength, spec.hash);
+  return timingSafeEqual(credentialFromSaltedPassword(mechanism, salted, credential.salt, credential.iterations).storedKey, credential.storedKey);
+}
+
 /** Starts the exchange for a mechanism a listener offers. */
 export function createSaslExchange(mechanism: string, users: Map<string, string> | null, scram: ScramCredentialStore): SaslExchange {
   if (isScramMechanism(mechanism)) return new ScramServer(mechanism, (user) => scram.get(user, mechanism));
-  if (users) return new PlainExchange((user, password) => users.has(user) && users.get(user) === password);
-  return new PlainExchange((user, password) => {
-    const credential = scram.get(user, 'SCRAM-SHA-512') ?? scram.get(user, 'SCRAM-SHA-256');
-    const mechanism = scram.get(user, 'SCRAM-SHA-512') ? 'SCRAM-SHA-512' : 'SCRAM-SHA-256';
-    return credential !== undefined && passwordMatches(mechanism, credential, password);
+  if (users) {
+    // Hashes of equal length compared in constant time; an unknown user is compared too, against nothing it can match.
+    return new PlainExchange(async (user, password) => {
+      const expected = users.get(user);
+      const equal = timingSafeEqual(sha256(password), sha256(expected ?? randomBytes(16).toString('hex')));
+      return expected !== undefined && equal;
+    });
+  }
+  return new PlainExchange(async (user, password) => {
+    const strong = scram.get(user, 'SCRAM-SHA-512');
+    const credential = strong ?? scram.get(user, 'SCRAM-SHA-256');
+    const matched = await matchesCredential(credential ? (strong ? 'SCRAM-SHA-512' : 'SCRAM-SHA-256') : 'SCRAM-SHA-512', credential ?? NOBODY, password);
+    return credential !== undefined && matched;
   });
 }

@@ -33,9 +33,9 @@ export class ScramCredentialStore {
     const store = new ScramCredentialStore(fs, join(dataDir, 'scram-credentials.checkpoint'));
     const text = await readCheckpoint(fs, store.path);
     if (text !== null) {
-      const stored = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Record<string, Record<string, StoredCredential>>;
-      for (const [user, byMechanism] of Object.entries(stored)) {
-        for (const [mechanism, c] of Object.entries(byMechanism)) {
+      const stored = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [string, [ScramMechanism, StoredCredential][]][];
+      for (const [user, byMechanism] of stored) {
+        for (const [mechanism, c] of byMechanism) {
           store.set(user, mechanism as ScramMechanism, {
             salt: Buffer.from(c.salt, 'base64'), storedKey: Buffer.from(c.storedKey, 'base64'), serverKey: Buffer.from(c.serverKey, 'base64'), iterations: c.iterations,
           });
@@ -59,6 +59,7 @@ export class ScramCredentialStore {
 
   /** Applies upserts and deletions together and resolves once they are durable. */
   apply(changes: ScramChange[]): Promise<void> {
+    if (changes.length === 0) return this.writing;
     for (const change of changes) {
       if (change.credential) this.set(change.user, change.mechanism, change.credential);
       else {
@@ -78,14 +79,10 @@ export class ScramCredentialStore {
     byMechanism.set(mechanism, credential);
   }
 
+  /** [user, [[mechanism, credential]...]] pairs: an object keyed by user names would lose a user called "__proto__". */
   private serialize(): string {
-    const out: Record<string, Record<string, StoredCredential>> = {};
-    for (const [user, byMechanism] of this.users) {
-      out[user] = {};
-      for (const [mechanism, c] of byMechanism) {
-        out[user][mechanism] = { salt: c.salt.toString('base64'), storedKey: c.storedKey.toString('base64'), serverKey: c.serverKey.toString('base64'), iterations: c.iterations };
-      }
-    }
+    const out = [...this.users].map(([user, byMechanism]) => [user, [...byMechanism].map(([mechanism, c]) =>
+      [mechanism, { salt: c.salt.toString('base64'), storedKey: c.storedKey.toString('base64'), serverKey: c.serverKey.toString('base64'), iterations: c.iterations }])]);
     return Buffer.from(JSON.stringify(out)).toString('base64url');
   }
 }

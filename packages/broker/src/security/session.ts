@@ -24,8 +24,8 @@ export class Session {
   }
 
   /** Runs one SASL token through the exchange; completes the authentication when it says so. */
-  evaluate(token: Buffer): { response: Buffer; complete: boolean } {
-    const result = this.sasl!.exchange.evaluate(token);
+  async evaluate(token: Buffer): Promise<{ response: Buffer; complete: boolean }> {
+    const result = await this.sasl!.exchange.evaluate(token);
     if (result.complete) {
       this.principal = { type: 'User', name: this.sasl!.exchange.username! };
       this.authenticated = true;

@@ -1,26 +1,43 @@
 import { readFileSync } from 'node:fs';
-import type { TlsOptions } from 'node:tls';
+import { createSecureContext, type TlsOptions } from 'node:tls';
+import { parseMappingRules } from '@millrace/security';
 import { ConfigError, type BrokerConfig } from '../config/broker-config.ts';
 import { listenerSetting } from './listener-settings.ts';
 
 const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
 
+const JKS_MAGIC = 0xfeedfeed;
+
 function readConfigFile(key: string, path: string): Buffer {
+  let data: Buffer;
   try {
-    return readFileSync(path);
+    data = readFileSync(path);
   } catch (err) {
     throw new ConfigError(`${key}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  // Kafka's default store type: a common copy-paste that no TLS library here can read.
+  if (data.length >= 4 && data.readUInt32BE(0) === JKS_MAGIC) {
+    throw new ConfigError(`${key}: ${path} is a Java keystore (JKS); convert it to PKCS12 (keytool -importkeystore -deststoretype PKCS12) or to PEM`);
+  }
+  return data;
 }
+
+export type ListenerTls = TlsOptions & { clientAuth: 'none' | 'requested' | 'required'; mappingRules: ReturnType<typeof parseMappingRules> };
 
 /**
  * The TLS server options of one SSL or SASL_SSL listener, from Kafka's ssl.* settings: a PEM or
  * PKCS12 keystore, a PEM truststore (the CAs client certificates must chain to), ssl.client.auth.
  */
-export function tlsOptions(config: BrokerConfig, listener: string): TlsOptions & { clientAuth: 'none' | 'requested' | 'required' } {
+export function tlsOptions(config: BrokerConfig, listener: string): ListenerTls {
   const get = (key: string) => listenerSetting(config, listener, key);
   const where = `listener ${listener}`;
-  const options: TlsOptions & { clientAuth: 'none' | 'requested' | 'required' } = { clientAuth: 'none' };
+  let mappingRules: ListenerTls['mappingRules'];
+  try {
+    mappingRules = parseMappingRules(get('ssl.principal.mapping.rules') || 'DEFAULT');
+  } catch (err) {
+    throw new ConfigError(`${where}: ${(err as Error).message}`);
+  }
+  const options: ListenerTls = { clientAuth: 'none', mappingRules };
   const keystoreType = (get('ssl.keystore.type') || 'PEM').toUpperCase();
   if (keystoreType === 'PEM') {
     const inlineChain = get('ssl.keystore.certificate.chain');
@@ -39,7 +56,9 @@ export function tlsOptions(config: BrokerConfig, listener: string): TlsOptions &
       throw new ConfigError(`${where} uses TLS but has no certificate: set ssl.keystore.location (a PEM file with the key and certificate chain), or ssl.keystore.certificate.chain and ssl.keystore.key`);
     }
     if (get('ssl.key.password')) options.passphrase = get('ssl.key.password');
+    if (get('ssl.keystore.password')) throw new ConfigError(`${where}: ssl.keystore.password means nothing for a PEM keystore (an encrypted key's passphrase is ssl.key.password)`);
   } else if (keystoreType === 'PKCS12') {
+    if (get('ssl.key.password')) throw new ConfigError(`${where}: ssl.key.password means nothing for a PKCS12 keystore (its password is ssl.keystore.password)`);
     if (!get('ssl.keystore.location')) throw new ConfigError(`${where}: ssl.keystore.type=PKCS12 needs ssl.keystore.location`);
     options.pfx = readConfigFile('ssl.keystore.location', get('ssl.keystore.location'));
     options.passphrase = get('ssl.keystore.password') || undefined;
@@ -48,9 +67,13 @@ export function tlsOptions(config: BrokerConfig, listener: string): TlsOptions &
   }
   const truststoreType = (get('ssl.truststore.type') || 'PEM').toUpperCase();
   if (truststoreType !== 'PEM') throw new ConfigError(`${where}: ssl.truststore.type ${truststoreType} is not supported: use PEM (a file of CA certificates)`);
+  if (get('ssl.truststore.password')) throw new ConfigError(`${where}: ssl.truststore.password means nothing for a PEM truststore`);
   if (get('ssl.truststore.certificates')) options.ca = get('ssl.truststore.certificates');
   else if (get('ssl.truststore.location')) options.ca = readConfigFile('ssl.truststore.location', get('ssl.truststore.location'));
-  const clientAuth = get('ssl.client.auth') || 'none';
+  if (options.ca !== undefined && !String(options.ca).includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(`${where}: the truststore holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  const clientAuth = (get('ssl.client.auth') || 'none').toLowerCase();
   if (!['none', 'requested', 'required'].includes(clientAuth)) throw new ConfigError(`${where}: ssl.client.auth must be none, requested or required, not "${clientAuth}"`);
   options.clientAuth = clientAuth as 'requested' | 'required';
   if (clientAuth !== 'none') {
@@ -65,5 +88,11 @@ export function tlsOptions(config: BrokerConfig, listener: string): TlsOptions &
   if (unknown || versions.length === 0) throw new ConfigError(`${where}: ssl.enabled.protocols may hold only ${TLS_VERSIONS.join(' and ')}, not "${unknown ?? ''}"`);
   options.minVersion = versions.includes('TLSv1.2') ? 'TLSv1.2' : 'TLSv1.3';
   options.maxVersion = versions.includes('TLSv1.3') ? 'TLSv1.3' : 'TLSv1.2';
+  // The key, the certificate and the CAs are loaded now, so a wrong passphrase or a damaged file stops the start with its listener named.
+  try {
+    createSecureContext(options);
+  } catch (err) {
+    throw new ConfigError(`${where}: the TLS keystore or truststore cannot be used: ${(err as Error).message}`);
+  }
   return options;
 }
