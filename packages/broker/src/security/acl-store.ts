@@ -1,6 +1,6 @@
-import { join } from 'node:path';
-import { type Fs, readCheckpoint, writeCheckpoint } from '@millrace/storage';
+import type { Fs } from '@millrace/storage';
 import { type AclBinding, type AclFilter, filterMatches } from '@millrace/security';
+import { DurableJson } from './durable-json.ts';
 
 const sameBinding = (a: AclBinding, b: AclBinding) =>
   a.resourceType === b.resourceType && a.resourceName === b.resourceName && a.patternType === b.patternType && a.principal === b.principal
@@ -12,19 +12,15 @@ const sameBinding = (a: AclBinding, b: AclBinding) =>
  */
 export class AclStore {
   private bindings: AclBinding[] = [];
-  private readonly fs: Fs;
-  private readonly path: string;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly file: DurableJson<AclBinding[]>;
 
-  private constructor(fs: Fs, path: string) {
-    this.fs = fs;
-    this.path = path;
+  private constructor(file: DurableJson<AclBinding[]>) {
+    this.file = file;
   }
 
   static async open(fs: Fs, dataDir: string): Promise<AclStore> {
-    const store = new AclStore(fs, join(dataDir, 'acls.checkpoint'));
-    const text = await readCheckpoint(fs, store.path);
-    if (text !== null) store.bindings = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as AclBinding[];
+    const store = new AclStore(new DurableJson(fs, dataDir, 'acls.checkpoint'));
+    store.bindings = (await store.file.load()) ?? [];
     return store;
   }
 
@@ -38,7 +34,7 @@ export class AclStore {
 
   async create(bindings: AclBinding[]): Promise<void> {
     for (const b of bindings) if (!this.bindings.some((existing) => sameBinding(existing, b))) this.bindings.push({ ...b });
-    await this.persist();
+    await this.file.save(this.bindings);
   }
 
   /** Removes what each filter matches; returns the removed bindings per filter. */
@@ -47,15 +43,8 @@ export class AclStore {
     const gone = new Set(removed.flat());
     if (gone.size > 0) {
       this.bindings = this.bindings.filter((b) => !gone.has(b));
-      await this.persist();
+      await this.file.save(this.bindings);
     }
     return removed;
-  }
-
-  /** Writes are chained, so the last one on disk holds every change made before it. */
-  private persist(): Promise<void> {
-    const snapshot = Buffer.from(JSON.stringify(this.bindings)).toString('base64url');
-    this.writing = this.writing.catch(() => undefined).then(() => writeCheckpoint(this.fs, this.path, snapshot));
-    return this.writing;
   }
 }

@@ -1,5 +1,5 @@
-import { join } from 'node:path';
-import { type Fs, readCheckpoint, writeCheckpoint } from '@millrace/storage';
+import type { Fs } from '@millrace/storage';
+import { DurableJson } from './durable-json.ts';
 import type { ScramCredential, ScramMechanism } from '@millrace/security';
 
 interface StoredCredential {
@@ -8,6 +8,8 @@ interface StoredCredential {
   serverKey: string;
   iterations: number;
 }
+
+type StoredUsers = [string, [ScramMechanism, StoredCredential][]][];
 
 export type ScramChange =
   | { user: string; mechanism: ScramMechanism; credential: ScramCredential }
@@ -20,26 +22,17 @@ export type ScramChange =
  */
 export class ScramCredentialStore {
   private readonly users = new Map<string, Map<ScramMechanism, ScramCredential>>();
-  private readonly fs: Fs;
-  private readonly path: string;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly file: DurableJson<StoredUsers>;
 
-  private constructor(fs: Fs, path: string) {
-    this.fs = fs;
-    this.path = path;
+  private constructor(file: DurableJson<StoredUsers>) {
+    this.file = file;
   }
 
   static async open(fs: Fs, dataDir: string): Promise<ScramCredentialStore> {
-    const store = new ScramCredentialStore(fs, join(dataDir, 'scram-credentials.checkpoint'));
-    const text = await readCheckpoint(fs, store.path);
-    if (text !== null) {
-      const stored = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [string, [ScramMechanism, StoredCredential][]][];
-      for (const [user, byMechanism] of stored) {
-        for (const [mechanism, c] of byMechanism) {
-          store.set(user, mechanism as ScramMechanism, {
-            salt: Buffer.from(c.salt, 'base64'), storedKey: Buffer.from(c.storedKey, 'base64'), serverKey: Buffer.from(c.serverKey, 'base64'), iterations: c.iterations,
-          });
-        }
+    const store = new ScramCredentialStore(new DurableJson(fs, dataDir, 'scram-credentials.checkpoint'));
+    for (const [user, byMechanism] of (await store.file.load()) ?? []) {
+      for (const [mechanism, c] of byMechanism) {
+        store.set(user, mechanism, { salt: Buffer.from(c.salt, 'base64'), storedKey: Buffer.from(c.storedKey, 'base64'), serverKey: Buffer.from(c.serverKey, 'base64'), iterations: c.iterations });
       }
     }
     return store;
@@ -59,7 +52,7 @@ export class ScramCredentialStore {
 
   /** Applies upserts and deletions together and resolves once they are durable. */
   apply(changes: ScramChange[]): Promise<void> {
-    if (changes.length === 0) return this.writing;
+    if (changes.length === 0) return this.file.settled();
     for (const change of changes) {
       if (change.credential) this.set(change.user, change.mechanism, change.credential);
       else {
@@ -67,10 +60,7 @@ export class ScramCredentialStore {
         if (this.users.get(change.user)?.size === 0) this.users.delete(change.user);
       }
     }
-    // Writes are chained, so the last one on disk holds every change applied before it.
-    const snapshot = this.serialize();
-    this.writing = this.writing.catch(() => undefined).then(() => writeCheckpoint(this.fs, this.path, snapshot));
-    return this.writing;
+    return this.file.save(this.serialize());
   }
 
   private set(user: string, mechanism: ScramMechanism, credential: ScramCredential): void {
@@ -80,9 +70,8 @@ export class ScramCredentialStore {
   }
 
   /** [user, [[mechanism, credential]...]] pairs: an object keyed by user names would lose a user called "__proto__". */
-  private serialize(): string {
-    const out = [...this.users].map(([user, byMechanism]) => [user, [...byMechanism].map(([mechanism, c]) =>
+  private serialize(): StoredUsers {
+    return [...this.users].map(([user, byMechanism]) => [user, [...byMechanism].map(([mechanism, c]) =>
       [mechanism, { salt: c.salt.toString('base64'), storedKey: c.storedKey.toString('base64'), serverKey: c.serverKey.toString('base64'), iterations: c.iterations }])]);
-    return Buffer.from(JSON.stringify(out)).toString('base64url');
   }
 }
