@@ -108,11 +108,12 @@ test('granted a topic prefix and a group by KafkaJS\'s admin, alice produces and
 test('the ACLs survive a restart of the broker', async () => {
   const admin = kafka('admin', 'admin-secret').admin();
   await admin.connect();
-  await admin.createAcls({ acl: [{ principal: 'User:alice', host: '*', permissionType: AclPermissionTypes.ALLOW, resourceType: AclResourceTypes.TOPIC, resourceName: 'orders-eu', resourcePatternType: ResourcePatternTypes.LITERAL, operation: AclOperationTypes.WRITE }] });
+  await admin.createTopics({ topics: [{ topic: 'restart-proof' }] });
+  await admin.createAcls({ acl: [{ principal: 'User:alice', host: '*', permissionType: AclPermissionTypes.ALLOW, resourceType: AclResourceTypes.TOPIC, resourceName: 'restart-proof', resourcePatternType: ResourcePatternTypes.LITERAL, operation: AclOperationTypes.WRITE }] });
   await admin.disconnect();
   await broker.stop('SIGKILL');
   await broker.restart();
-  const produced = await kcatAsAlice(['-P', '-t', 'orders-eu'], 'after restart\n');
+  const produced = await kcatAsAlice(['-P', '-t', 'restart-proof'], 'after restart\n');
   assert.equal(produced.code, 0, produced.stderr);
 });
 
