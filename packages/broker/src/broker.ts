@@ -18,7 +18,7 @@ import { GroupCoordinator } from './group/coordinator.ts';
 import { OffsetStore } from './group/offset-store.ts';
 import { realTimers } from './group/timers.ts';
 import { joinCluster } from './replication/join-cluster.ts';
-import { advertisedListeners, listenerSpecs, type ListenerSpec, usesTls } from './security/listeners.ts';
+import { advertisedListeners, controllerListeners, listenerSpecs, type ListenerSpec, usesTls } from './security/listeners.ts';
 import { openSecurity } from './security/broker-security.ts';
 import { Session } from './security/session.ts';
 import { addScramUsers, type ScramUserSpec } from './security/add-scram.ts';
@@ -65,6 +65,8 @@ export class Broker {
     const now = options.now ?? Date.now;
     const nodeId = Number(options.config.values['node.id']);
     const specs = listenerSpecs(options.config, options);
+    const controllers = controllerListeners(options.config);
+    if (controllers.length > 0) log.info(`not opening listener ${controllers.join(', ')}: controller.listener.names names it a KRaft controller's, and Millrace has no separate controller`);
     if (options.config.values['etcd.endpoints'] && specs[0].securityProtocol !== 'PLAINTEXT') {
       // Brokers replicate over each other's first listener, and the replica fetcher speaks neither TLS nor SASL yet.
       throw new ConfigError(`in a cluster the first listener carries replication and must be PLAINTEXT for now, not ${specs[0].securityProtocol} (list a PLAINTEXT listener first)`);

@@ -42,6 +42,9 @@ export class Connection {
   private readonly session: Session;
   private closed = false;
   private inFlightPaused = false;
+  /** Frames read but not yet handled: before authentication each waits for the answer to the one before. */
+  private readonly held: Buffer[] = [];
+  private handlingHeld = false;
 
   constructor(socket: Socket, state: BrokerState, limits: ConnectionLimits, session: Session) {
     this.socket = socket;
@@ -74,11 +77,24 @@ export class Connection {
   private onData(chunk: Buffer): void {
     const result = this.frames.push(chunk);
     if (typeof result === 'string') return this.close(result);
-    for (const frame of result) {
-      if (this.closed || this.session.closeReason !== null) return;
+    this.held.push(...result);
+    this.handleHeld();
+  }
+
+  /**
+   * Handles the frames read so far. Before authentication one at a time, as Kafka does: a SASL
+   * token's check may finish later, and whether the next frame is a token, a request, or not to be
+   * served at all depends on how it ends.
+   */
+  private handleHeld(): void {
+    if (this.handlingHeld) return;
+    this.handlingHeld = true;
+    while (this.held.length > 0 && !this.closed && this.session.closeReason === null && (this.session.authenticated || this.queue.length === 0)) {
+      const frame = this.held.shift()!;
       if (this.session.sasl?.rawTokens) this.onRawToken(frame);
       else this.onFrame(frame);
     }
+    this.handlingHeld = false;
     this.updateFlow();
   }
 
@@ -200,10 +216,10 @@ export class Connection {
     this.socket.uncork();
     if (this.session.authenticated) this.frames.maxFrameBytes = this.limits.maxFrameBytes;
     if (this.session.closeReason !== null && this.queue.length === 0) this.closeAfterAnswer(this.session.closeReason);
-    this.updateFlow();
+    this.handleHeld();
   }
 
-  /** Ends the connection once what was written reaches the client, after the failed-authentication delay. */
+  /** Ends the connection once what was written reaches the client (a failed login's answer was already held back). */
   private closeAfterAnswer(reason: string): void {
     if (this.closed) return;
     this.closed = true;
@@ -216,7 +232,7 @@ export class Connection {
   /** Pause reading while too many requests are unanswered or the client is not reading its responses. */
   private updateFlow(): void {
     if (this.closed) return;
-    const shouldPause = this.queue.length >= this.limits.maxInFlight || this.socket.writableNeedDrain;
+    const shouldPause = this.held.length > 0 || this.queue.length >= this.limits.maxInFlight || this.socket.writableNeedDrain;
     if (shouldPause && !this.inFlightPaused) this.socket.pause();
     else if (!shouldPause && this.inFlightPaused) this.socket.resume();
     this.inFlightPaused = shouldPause;

@@ -1,6 +1,6 @@
 export {
   credentialFromSaltedPassword, encodeSaslName, invalidCredentials, isScramMechanism, makeScramCredential, MAX_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS,
-  passwordMatches, saltedPassword, SaslAuthenticationError, SCRAM_MECHANISMS, ScramClient, type ScramCredential, type ScramLookup, type ScramMechanism, ScramServer,
+  passwordMatches, quoteClientText, saltedPassword, SaslAuthenticationError, SCRAM_MECHANISMS, ScramClient, type ScramCredential, type ScramLookup, type ScramMechanism, ScramServer,
 } from './scram.ts';
 export { parsePlain, plainToken } from './plain.ts';
 export { type JaasEntry, parseJaasConfig } from './jaas.ts';

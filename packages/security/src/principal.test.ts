@@ -44,14 +44,13 @@ test('PLAIN: authorization id, user and password; an authorization id of another
   assert.throws(() => parsePlain(Buffer.from('\0\0pw')), /username/);
 });
 
-test('a certificate\'s subject is named as Java names it (RFC 2253, as openssl -nameopt RFC2253 prints it), escapes kept once', () => {
+test('a certificate\'s subject is named as Java\'s X500Principal.getName() names it: RFC 2253, escapes kept once, a multi-valued RDN in its own order', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dn-'));
   try {
     const cert = join(dir, 'c.crt');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'c.key'), '-out', cert, '-days', '1', '-subj', '/C=US/O=Acme, Inc/OU=eng+UID=42/CN=alice'], { stdio: 'ignore' });
-    const expected = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-subject', '-nameopt', 'RFC2253'], { encoding: 'utf8' }).trim().replace(/^subject=/, '');
-    assert.equal(distinguishedName(new X509Certificate(readFileSync(cert))), expected);
-    assert.equal(expected, 'CN=alice,UID=42+OU=eng,O=Acme\\, Inc,C=US');
+    // What Java prints for this certificate (openssl -nameopt RFC2253 differs: it reverses a multi-valued RDN's parts too).
+    assert.equal(distinguishedName(new X509Certificate(readFileSync(cert))), 'CN=alice,OU=eng+UID=42,O=Acme\\, Inc,C=US');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

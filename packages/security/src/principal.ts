@@ -25,8 +25,8 @@ export function parsePrincipal(text: string): KafkaPrincipal {
  */
 export function distinguishedName(certificate: X509Certificate): string {
   // Node prints one RDN per line, most general first, with its special characters already escaped,
-  // and a multi-valued RDN's parts joined by " + " (which RFC 2253 lists the other way round).
-  return certificate.subject.split('\n').filter((line) => line !== '').reverse().map((rdn) => rdn.split(' + ').reverse().join('+')).join(',');
+  // and a multi-valued RDN's parts joined by " + " in the certificate's order, which Java keeps.
+  return certificate.subject.split('\n').filter((line) => line !== '').reverse().map((rdn) => rdn.split(' + ').join('+')).join(',');
 }
 
 interface MappingRule {

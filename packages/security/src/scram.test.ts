@@ -87,8 +87,34 @@ test('malformed and hostile client messages are refused with an authentication e
   }
 });
 
-test('a PLAIN password is checked against a stored SCRAM credential without the password being stored', () => {
+test('a PLAIN password is checked against a stored SCRAM credential without the password being stored', async () => {
   const credential = makeScramCredential('SCRAM-SHA-512', 'alice-secret');
-  assert.equal(passwordMatches('SCRAM-SHA-512', credential, 'alice-secret'), true);
-  assert.equal(passwordMatches('SCRAM-SHA-512', credential, 'alice-secreT'), false);
+  assert.equal(await passwordMatches('SCRAM-SHA-512', credential, 'alice-secret'), true);
+  assert.equal(await passwordMatches('SCRAM-SHA-512', credential, 'alice-secreT'), false);
+});
+
+test('an unknown user is given the same salt each time, and the default iteration count, so repeated attempts do not tell it from a real one', () => {
+  const serverFirst = (user: string) => new ScramServer('SCRAM-SHA-256', () => undefined, () => 'S').evaluate(Buffer.from(`n,,n=${user},r=C`)).response.toString();
+  assert.equal(serverFirst('mallory'), serverFirst('mallory'));
+  assert.notEqual(serverFirst('mallory'), serverFirst('trudy'));
+  assert.match(serverFirst('mallory'), /^r=CS,s=[A-Za-z0-9+/]{43}=,i=4096$/);
+});
+
+test('our client refuses a server-first message with fewer than 4096 or more than 16384 iterations, as Kafka\'s does', () => {
+  for (const iterations of [1, 4095, 16385]) {
+    const client = new ScramClient('SCRAM-SHA-256', 'alice', 'alice-secret');
+    const clientNonce = /r=(.*)$/.exec(client.first().toString())![1];
+    assert.throws(() => client.final(Buffer.from(`r=${clientNonce}S,s=${RFC_SALT.toString('base64')},i=${iterations}`)), SaslAuthenticationError, String(iterations));
+  }
+});
+
+test('client text echoed in an error is cut short and escaped: it goes to the log and back to the client', () => {
+  const server = new ScramServer('SCRAM-SHA-256', () => undefined);
+  assert.throws(() => server.evaluate(Buffer.from(`n,,n=a=b\n${'x'.repeat(500_000)},r=abc`)), (err: Error) => {
+    assert.ok(err instanceof SaslAuthenticationError);
+    assert.ok(err.message.length < 150, `${err.message.length} characters`);
+    assert.ok(!err.message.includes('\n'));
+    assert.match(err.message, /^invalid SCRAM username "a=b\\nxxx/);
+    return true;
+  });
 });

@@ -1,4 +1,5 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 
 /** SCRAM (RFC 5802) with the two hashes Kafka offers. */
 export const SCRAM_MECHANISMS = {
@@ -49,11 +50,11 @@ export class SaslAuthenticationError extends Error {
 }
 
 /** Client text quoted in an error: short, and with its newlines and quotes escaped, since it goes to logs and back to the client. */
-const quote = (text: string) => JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}...` : text);
+export const quoteClientText = (text: string) => JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}...` : text);
 
 /** RFC 5802's saslname: "," and "=" are escaped as "=2C" and "=3D"; any other "=" is malformed. */
 function decodeSaslName(text: string): string {
-  if (/=(?!2C|3D)/.test(text)) throw new SaslAuthenticationError(`invalid SCRAM username ${quote(text)}`);
+  if (/=(?!2C|3D)/.test(text)) throw new SaslAuthenticationError(`invalid SCRAM username ${quoteClientText(text)}`);
   return text.replace(/=2C/g, ',').replace(/=3D/g, '=');
 }
 
@@ -66,7 +67,7 @@ function attributes(message: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of message.split(',')) {
     const match = /^([a-zA-Z])=(.*)$/s.exec(part);
-    if (!match) throw new SaslAuthenticationError(`malformed SCRAM message: ${quote(message)}`);
+    if (!match) throw new SaslAuthenticationError(`malformed SCRAM message: ${quoteClientText(message)}`);
     out.set(match[1], match[2]);
   }
   return out;
@@ -205,7 +206,7 @@ export class ScramClient {
     const iterations = Number(attrs.get('i'));
     // Kafka's bounds: fewer iterations would make a captured proof cheap to crack, more would stall this client.
     if (!nonce?.startsWith(this.clientNonce) || salt === undefined || !Number.isInteger(iterations) || iterations < MIN_SCRAM_ITERATIONS || iterations > MAX_SCRAM_ITERATIONS) {
-      throw new SaslAuthenticationError(`unexpected SCRAM server-first message ${quote(text)}`);
+      throw new SaslAuthenticationError(`unexpected SCRAM server-first message ${quoteClientText(text)}`);
     }
     const salted = saltedPassword(this.mechanism, this.password, Buffer.from(salt, 'base64'), iterations);
     const clientKey = hmac(this.mechanism, salted, 'Client Key');
@@ -228,8 +229,15 @@ export class ScramClient {
   }
 }
 
-/** Whether `password` is the one a stored credential was made from (how PLAIN logins check SCRAM users). */
-export function passwordMatches(m: ScramMechanism, credential: ScramCredential, password: string): boolean {
-  const derived = credentialFromSaltedPassword(m, saltedPassword(m, password, credential.salt, credential.iterations), credential.salt, credential.iterations);
-  return timingSafeEqual(derived.storedKey, credential.storedKey);
+const pbkdf2Async = promisify(pbkdf2);
+
+/**
+ * Whether `password` is the one a stored credential was made from (how PLAIN logins check SCRAM
+ * users). The PBKDF2 runs in libuv's thread pool: milliseconds a client could otherwise make the
+ * event loop spend, before it has authenticated, with every login it tries.
+ */
+export async function passwordMatches(m: ScramMechanism, credential: ScramCredential, password: string): Promise<boolean> {
+  const spec = SCRAM_MECHANISMS[m];
+  const salted = await pbkdf2Async(password, credential.salt, credential.iterations, spec.keyLength, spec.hash);
+  return timingSafeEqual(credentialFromSaltedPassword(m, salted, credential.salt, credential.iterations).storedKey, credential.storedKey);
 }

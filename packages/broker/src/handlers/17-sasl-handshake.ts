@@ -1,4 +1,5 @@
 import { ApiKey, createSaslHandshakeResponse, ErrorCode, type SaslHandshakeRequest, type SaslHandshakeResponse } from '@millrace/protocol';
+import { quoteClientText } from '@millrace/security';
 import type { Handler } from '../handler.ts';
 import { createSaslExchange } from '../security/sasl-exchange.ts';
 
@@ -19,7 +20,7 @@ export const saslHandshakeHandler: Handler<SaslHandshakeRequest, SaslHandshakeRe
       return createSaslHandshakeResponse({ errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: mechanisms ?? [] });
     }
     if (!mechanisms.includes(request.mechanism)) {
-      session.closeReason = `SASL mechanism ${request.mechanism} is not enabled on listener ${session.listener.name}`;
+      session.closeReason = `SASL mechanism ${quoteClientText(request.mechanism)} is not enabled on listener ${session.listener.name}`;
       return createSaslHandshakeResponse({ errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms });
     }
     const exchange = createSaslExchange(request.mechanism, broker.security.plainUsers.get(session.listener.name) ?? null, broker.security.scram);

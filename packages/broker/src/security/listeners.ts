@@ -51,26 +51,36 @@ export function protocolMap(config: BrokerConfig): Map<string, SecurityProtocol>
 }
 
 /**
- * The listeners to open: `listeners` when set, else one PLAINTEXT listener at the host and port
- * given on the command line. Each name must have a security protocol.
+ * The listeners of `listeners` that controller.listener.names names. A KRaft server.properties lists
+ * its controller listener there; Millrace has no separate controller, and opening it would serve
+ * every API, unauthenticated as a rule, on a port meant for controllers alone.
+ */
+export function controllerListeners(config: BrokerConfig): string[] {
+  const text = config.values['listeners'];
+  const controllers = new Set(config.values['controller.listener.names'].split(',').map((n) => n.trim().toUpperCase()).filter((n) => n !== ''));
+  return text ? parseEndpoints('listeners', text).map((e) => e.name).filter((n) => controllers.has(n)) : [];
+}
+
+/**
+ * The listeners to open: `listeners` when set (less the controller listeners), else one PLAINTEXT
+ * listener at the host and port given on the command line. Each name must have a security protocol.
  */
 export function listenerSpecs(config: BrokerConfig, fallback: { host: string; port: number }): ListenerSpec[] {
   const text = config.values['listeners'];
-  if (!text) return [{ name: 'PLAINTEXT', host: fallback.host, port: fallback.port, securityProtocol: 'PLAINTEXT' }];
+  const listed = text ? parseEndpoints('listeners', text) : [{ name: 'PLAINTEXT', host: fallback.host, port: fallback.port }];
+  // A per-listener setting for a listener that is not listed would silently do nothing: a typo.
+  for (const key of Object.keys(config.values)) {
+    const named = /^listener\.name\.([^.]+)\./.exec(key)?.[1];
+    if (named && !listed.some((e) => e.name.toLowerCase() === named)) throw new ConfigError(`${key}: there is no listener ${named.toUpperCase()} (listeners: ${listed.map((e) => e.name).join(', ')})`);
+  }
+  if (!text) return [{ ...listed[0], securityProtocol: 'PLAINTEXT' }];
   const protocols = protocolMap(config);
-  // A KRaft server.properties names its controller listener here; Millrace has no separate
-  // controller, and opening it would serve every API on a listener meant for controllers alone.
-  const controllers = new Set(config.values['controller.listener.names'].split(',').map((n) => n.trim().toUpperCase()).filter((n) => n !== ''));
-  const endpoints = parseEndpoints('listeners', text).filter((e) => !controllers.has(e.name));
-  if (endpoints.length === 0) throw new ConfigError('listeners is set but names no listener');
+  const controllers = controllerListeners(config);
+  const endpoints = listed.filter((e) => !controllers.includes(e.name));
+  if (endpoints.length === 0) throw new ConfigError(controllers.length > 0 ? 'listeners names only controller listeners (controller.listener.names), and Millrace opens none of those' : 'listeners is set but names no listener');
   const ports = endpoints.map((e) => e.port).filter((p) => p !== 0);
   const shared = ports.find((p, i) => ports.indexOf(p) !== i);
   if (shared !== undefined) throw new ConfigError(`listeners: two listeners on port ${shared}`);
-  // A per-listener setting for a listener that is not opened would silently do nothing: a typo, or a controller's.
-  for (const key of Object.keys(config.values)) {
-    const named = /^listener\.name\.([^.]+)\./.exec(key)?.[1];
-    if (named && !endpoints.some((e) => e.name.toLowerCase() === named)) throw new ConfigError(`${key}: there is no listener ${named.toUpperCase()} (listeners: ${endpoints.map((e) => e.name).join(', ')})`);
-  }
   return endpoints.map((e) => {
     const securityProtocol = protocols.get(e.name);
     if (!securityProtocol) throw new ConfigError(`listener ${e.name} has no security protocol: add ${e.name}:PROTOCOL to listener.security.protocol.map`);

@@ -1,8 +1,6 @@
-import { createHash, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
-  credentialFromSaltedPassword, isScramMechanism, type JaasEntry, makeScramCredential, parseJaasConfig, parsePlain, SaslAuthenticationError, SCRAM_MECHANISMS,
-  type ScramCredential, type ScramMechanism, ScramServer,
+  isScramMechanism, type JaasEntry, makeScramCredential, parseJaasConfig, parsePlain, passwordMatches, SaslAuthenticationError, ScramServer,
 } from '@millrace/security';
 import { ConfigError, type BrokerConfig } from '../config/broker-config.ts';
 import { listenerSetting } from './listener-settings.ts';
@@ -68,20 +66,12 @@ class PlainExchange implements SaslExchange {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
-const pbkdf2Async = promisify(pbkdf2);
 
 /**
  * What an unknown user's password is checked against, so that it costs what a known user's does
  * (the time of an answer must not tell which names exist).
  */
 const NOBODY = makeScramCredential('SCRAM-SHA-512', randomBytes(16).toString('hex'));
-
-/** Whether `password` made the stored credential: the PBKDF2 runs in the thread pool, not on the event loop. */
-async function matchesCredential(mechanism: ScramMechanism, credential: ScramCredential, password: string): Promise<boolean> {
-  const spec = SCRAM_MECHANISMS[mechanism];
-  const salted = await pbkdf2Async(password, credential.salt, credential.iterations, spec.keyLength, spec.hash);
-  return timingSafeEqual(credentialFromSaltedPassword(mechanism, salted, credential.salt, credential.iterations).storedKey, credential.storedKey);
-}
 
 /** Starts the exchange for a mechanism a listener offers. */
 export function createSaslExchange(mechanism: string, users: Map<string, string> | null, scram: ScramCredentialStore): SaslExchange {
@@ -97,7 +87,7 @@ export function createSaslExchange(mechanism: string, users: Map<string, string>
   return new PlainExchange(async (user, password) => {
     const strong = scram.get(user, 'SCRAM-SHA-512');
     const credential = strong ?? scram.get(user, 'SCRAM-SHA-256');
-    const matched = await matchesCredential(credential ? (strong ? 'SCRAM-SHA-512' : 'SCRAM-SHA-256') : 'SCRAM-SHA-512', credential ?? NOBODY, password);
+    const matched = await passwordMatches(credential ? (strong ? 'SCRAM-SHA-512' : 'SCRAM-SHA-256') : 'SCRAM-SHA-512', credential ?? NOBODY, password);
     return credential !== undefined && matched;
   });
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  ApiKey, createApiVersionsRequest, createMetadataRequest, createSaslAuthenticateRequest, createSaslHandshakeRequest, ErrorCode,
+  ApiKey, createApiVersionsRequest, createMetadataRequest, createSaslAuthenticateRequest, createSaslHandshakeRequest, decodeResponseFrame, ErrorCode,
   type ApiVersionsResponse, type MetadataResponse, type SaslAuthenticateResponse, type SaslHandshakeResponse,
 } from '@millrace/protocol';
 import { plainToken, ScramClient } from '@millrace/security';
@@ -164,4 +164,90 @@ test('credentials survive a restart, and --add-scram does not reset a user that 
   const bob = await scramLogin('SCRAM-SHA-256', 'bob', 'bob-secret');
   assert.equal(bob.final.errorCode, ErrorCode.NONE, 'bob is new');
   bob.client.close();
+});
+
+/** A bare token as SaslHandshake v0 clients send it: size-prefixed, without a request header. */
+const bareToken = (token: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, token.length]), token]);
+
+test('PLAIN fails alike for a wrong password and an unknown user, with Kafka\'s message; a right password is checked against the SCRAM credential', async () => {
+  for (const [user, password] of [['alice', 'wrong'], ['mallory', 'alice-secret']]) {
+    const client = await WireClient.connect(saslPort);
+    assert.equal((await handshake(client, 'PLAIN')).errorCode, ErrorCode.NONE);
+    const answer = await authenticate(client, plainToken(user, password));
+    assert.equal(answer.errorCode, ErrorCode.SASL_AUTHENTICATION_FAILED, user);
+    assert.equal(answer.errorMessage, 'Authentication failed: Invalid username or password', user);
+    assert.ok(await closedWithoutAnswer(client), user);
+  }
+  const client = await WireClient.connect(saslPort);
+  await handshake(client, 'PLAIN');
+  assert.equal((await authenticate(client, plainToken('alice', 'alice-secret'))).errorCode, ErrorCode.NONE);
+  client.close();
+});
+
+test('a request sent right behind a SASL token waits for the token\'s (asynchronous) check, after a bare token and after SaslAuthenticate alike', async () => {
+  const token = plainToken('alice', 'alice-secret');
+  const v0 = await WireClient.connect(saslPort);
+  await handshake(v0, 'PLAIN', 0);
+  const v0Answers = [v0.nextFrame(), v0.nextFrame()];
+  v0.sendRaw(Buffer.concat([bareToken(token), v0.frame(ApiKey.Metadata, 12, createMetadataRequest({ topics: null }), 99)]));
+  assert.deepEqual(await v0Answers[0], Buffer.alloc(0));
+  assert.equal(decodeResponseFrame((await v0Answers[1])!, ApiKey.Metadata, 12).correlationId, 99);
+  v0.close();
+
+  const v1 = await WireClient.connect(saslPort);
+  await handshake(v1, 'PLAIN');
+  const v1Answers = [v1.nextFrame(), v1.nextFrame()];
+  v1.sendRaw(Buffer.concat([v1.frame(ApiKey.SaslAuthenticate, 2, createSaslAuthenticateRequest({ authBytes: token }), 7), v1.frame(ApiKey.Metadata, 12, createMetadataRequest({ topics: null }), 8)]));
+  assert.equal((decodeResponseFrame((await v1Answers[0])!, ApiKey.SaslAuthenticate, 2).body as SaslAuthenticateResponse).errorCode, ErrorCode.NONE);
+  assert.equal(decodeResponseFrame((await v1Answers[1])!, ApiKey.Metadata, 12).correlationId, 8);
+  v1.close();
+});
+
+test('a second SaslHandshake in the middle of an exchange is ILLEGAL_SASL_STATE, and the connection closes as Kafka closes it', async () => {
+  const client = await WireClient.connect(saslPort);
+  await handshake(client, 'SCRAM-SHA-256');
+  assert.equal((await authenticate(client, new ScramClient('SCRAM-SHA-256', 'alice', 'alice-secret').first())).errorCode, ErrorCode.NONE);
+  assert.equal((await handshake(client, 'SCRAM-SHA-256')).errorCode, ErrorCode.ILLEGAL_SASL_STATE);
+  assert.ok(await closedWithoutAnswer(client));
+});
+
+test('a failed login\'s answer (or a bare token\'s close) is held back for connection.failed.authentication.delay.ms; refusals of a wrong step are immediate', async () => {
+  const delayMs = 400;
+  const slowDir = mkdtempSync(join(tmpdir(), 'millrace-sasl-delay-'));
+  const slow = await Broker.start({ dataDir: slowDir, host: '127.0.0.1', port: 0, config: buildBrokerConfig({ ...settings, 'connection.failed.authentication.delay.ms': String(delayMs) }), log: silentLogger });
+  const port = slow.boundListeners.find((l) => l.name === 'SASL_PLAINTEXT')!.port;
+  const timed = async <T>(action: () => Promise<T>): Promise<[T, number]> => {
+    const start = performance.now();
+    const result = await action();
+    return [result, performance.now() - start];
+  };
+  try {
+    const failed = await WireClient.connect(port);
+    await handshake(failed, 'PLAIN');
+    const [answer, answerMs] = await timed(() => authenticate(failed, plainToken('alice', 'wrong')));
+    assert.equal(answer.errorCode, ErrorCode.SASL_AUTHENTICATION_FAILED);
+    assert.ok(answerMs >= delayMs - 20, `answered after ${answerMs} ms`);
+    assert.ok(await closedWithoutAnswer(failed));
+
+    const bare = await WireClient.connect(port);
+    await handshake(bare, 'PLAIN', 0);
+    const [closed, closeMs] = await timed(() => {
+      const next = bare.nextFrame();
+      bare.sendRaw(bareToken(plainToken('alice', 'wrong')));
+      return next;
+    });
+    assert.equal(closed, null);
+    assert.ok(closeMs >= delayMs - 20, `closed after ${closeMs} ms`);
+
+    const unsupported = await WireClient.connect(port);
+    const [refused, refusedMs] = await timed(() => handshake(unsupported, 'GSSAPI'));
+    assert.equal(refused.errorCode, ErrorCode.UNSUPPORTED_SASL_MECHANISM);
+    const early = await WireClient.connect(port);
+    const [illegal, illegalMs] = await timed(() => authenticate(early, plainToken('alice', 'wrong')));
+    assert.equal(illegal.errorCode, ErrorCode.ILLEGAL_SASL_STATE);
+    assert.ok(refusedMs < delayMs / 2 && illegalMs < delayMs / 2, `${refusedMs} ms, ${illegalMs} ms`);
+  } finally {
+    await slow.stop();
+    rmSync(slowDir, { recursive: true, force: true });
+  }
 });
