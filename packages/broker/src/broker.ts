@@ -22,6 +22,9 @@ import { advertisedListeners, controllerListeners, listenerSpecs, type ListenerS
 import { openSecurity } from './security/broker-security.ts';
 import { Session } from './security/session.ts';
 import { addScramUsers, type ScramUserSpec } from './security/add-scram.ts';
+import { QuotaStore } from './quota/quota-store.ts';
+import { ClientThrottle } from './quota/client-throttle.ts';
+import { ConnectionLimits } from './quota/connection-limits.ts';
 import { tlsOptions } from './security/tls-options.ts';
 
 export interface BrokerOptions {
@@ -39,6 +42,13 @@ export interface BrokerOptions {
 
 /** Requests one connection may have unanswered before the broker stops reading from it. */
 const MAX_IN_FLIGHT_PER_CONNECTION = 100;
+/** quota.window.size.seconds: how far ahead of its quota a client may run before it is throttled. */
+function quotaWindowMs(config: BrokerConfig): number {
+  const text = config.values['quota.window.size.seconds'];
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new ConfigError(`quota.window.size.seconds must be a whole number of at least 1, not "${text}"`);
+  return Number(text) * 1000;
+}
+
 /** How long a clean shutdown waits for in-flight requests before closing connections anyway. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
@@ -54,10 +64,15 @@ export class Broker {
   private readonly connections = new Set<Connection>();
   private readonly stopController: AbortController;
   private stopMaintenance: (() => void)[] = [];
+  private readonly connectionLimits: ConnectionLimits;
+  /** Every admitted TCP connection, TLS handshakes included, so that stop() closes them all. */
+  private readonly sockets = new Set<Socket>();
+  private lastRefusalLogged = 0;
 
-  private constructor(state: BrokerState, stopController: AbortController) {
+  private constructor(state: BrokerState, stopController: AbortController, connectionLimits: ConnectionLimits) {
     this.state = state;
     this.stopController = stopController;
+    this.connectionLimits = connectionLimits;
   }
 
   static async start(options: BrokerOptions): Promise<Broker> {
@@ -73,9 +88,13 @@ export class Broker {
     }
     // TLS settings are read before anything touches the data directory: a bad path is one clear error.
     const tlsByListener = new Map(specs.filter((l) => usesTls(l.securityProtocol)).map((l) => [l.name, tlsOptions(options.config, l.name)]));
+    const quotaBurstMs = quotaWindowMs(options.config);
+    let quotaStore: QuotaStore | null = null;
+    const connectionLimits = new ConnectionLimits(options.config, specs.map((l) => l.name), (ip) => quotaStore!.ipConnectionRate(ip), quotaBurstMs);
     mkdirSync(options.dataDir, { recursive: true });
     const identity = await loadClusterIdentity(new NodeFs(), options.dataDir, nodeId);
     const security = await openSecurity(new NodeFs(), options.dataDir, options.config, specs);
+    quotaStore = await QuotaStore.open(new NodeFs(), options.dataDir);
     const added = await addScramUsers(security.scram, options.addScram ?? []);
     if (added.length > 0) log.info(`added SCRAM credentials for ${added.join(', ')}`);
     const topics = await TopicManager.open(options.dataDir, options.config, now, log);
@@ -107,6 +126,7 @@ export class Broker {
       advertised: { host: options.host, port: options.port },
       listeners: new Map(),
       security,
+      quotas: { store: quotaStore, throttle: new ClientThrottle(quotaStore, quotaBurstMs) },
       handlers: new Map<number, Handler>(),
       now,
       log,
@@ -118,7 +138,7 @@ export class Broker {
     // In a cluster the coordinator starts once it joins (each transactional id is served by the leader of its partition).
     if (!options.config.values['etcd.endpoints']) await transactions.start(localMarkerWriter(state));
     groups.startExpiry(setting('offsets.retention.check.interval.ms'), (err) => log.error(`offset expiry failed: ${err.message}`));
-    const broker = new Broker(state, stopController);
+    const broker = new Broker(state, stopController, connectionLimits);
     try {
       for (const spec of specs) broker.listeners.push(await broker.listen(spec, tlsByListener.get(spec.name)));
       state.listeners = advertisedListeners(options.config, broker.listeners.map((l) => l.spec));
@@ -152,11 +172,18 @@ export class Broker {
 
   private async listen(spec: ListenerSpec, tls: ReturnType<typeof tlsOptions> | undefined): Promise<OpenListener> {
     const server = tls ? createTlsServer(tls) : createServer();
+    // Each TCP connection is admitted before anything else (a TLS handshake included) runs on it.
+    server.prependListener('connection', (socket: Socket) => this.admit(socket, spec));
     if (tls) {
       server.on('secureConnection', (socket: TLSSocket) => this.acceptTls(socket, spec, tls));
-      server.on('tlsClientError', (err: Error, socket: Socket) => this.state.log.warn(`TLS handshake with ${socket.remoteAddress ?? 'a client'} on listener ${spec.name} failed: ${err.message}`));
+      server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+        // A client gone before its handshake ended (a refused connection, a port probe) is no failure of TLS.
+        if (err.code !== 'ECONNRESET') this.state.log.warn(`TLS handshake with ${socket.remoteAddress ?? 'a client'} on listener ${spec.name} failed: ${err.message}`);
+      });
     } else {
-      server.on('connection', (socket: Socket) => this.accept(socket, new Session(spec, null)));
+      server.on('connection', (socket: Socket) => {
+        if (!socket.destroyed) this.accept(socket, new Session(spec, null));
+      });
     }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -189,6 +216,26 @@ export class Broker {
     this.accept(socket, new Session(spec, principal));
   }
 
+  /** Counts a new TCP connection against the connection limits, or closes it at once. */
+  private admit(socket: Socket, spec: ListenerSpec): void {
+    const address = socket.remoteAddress;
+    const refused = address === undefined ? 'it is gone' : this.connectionLimits.admit(address, spec.name, this.state.now());
+    if (refused !== null) {
+      // One line a second at most: refusals come in floods.
+      if (Date.now() - this.lastRefusalLogged >= 1000) {
+        this.lastRefusalLogged = Date.now();
+        this.state.log.warn(`refusing a connection from ${address} on listener ${spec.name}: ${refused}`);
+      }
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.connectionLimits.release(address!, spec.name);
+    });
+  }
+
   private accept(socket: Socket, session: Session): void {
     if (this.stopController.signal.aborted) {
       socket.destroy();
@@ -219,6 +266,7 @@ export class Broker {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     for (const connection of this.connections) connection.close(null);
+    for (const socket of this.sockets) socket.destroy();
     await closed;
     this.state.groups.stop();
     await this.state.topics.close();

@@ -3,13 +3,17 @@ import {
   API_TABLE, ApiKey, decodeRequestHeader, ErrorCode, ProtocolError, Reader, requestHeaderVersion,
   REFERENCE_FROM_BYTES, responseHeaderVersion, Writer,
 } from '@millrace/protocol';
-import { type BrokerState, CloseConnection, type Handler } from './handler.ts';
+import { type BrokerState, CloseConnection, type Handler, type RequestContext } from './handler.ts';
 import { FrameReader } from './frame-reader.ts';
 import { SaslAuthenticationError } from '@millrace/security';
 import type { Session } from './security/session.ts';
+import { clientThrottlesItself } from './quota/kip-219.ts';
+import { quotaClient } from './quota/quota-client.ts';
 
 /** What a SASL listener's connection may ask before it is authenticated (Kafka's rule). */
 const PRE_AUTHENTICATION_APIS = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
+/** Requests the request quota does not count: those a client needs to be able to connect at all. */
+const REQUEST_QUOTA_EXEMPT = PRE_AUTHENTICATION_APIS;
 
 interface Slot {
   ready: boolean;
@@ -45,6 +49,9 @@ export class Connection {
   /** Frames read but not yet handled: before authentication each waits for the answer to the one before. */
   private readonly held: Buffer[] = [];
   private handlingHeld = false;
+  /** While a throttled client's time runs, nothing more is read from it (Kafka mutes the channel). */
+  private muteTimer: NodeJS.Timeout | null = null;
+  private mutedUntil = 0;
 
   constructor(socket: Socket, state: BrokerState, limits: ConnectionLimits, session: Session) {
     this.socket = socket;
@@ -66,6 +73,7 @@ export class Connection {
   close(reason: string | null): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.muteTimer) clearTimeout(this.muteTimer);
     if (reason) this.state.log.warn(`closing connection from ${this.peer}: ${reason}`);
     this.socket.destroy();
   }
@@ -89,7 +97,7 @@ export class Connection {
   private handleHeld(): void {
     if (this.handlingHeld) return;
     this.handlingHeld = true;
-    while (this.held.length > 0 && !this.closed && this.session.closeReason === null && (this.session.authenticated || this.queue.length === 0)) {
+    while (this.held.length > 0 && !this.closed && this.muteTimer === null && this.session.closeReason === null && (this.session.authenticated || this.queue.length === 0)) {
       const frame = this.held.shift()!;
       if (this.session.sasl?.rawTokens) this.onRawToken(frame);
       else this.onFrame(frame);
@@ -133,21 +141,33 @@ export class Connection {
       if (!handler.errorResponse) return this.close(`${api.name} version ${apiVersion} is not served`);
       return this.respond(slot, correlationId, apiKey, apiVersion, handler.errorResponse(request, ErrorCode.UNSUPPORTED_VERSION));
     }
-    this.run(handler, slot, correlationId, apiVersion, clientId, request);
+    this.run(handler, slot, correlationId, apiVersion, clientId, request, frame.length + 4);
   }
 
-  private run(handler: Handler, slot: Slot, correlationId: number, apiVersion: number, clientId: string | null, request: object): void {
+  private run(handler: Handler, slot: Slot, correlationId: number, apiVersion: number, clientId: string | null, request: object, requestBytes: number): void {
     const fail = (err: unknown) => {
       if (err instanceof CloseConnection) return this.close(err.message);
       this.state.log.error(`${API_TABLE[handler.apiKey]!.name} from ${this.peer} failed: ${(err as Error).stack ?? err}`);
       this.close(null);
     };
+    const ctx: RequestContext = {
+      broker: this.state, clientId, clientHost: `/${this.socket.remoteAddress}`, apiVersion, session: this.session, requestBytes, throttleMs: 0, quotaExempt: false,
+    };
+    const throttle = this.state.quotas.throttle;
+    // request_percentage counts the time the event loop spends in the handler (its part before the first wait).
+    const timed = throttle.measuresRequestTime && !REQUEST_QUOTA_EXEMPT.has(handler.apiKey);
+    const started = timed ? performance.now() : 0;
+    const answer = (response: object | null, spentMs: number) => {
+      const requestThrottleMs = timed && !ctx.quotaExempt ? throttle.handled(quotaClient(ctx), spentMs, this.state.now()) : 0;
+      this.respond(slot, correlationId, handler.apiKey, apiVersion, response, Math.max(ctx.throttleMs, requestThrottleMs));
+    };
     try {
-      const result = handler.handle({ broker: this.state, clientId, clientHost: `/${this.socket.remoteAddress}`, apiVersion, session: this.session }, request);
+      const result = handler.handle(ctx, request);
+      const spentMs = timed ? performance.now() - started : 0;
       if (result instanceof Promise) {
-        result.then((response) => this.respond(slot, correlationId, handler.apiKey, apiVersion, response), fail);
+        result.then((response) => answer(response, spentMs), fail);
       } else {
-        this.respond(slot, correlationId, handler.apiKey, apiVersion, result);
+        answer(result, spentMs);
       }
     } catch (err) {
       fail(err);
@@ -189,8 +209,14 @@ export class Connection {
     return slot;
   }
 
-  private respond(slot: Slot, correlationId: number, apiKey: number, apiVersion: number, response: object | null): void {
+  /**
+   * Encodes an answer into its slot. A throttled client is told how long in throttle_time_ms and
+   * is not read from for that long; one too old to throttle itself (KIP-219) gets its answer late.
+   */
+  private respond(slot: Slot, correlationId: number, apiKey: number, apiVersion: number, response: object | null, throttleMs = 0): void {
     if (this.closed) return;
+    const withThrottle = response as { throttleTimeMs?: number } | null;
+    if (throttleMs > 0 && typeof withThrottle?.throttleTimeMs === 'number') withThrottle.throttleTimeMs = Math.max(withThrottle.throttleTimeMs, throttleMs);
     if (response !== null) {
       // Fetched records are written from the buffers they were read into, not copied into the frame.
       const w = new Writer(1024, REFERENCE_FROM_BYTES);
@@ -202,8 +228,32 @@ export class Connection {
       chunks[0].writeInt32BE(w.length - 4, 0);
       slot.bytes = chunks;
     }
+    if (throttleMs > 0) {
+      this.mute(throttleMs);
+      if (!clientThrottlesItself(apiKey, apiVersion)) {
+        setTimeout(() => {
+          slot.ready = true;
+          if (!this.closed) this.flushReady();
+        }, throttleMs).unref();
+        return;
+      }
+    }
     slot.ready = true;
     this.flushReady();
+  }
+
+  /** Stops reading from the client for `ms` (or longer, if it is muted longer already). */
+  private mute(ms: number): void {
+    const until = Date.now() + ms;
+    if (until <= this.mutedUntil) return;
+    this.mutedUntil = until;
+    if (this.muteTimer) clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(() => {
+      this.muteTimer = null;
+      this.handleHeld();
+    }, ms);
+    this.muteTimer.unref();
+    this.updateFlow();
   }
 
   private flushReady(): void {
@@ -232,7 +282,7 @@ export class Connection {
   /** Pause reading while too many requests are unanswered or the client is not reading its responses. */
   private updateFlow(): void {
     if (this.closed) return;
-    const shouldPause = this.held.length > 0 || this.queue.length >= this.limits.maxInFlight || this.socket.writableNeedDrain;
+    const shouldPause = this.held.length > 0 || this.muteTimer !== null || this.queue.length >= this.limits.maxInFlight || this.socket.writableNeedDrain;
     if (shouldPause && !this.inFlightPaused) this.socket.pause();
     else if (!shouldPause && this.inFlightPaused) this.socket.resume();
     this.inFlightPaused = shouldPause;

@@ -9,6 +9,8 @@ import type { ProducerIdManager } from './producer-ids.ts';
 import type { TransactionCoordinator } from './txn/txn-coordinator.ts';
 import type { BrokerSecurity } from './security/broker-security.ts';
 import type { Session } from './security/session.ts';
+import type { QuotaStore } from './quota/quota-store.ts';
+import type { ClientThrottle } from './quota/client-throttle.ts';
 
 /** What every handler may use: the broker's state, owned by the one event loop. */
 export interface BrokerState {
@@ -23,6 +25,8 @@ export interface BrokerState {
   /** Each listener's advertised address, by listener name: Metadata names brokers by the listener a client came in on. */
   listeners: Map<string, { host: string; port: number }>;
   security: BrokerSecurity;
+  /** The client quotas (AlterClientQuotas) and their enforcement. */
+  quotas: { store: QuotaStore; throttle: ClientThrottle };
   /** Filled once at start-up (ApiVersions reads the table it belongs to). */
   handlers: Map<number, Handler>;
   now: () => number;
@@ -42,6 +46,15 @@ export interface RequestContext {
   apiVersion: number;
   /** Who the client is and how it authenticated. */
   session: Session;
+  /** The request's size on the wire, as quotas count it. */
+  requestBytes: number;
+  /**
+   * Set by a handler whose client went over a byte quota: how long the client is to be throttled.
+   * The connection puts it in the response's throttle_time_ms and mutes the client that long.
+   */
+  throttleMs: number;
+  /** Set by a handler for a request the request quota does not count (a follower's fetch). */
+  quotaExempt: boolean;
 }
 
 /**

@@ -30,6 +30,11 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'ssl.client.auth': 'none',
   'ssl.enabled.protocols': 'TLSv1.2,TLSv1.3',
   'ssl.principal.mapping.rules': 'DEFAULT',
+  // Connection limits and quotas (docs/security.md): Kafka's "no limit" is 2147483647.
+  'max.connections': '2147483647',
+  'max.connections.per.ip': '2147483647',
+  'max.connections.per.ip.overrides': '',
+  'quota.window.size.seconds': '1',
   // Authorization (docs/security.md): empty means no authorizer, and everything is allowed.
   'authorizer.class.name': '',
   'super.users': '',

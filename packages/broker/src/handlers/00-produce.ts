@@ -11,6 +11,7 @@ import type { Partition } from '../partition.ts';
 import { storageErrorCode } from '../storage-errors.ts';
 import { awaitCommit } from '../replication/await-commit.ts';
 import { awaitLeadership } from '../replication/await-leadership.ts';
+import { quotaClient } from '../quota/quota-client.ts';
 
 type PartitionResult = ProduceResponsePartitionProduceResponse;
 
@@ -130,6 +131,8 @@ export const produceHandler: Handler<ProduceRequest, ProduceResponse> = {
   versions: { min: 0, max: 11 },
   servedFrom: 3,
   async handle(ctx, request) {
+    // producer_byte_rate counts every produce request's bytes, accepted or not (Kafka's rule).
+    ctx.throttleMs = ctx.broker.quotas.throttle.produced(quotaClient(ctx), ctx.requestBytes, ctx.broker.now());
     if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
       return this.errorResponse!(request, ErrorCode.INVALID_REQUIRED_ACKS);
     }

@@ -10,6 +10,7 @@ import { canCluster, canTopic } from '../security/authorizer.ts';
 import type { Partition } from '../partition.ts';
 import { storageErrorCode } from '../storage-errors.ts';
 import { waitForData } from '../wait-for-data.ts';
+import { quotaClient } from '../quota/quota-client.ts';
 
 const READ_COMMITTED = 1;
 
@@ -197,6 +198,15 @@ export const fetchHandler: Handler<FetchRequest, FetchResponse> = {
     }
     const byId = ctx.apiVersion >= 13;
     const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+    // consumer_byte_rate: a consumer that must still wait is answered at once and empty (Kafka's rule);
+    // otherwise it is sent what its quota allows now. Followers are not counted.
+    ctx.quotaExempt = replicaId >= 0;
+    const client = quotaClient(ctx);
+    const allowance = ctx.quotaExempt ? { waitMs: 0, maxBytes: Infinity } : state.quotas.throttle.fetchAllowance(client, state.now());
+    if (allowance.waitMs > 0) {
+      ctx.throttleMs = allowance.waitMs;
+      return createFetchResponse({ sessionId: 0, responses: [] });
+    }
     // A follower needs CLUSTER_ACTION on the cluster; a consumer READ on each topic.
     const followerAllowed = replicaId < 0 || canCluster(ctx, AclOperation.CLUSTER_ACTION);
     const wanted = request.topics.map((t) => {
@@ -217,7 +227,7 @@ export const fetchHandler: Handler<FetchRequest, FetchResponse> = {
         })),
       };
     });
-    const maxBytes = Math.min(request.maxBytes > 0 ? request.maxBytes : MAX_FETCH_RESPONSE_BYTES, MAX_FETCH_RESPONSE_BYTES);
+    const maxBytes = Math.min(request.maxBytes > 0 ? request.maxBytes : MAX_FETCH_RESPONSE_BYTES, MAX_FETCH_RESPONSE_BYTES, allowance.maxBytes);
     const follower = replicaId >= 0 && state.replication !== null && followerAllowed;
     const consumerMayUseFollowers = !follower && state.cluster !== null && ctx.apiVersion >= 11;
     const reader: Reader = {
@@ -245,6 +255,7 @@ export const fetchHandler: Handler<FetchRequest, FetchResponse> = {
       if (!woke) break;
       round = await readRound(state, wanted, maxBytes, reader);
     }
+    if (!ctx.quotaExempt) ctx.throttleMs = state.quotas.throttle.fetched(client, round.bytes, state.now());
     return createFetchResponse({
       // Fetch sessions are declined (id 0): clients then send full fetch requests, which is always correct.
       sessionId: 0,

@@ -37,6 +37,8 @@ import { electLeadersHandler } from './43-elect-leaders.ts';
 import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.ts';
 import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.ts';
 import { offsetDeleteHandler } from './47-offset-delete.ts';
+import { describeClientQuotasHandler } from './48-describe-client-quotas.ts';
+import { alterClientQuotasHandler } from './49-alter-client-quotas.ts';
 import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials.ts';
 import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.ts';
 import { describeClusterHandler } from './60-describe-cluster.ts';
@@ -85,6 +87,8 @@ export function buildHandlers(state: BrokerState): Map<number, Handler> {
     alterPartitionReassignmentsHandler,
     listPartitionReassignmentsHandler,
     offsetDeleteHandler,
+    describeClientQuotasHandler,
+    alterClientQuotasHandler,
     describeUserScramCredentialsHandler,
     alterUserScramCredentialsHandler,
     describeClusterHandler,

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  ApiKey, createAddOffsetsToTxnRequest, createAddPartitionsToTxnRequest, createAddPartitionsToTxnRequestAddPartitionsToTxnTopic,
+  ApiKey, createAddOffsetsToTxnRequest, createAlterClientQuotasRequest, createAlterClientQuotasRequestEntityData, createAlterClientQuotasRequestEntryData,
+  createAlterClientQuotasRequestOpData, createDescribeClientQuotasRequest, createAddPartitionsToTxnRequest, createAddPartitionsToTxnRequestAddPartitionsToTxnTopic,
   createAlterConfigsRequest, createAlterConfigsRequestAlterableConfig, createAlterConfigsRequestAlterConfigsResource, createAlterPartitionReassignmentsRequest,
   createAlterPartitionReassignmentsRequestReassignablePartition, createAlterPartitionReassignmentsRequestReassignableTopic, createAlterUserScramCredentialsRequest,
   createAlterUserScramCredentialsRequestScramCredentialDeletion, createCreateAclsRequest, createCreateAclsRequestAclCreation, createCreatePartitionsRequest,
@@ -179,6 +180,12 @@ const CASES: Case[] = [
   { key: ApiKey.OffsetDelete, version: 0, needs: [group(AclOperation.DELETE), topic(AclOperation.READ)], refused: ErrorCode.GROUP_AUTHORIZATION_FAILED,
     request: () => createOffsetDeleteRequest({ groupId: GROUP, topics: [createOffsetDeleteRequestOffsetDeleteRequestTopic({ name: TOPIC, partitions: [createOffsetDeleteRequestOffsetDeleteRequestPartition({ partitionIndex: 0 })] })] }),
     outcome: (r) => (r.errorCode !== ErrorCode.NONE ? r.errorCode : partitionOf(r)) },
+  { key: ApiKey.DescribeClientQuotas, version: 1, needs: [cluster(AclOperation.DESCRIBE_CONFIGS)], refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    request: () => createDescribeClientQuotasRequest({ components: [], strict: false }),
+    outcome: (r) => r.errorCode },
+  { key: ApiKey.AlterClientQuotas, version: 1, needs: [cluster(AclOperation.ALTER_CONFIGS)], refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    request: () => createAlterClientQuotasRequest({ validateOnly: true, entries: [createAlterClientQuotasRequestEntryData({ entity: [createAlterClientQuotasRequestEntityData({ entityType: 'user', entityName: 'nobody' })], ops: [createAlterClientQuotasRequestOpData({ key: 'producer_byte_rate', value: 1024, remove: false })] })] }),
+    outcome: (r) => r.entries[0].errorCode },
   { key: ApiKey.DescribeUserScramCredentials, version: 0, needs: [cluster(AclOperation.DESCRIBE)], refused: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
     request: () => createDescribeUserScramCredentialsRequest({ users: null }),
     outcome: (r) => r.errorCode },

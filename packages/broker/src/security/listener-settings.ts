@@ -6,6 +6,7 @@ export const PER_LISTENER_SETTINGS = [
   'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.password', 'ssl.truststore.certificates',
   'ssl.client.auth', 'ssl.enabled.protocols', 'ssl.principal.mapping.rules',
   'sasl.enabled.mechanisms', 'sasl.jaas.config',
+  'max.connections',
 ] as const;
 
 const PREFIX = /^listener\.name\.([a-z0-9_]+)\.(.+)$/;
