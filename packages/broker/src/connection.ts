@@ -164,6 +164,9 @@ export class Connection {
     try {
       const result = handler.handle(ctx, request);
       const spentMs = timed ? performance.now() - started : 0;
+      // A produce is counted as it starts: frames read behind it wait from now, not from its answer,
+      // so a pipelining client cannot get more in while this one is being written.
+      if (ctx.throttleMs > 0) this.mute(ctx.throttleMs);
       if (result instanceof Promise) {
         result.then((response) => answer(response, spentMs), fail);
       } else {

@@ -7,6 +7,7 @@ import { Cluster, type ClusterOptions } from './cluster.ts';
 import type { AclBinding, AclFilter } from '@millrace/security';
 import { createAcls, deleteAcls, describeAcls } from './admin-acls.ts';
 import { alterScramUsers, describeScramUsers, type ScramCredentialChange, type ScramUserDescription } from './admin-users.ts';
+import { alterClientQuotas, type ClientQuotaAlteration, type ClientQuotaEntity, type ClientQuotaFilterComponent, describeClientQuotas } from './admin-quotas.ts';
 
 export type { MemberAssignment } from './admin-assignment.ts';
 export type { BrokerDescription, ClusterDescription } from './admin-cluster.ts';
@@ -16,6 +17,7 @@ export type { ListOffsetsOptions, OffsetSpec, PartitionLag, PartitionOffset, Res
 export type { CreatedTopic, CreateTopicsOptions, NewTopic, PartitionDescription, TopicDescription } from './admin-topics.ts';
 
 export type { ScramCredentialChange, ScramUserDescription } from './admin-users.ts';
+export type { ClientQuotaAlteration, ClientQuotaEntity, ClientQuotaFilterComponent } from './admin-quotas.ts';
 
 export type AdminOptions = ClusterOptions;
 
@@ -156,5 +158,15 @@ export class Admin {
   /** Deletes the bindings the filters match and resolves with them. */
   deleteAcls(filters: AclFilter[]): Promise<AclBinding[]> {
     return deleteAcls(this.cluster, filters);
+  }
+
+  /** The client quotas of the entities the filter selects (all with no components). */
+  describeClientQuotas(components?: ClientQuotaFilterComponent[], strict?: boolean): Promise<{ entity: ClientQuotaEntity; values: Record<string, number> }[]> {
+    return describeClientQuotas(this.cluster, components, strict);
+  }
+
+  /** Sets and removes client quotas (this principal needs ALTER_CONFIGS on the cluster). */
+  alterClientQuotas(alterations: ClientQuotaAlteration[], validateOnly?: boolean): Promise<void> {
+    return alterClientQuotas(this.cluster, alterations, validateOnly);
   }
 }

@@ -8,6 +8,7 @@ import { produceCommand } from './commands/produce.ts';
 import { startCommand, devCommand } from './commands/start.ts';
 import { topicCommand } from './commands/topic.ts';
 import { userCommand } from './commands/user.ts';
+import { quotaCommand } from './commands/quota.ts';
 
 const USAGE = `millrace: a Kafka-compatible event streaming broker
 
@@ -27,6 +28,7 @@ Usage:
   millrace cluster info             the cluster id, brokers and controller
   millrace user add|list|remove ... SCRAM users (millrace user --help)
   millrace acl add|list|remove ...  ACLs, with kafka-acls.sh's options (millrace acl --help)
+  millrace quota set|list|remove ... client quotas on users, client ids and IPs (millrace quota --help)
   millrace bench produce|consume|e2e TOPIC
                                     throughput and end-to-end latency against a broker (millrace bench --help)
   millrace group list|describe|reset-offsets|delete ...
@@ -65,6 +67,8 @@ export async function runCli(args: string[]): Promise<number> {
       return userCommand(rest);
     case 'acl':
       return aclCommand(rest);
+    case 'quota':
+      return quotaCommand(rest);
     case 'bench':
       return benchCommand(rest);
     case 'connect':
