@@ -28,8 +28,8 @@ function millrace(args: string[]) {
 
 async function quotaRun(args: string[], seconds: number): Promise<{ bytes: number; seconds: number; throttles: number }> {
   const { stdout, stderr } = await runTool(PYTHON, [join(import.meta.dirname, 'quota_confluent.py'), args[0], broker.bootstrap, ...args.slice(1, 3), String(seconds), ...args.slice(3)], { timeoutMs: (seconds + 120) * 1000, allowFailure: true });
-  const last = stdout.trim().split('\n').pop();
-  assert.ok(last?.startsWith('{'), `no result: ${stdout} ${stderr}`);
+  const last = stdout.trim().split('\n').pop() ?? '';
+  assert.ok(last.startsWith('{'), `no result: ${stdout} ${stderr}`);
   return JSON.parse(last) as { bytes: number; seconds: number; throttles: number };
 }
 

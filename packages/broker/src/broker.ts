@@ -42,11 +42,11 @@ export interface BrokerOptions {
 
 /** Requests one connection may have unanswered before the broker stops reading from it. */
 const MAX_IN_FLIGHT_PER_CONNECTION = 100;
-/** quota.window.size.seconds: how far ahead of its quota a client may run before it is throttled. */
-function quotaWindowMs(config: BrokerConfig): number {
-  const text = config.values['quota.window.size.seconds'];
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new ConfigError(`quota.window.size.seconds must be a whole number of at least 1, not "${text}"`);
-  return Number(text) * 1000;
+/** A setting that must be a whole number of at least `min`, read at start-up. */
+function wholeNumber(config: BrokerConfig, key: string, min: number): number {
+  const text = config.values[key];
+  if (!/^-?\d+$/.test(text) || Number(text) < min) throw new ConfigError(`${key} must be a whole number of at least ${min}, not "${text}"`);
+  return Number(text);
 }
 
 /** How long a clean shutdown waits for in-flight requests before closing connections anyway. */
@@ -88,7 +88,9 @@ export class Broker {
     }
     // TLS settings are read before anything touches the data directory: a bad path is one clear error.
     const tlsByListener = new Map(specs.filter((l) => usesTls(l.securityProtocol)).map((l) => [l.name, tlsOptions(options.config, l.name)]));
-    const quotaBurstMs = quotaWindowMs(options.config);
+    // quota.window.size.seconds: how far ahead of its quota a client may run before it is throttled.
+    const quotaBurstMs = wholeNumber(options.config, 'quota.window.size.seconds', 1) * 1000;
+    const maxIdleMs = wholeNumber(options.config, 'connections.max.idle.ms', -1);
     let quotaStore: QuotaStore | null = null;
     const connectionLimits = new ConnectionLimits(options.config, specs.map((l) => l.name), (ip) => quotaStore!.ipConnectionRate(ip), quotaBurstMs);
     mkdirSync(options.dataDir, { recursive: true });
@@ -157,6 +159,11 @@ export class Broker {
       every(setting('transaction.remove.expired.transaction.cleanup.interval.ms'), () => transactions.expireTransactionalIds(setting('transactional.id.expiration.ms')), (err) => log.error(`expiring transactional ids failed: ${err.message}`)),
     ];
     if (options.config.values['log.cleaner.enable'] === 'true') broker.stopMaintenance.push(startLogCleaner(state, setting('log.cleaner.backoff.ms')));
+    if (maxIdleMs >= 0) {
+      broker.stopMaintenance.push(every(Math.max(100, Math.min(30_000, maxIdleMs / 4)), async () => {
+        for (const connection of broker.connections) connection.closeIfIdle(maxIdleMs, Date.now());
+      }, (err) => log.error(`closing idle connections failed: ${err.message}`)));
+    }
     return broker;
   }
 

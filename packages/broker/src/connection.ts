@@ -52,6 +52,8 @@ export class Connection {
   /** While a throttled client's time runs, nothing more is read from it (Kafka mutes the channel). */
   private muteTimer: NodeJS.Timeout | null = null;
   private mutedUntil = 0;
+  /** When the client last sent bytes or was sent an answer (connections.max.idle.ms counts from here). */
+  private lastActiveMs = Date.now();
 
   constructor(socket: Socket, state: BrokerState, limits: ConnectionLimits, session: Session) {
     this.socket = socket;
@@ -82,7 +84,16 @@ export class Connection {
     return this.queue.length === 0;
   }
 
+  /** Closes the connection if nothing has passed on it for `maxIdleMs` and nothing is pending (Kafka's connections.max.idle.ms). */
+  closeIfIdle(maxIdleMs: number, now: number): void {
+    if (this.queue.length === 0 && this.held.length === 0 && now - this.lastActiveMs >= maxIdleMs) {
+      this.state.log.info(`closing connection from ${this.peer}: idle for ${Math.round((now - this.lastActiveMs) / 1000)} s (connections.max.idle.ms)`);
+      this.close(null);
+    }
+  }
+
   private onData(chunk: Buffer): void {
+    this.lastActiveMs = Date.now();
     const result = this.frames.push(chunk);
     if (typeof result === 'string') return this.close(result);
     this.held.push(...result);
@@ -261,6 +272,7 @@ export class Connection {
 
   private flushReady(): void {
     if (this.queue.length === 0 || !this.queue[0].ready) return;
+    this.lastActiveMs = Date.now();
     this.socket.cork();
     while (this.queue.length > 0 && this.queue[0].ready) {
       const slot = this.queue.shift()!;

@@ -35,6 +35,8 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'max.connections.per.ip': '2147483647',
   'max.connections.per.ip.overrides': '',
   'quota.window.size.seconds': '1',
+  // Kafka's: a connection with nothing passing on it this long is closed (-1: never).
+  'connections.max.idle.ms': '600000',
   // Authorization (docs/security.md): empty means no authorizer, and everything is allowed.
   'authorizer.class.name': '',
   'super.users': '',

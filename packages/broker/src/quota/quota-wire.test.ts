@@ -223,3 +223,23 @@ test('max.connections.per.ip, its overrides, max.connections and connection_crea
     await Promise.all([limited.close(), overridden.close(), total.close()]);
   }
 });
+
+test('connections.max.idle.ms closes a connection nothing has passed on for that long, and leaves a busy one open', async () => {
+  const idle = await startTestBroker({ 'connections.max.idle.ms': '400' });
+  const quiet = await WireClient.connect(idle.port);
+  const busy = await WireClient.connect(idle.port);
+  try {
+    const closed = quiet.nextFrame();
+    const start = performance.now();
+    while (performance.now() - start < 1500) {
+      await busy.request(ApiKey.Metadata, 12, createMetadataRequest({ topics: [] }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(await closed, null, 'the quiet connection was closed');
+    assert.equal(busy.closed, false, 'the busy one was not');
+  } finally {
+    quiet.close();
+    busy.close();
+    await idle.close();
+  }
+});

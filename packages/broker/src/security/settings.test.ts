@@ -1,6 +1,6 @@
 // Listener and TLS settings a Kafka user copies: what is opened, and what stops the broker at start-up with one clear line.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -48,5 +48,22 @@ test('the pre-authentication limits must be whole numbers: "512k" does not silen
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('connection limits, quota and idle settings are checked at start-up, each refusal one line naming the setting', async () => {
+  const refusals: [Record<string, string>, RegExp][] = [
+    [{ 'max.connections': 'lots' }, /max\.connections must be a whole number/],
+    [{ 'max.connections.per.ip': '-1' }, /max\.connections\.per\.ip must be a whole number/],
+    [{ 'max.connections.per.ip.overrides': '10.0.0.1' }, /max\.connections\.per\.ip\.overrides: expected host:count, got "10\.0\.0\.1"/],
+    [{ 'max.connections.per.ip.overrides': '10.0.0.1:many' }, /max\.connections\.per\.ip\.overrides must be a whole number/],
+    [{ listeners: 'PLAINTEXT://127.0.0.1:0', 'listener.name.plaintext.max.connections': 'x' }, /listener\.name\.plaintext\.max\.connections must be a whole number/],
+    [{ 'quota.window.size.seconds': '0' }, /quota\.window\.size\.seconds must be a whole number of at least 1/],
+    [{ 'connections.max.idle.ms': '-5' }, /connections\.max\.idle\.ms must be a whole number of at least -1/],
+  ];
+  for (const [settings, message] of refusals) {
+    const dataDir = join(tmpdir(), `never-made-${process.pid}`);
+    await assert.rejects(Broker.start({ dataDir, host: '127.0.0.1', port: 0, config: buildBrokerConfig(settings), log: silentLogger }), (err: Error) => err instanceof ConfigError && message.test(err.message), JSON.stringify(settings));
+    assert.equal(existsSync(dataDir), false, 'nothing was written before the refusal');
   }
 });
