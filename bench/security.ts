@@ -1,7 +1,9 @@
 // The security benchmark: produce throughput with librdkafka (acks=all, 1 KiB records) over
 // SASL_SSL (TLS, SCRAM-SHA-512) against PLAINTEXT, on one broker with both listeners, in the same
-// run: after a warm-up, the two alternate twice (PLAINTEXT first), and each is the mean of its two.
-import { join } from 'node:path';
+// run; and PLAINTEXT again as a client with a byte-rate quota it never reaches, which prices the
+// quota bookkeeping. After a warm-up, the three alternate twice (PLAINTEXT first), and each is the
+// mean of its two.
+import { join, resolve } from 'node:path';
 import { freePort, startBroker } from '../compat/harness/broker-process.ts';
 import { makeTestPki } from '../compat/harness/certificates.ts';
 import { runTool } from '../compat/harness/run-tool.ts';
@@ -12,6 +14,8 @@ export interface SecurityBenchResult {
   /** Records per second of each run, in the order measured. */
   plaintext: number[];
   saslSsl: number[];
+  /** PLAINTEXT as a client whose producer_byte_rate quota is far above what it sends. */
+  quota: number[];
 }
 
 const RECORD_BYTES = 1024;
@@ -35,9 +39,12 @@ export async function benchSecurity(records = Number(process.env.BENCH_SECURITY_
     const secure = { 'security.protocol': 'SASL_SSL', 'ssl.ca.location': pki.caCert, 'sasl.mechanisms': 'SCRAM-SHA-512', 'sasl.username': 'bench', 'sasl.password': 'bench-secret' };
     // Not measured: the broker's first segments and its JIT.
     await produceRate(`127.0.0.1:${plainPort}`, 'warm-up', Math.ceil(records / 4), {});
-    const result: SecurityBenchResult = { records, recordBytes: RECORD_BYTES, plaintext: [], saslSsl: [] };
+    const main = join(resolve(import.meta.dirname, '..'), 'packages/millrace/src/main.ts');
+    await runTool(process.execPath, ['--conditions=development', main, 'quota', 'set', '--client-id', 'bench-quota', 'producer_byte_rate=100000000000', '--brokers', `127.0.0.1:${plainPort}`], { timeoutMs: 60_000 });
+    const result: SecurityBenchResult = { records, recordBytes: RECORD_BYTES, plaintext: [], saslSsl: [], quota: [] };
     for (let round = 0; round < 2; round++) {
       result.plaintext.push(await produceRate(`127.0.0.1:${plainPort}`, `plaintext-${round}`, records, {}));
+      result.quota.push(await produceRate(`127.0.0.1:${plainPort}`, `quota-${round}`, records, { 'client.id': 'bench-quota' }));
       result.saslSsl.push(await produceRate(`127.0.0.1:${securePort}`, `sasl-ssl-${round}`, records, secure));
     }
     return result;
@@ -54,6 +61,7 @@ export function securityReport(r: SecurityBenchResult): string[] {
     `Security: librdkafka produce, acks=all, ${r.records.toLocaleString('en-US')} records of ${r.recordBytes} bytes, two runs each`,
     `  PLAINTEXT   ${rate(mean(r.plaintext))} (${r.plaintext.map((n) => Math.round(n).toLocaleString('en-US')).join(', ')})`,
     `  SASL_SSL    ${rate(mean(r.saslSsl))} (${r.saslSsl.map((n) => Math.round(n).toLocaleString('en-US')).join(', ')}; TLS, SCRAM-SHA-512)`,
-    `  ratio SASL_SSL / PLAINTEXT: ${(mean(r.saslSsl) / mean(r.plaintext)).toFixed(2)}`,
+    `  quota       ${rate(mean(r.quota))} (${r.quota.map((n) => Math.round(n).toLocaleString('en-US')).join(', ')}; PLAINTEXT under a producer_byte_rate it never reaches)`,
+    `  ratio SASL_SSL / PLAINTEXT: ${(mean(r.saslSsl) / mean(r.plaintext)).toFixed(2)}; with a quota / without: ${(mean(r.quota) / mean(r.plaintext)).toFixed(2)}`,
   ];
 }

@@ -89,7 +89,7 @@ test('millrace user add, list and remove over SASL_SSL: users log in, a new pass
   assert.equal(short.code, 2);
 });
 
-test('topic, produce and consume through --command-config: our client speaks TLS and SCRAM', async () => {
+test('topic, produce, consume and bench through --command-config: our client speaks TLS and SCRAM', async () => {
   const flags = ['--brokers', broker.bootstrap, '--command-config', javaStyle];
   assert.equal((await millrace(['topic', 'create', 'secured', '--partitions', '2', ...flags])).code, 0);
   const produced = await millrace(['produce', 'secured', ...flags], 'one\ntwo\nthree\n');
@@ -97,6 +97,9 @@ test('topic, produce and consume through --command-config: our client speaks TLS
   const consumed = await millrace(['consume', 'secured', '-o', 'beginning', '-n', '3', '-g', 'secured-readers', ...flags]);
   assert.equal(consumed.code, 0, consumed.stderr);
   assert.deepEqual(consumed.stdout.split('\n').filter(Boolean).sort(), ['one', 'three', 'two']);
+  const bench = await millrace(['bench', 'produce', 'secured', '-n', '2000', '--output', 'json', ...flags]);
+  assert.equal(bench.code, 0, bench.stderr);
+  assert.equal(JSON.parse(bench.stdout).records, 2000);
 });
 
 test('a wrong password in --command-config fails with the broker\'s reason; a bad file is a usage error', async () => {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { Admin, type CompressionName, Consumer, Producer } from '@millrace/client';
-import { brokerList, checkReachable, CommandError, commandError, outputMode } from '../admin-session.ts';
+import { checkReachable, clientSettings, CommandError, commandError, CONNECT_OPTIONS, outputMode } from '../admin-session.ts';
 
 export const BENCH_USAGE = `Usage:
   millrace bench produce TOPIC [-n RECORDS] [-s BYTES] [-z CODEC]
@@ -12,10 +12,11 @@ export const BENCH_USAGE = `Usage:
                               produce at a steady rate (default 10,000/s for 10 s) while consuming;
                               end-to-end latency (send to receipt) percentiles
 
-Options: --brokers HOST:PORT[,...] (default: $MILLRACE_BROKERS or 127.0.0.1:9092), --output table|json`;
+Options: --brokers HOST:PORT[,...] (default: $MILLRACE_BROKERS or 127.0.0.1:9092), --command-config FILE
+(Kafka client properties: security.protocol, sasl.*, ssl.*), --output table|json`;
 
 const OPTIONS = {
-  brokers: { type: 'string' },
+  ...CONNECT_OPTIONS,
   output: { type: 'string', default: 'table' },
   records: { type: 'string', short: 'n' },
   size: { type: 'string', short: 's', default: '1024' },
@@ -24,6 +25,9 @@ const OPTIONS = {
   duration: { type: 'string', short: 'd', default: '10' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** Where the brokers are, and how to log in to them. */
+type Client = ReturnType<typeof clientSettings>;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
@@ -47,11 +51,11 @@ function report(values: Values, result: Record<string, number | string>): void {
   else console.log(Object.entries(result).map(([k, v]) => `${k}: ${typeof v === 'number' ? Number(v.toFixed(2)) : v}`).join('\n'));
 }
 
-async function benchProduce(topic: string, values: Values, brokers: string[]): Promise<void> {
+async function benchProduce(topic: string, values: Values, client: Client): Promise<void> {
   const records = Math.floor(positive('--records', values.records, 100_000));
   const size = Math.floor(positive('--size', values.size, 1024));
   if (!['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(values.compression)) throw new CommandError(`--compression is none, gzip, snappy, lz4 or zstd, not "${values.compression}"`, 2);
-  const producer = new Producer({ brokers, clientId: 'millrace-bench', compression: values.compression as CompressionName });
+  const producer = new Producer({ ...client, clientId: 'millrace-bench', compression: values.compression as CompressionName });
   const value = Buffer.alloc(size, 'x');
   const latencies: number[] = [];
   let next = 0;
@@ -76,8 +80,8 @@ async function benchProduce(topic: string, values: Values, brokers: string[]): P
 }
 
 /** Where each partition of `topic` ends now. */
-async function endOffsets(brokers: string[], topic: string): Promise<{ partition: number; offset: number }[]> {
-  const admin = new Admin({ brokers, clientId: 'millrace-bench' });
+async function endOffsets(client: Client, topic: string): Promise<{ partition: number; offset: number }[]> {
+  const admin = new Admin({ ...client, clientId: 'millrace-bench' });
   try {
     return await admin.listOffsets(topic, 'latest');
   } finally {
@@ -85,9 +89,9 @@ async function endOffsets(brokers: string[], topic: string): Promise<{ partition
   }
 }
 
-async function benchConsume(topic: string, values: Values, brokers: string[]): Promise<void> {
-  const ends = await endOffsets(brokers, topic);
-  const consumer = new Consumer({ brokers, clientId: 'millrace-bench', autoOffsetReset: 'earliest' });
+async function benchConsume(topic: string, values: Values, client: Client): Promise<void> {
+  const ends = await endOffsets(client, topic);
+  const consumer = new Consumer({ ...client, clientId: 'millrace-bench', autoOffsetReset: 'earliest' });
   const available = ends.reduce((n, o) => n + o.offset, 0);
   const wanted = Math.min(Math.floor(positive('--records', values.records, available)), available);
   if (wanted === 0) throw new CommandError(`${topic} has no records to read`);
@@ -109,14 +113,14 @@ async function benchConsume(topic: string, values: Values, brokers: string[]): P
   report(values, { topic, records: count, seconds, recordsPerSecond: count / seconds, mbPerSecond: bytes / 1e6 / seconds });
 }
 
-async function benchEndToEnd(topic: string, values: Values, brokers: string[]): Promise<void> {
+async function benchEndToEnd(topic: string, values: Values, client: Client): Promise<void> {
   const rate = positive('--rate', values.rate, 10_000);
   const seconds = positive('--duration', values.duration, 10);
   const size = Math.max(8, Math.floor(positive('--size', values.size, 1024)));
   const total = Math.floor(rate * seconds);
-  const partitions = await endOffsets(brokers, topic);
-  const consumer = new Consumer({ brokers, clientId: 'millrace-bench', autoOffsetReset: 'latest' });
-  const producer = new Producer({ brokers, clientId: 'millrace-bench' });
+  const partitions = await endOffsets(client, topic);
+  const consumer = new Consumer({ ...client, clientId: 'millrace-bench', autoOffsetReset: 'latest' });
+  const producer = new Producer({ ...client, clientId: 'millrace-bench' });
   consumer.assign(partitions.map((p) => ({ topic, partition: p.partition, offset: p.offset })));
   const latencies: number[] = [];
   // Not measured: one record that both ends see first, so metadata, the producer id and the first
@@ -158,7 +162,7 @@ async function benchEndToEnd(topic: string, values: Values, brokers: string[]): 
   report(values, { topic, records: total, received: latencies.length, rate, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), p999Ms: quantile(latencies, 0.999), maxMs: latencies.at(-1) ?? 0 });
 }
 
-const ACTIONS: Record<string, (topic: string, values: Values, brokers: string[]) => Promise<void>> = { produce: benchProduce, consume: benchConsume, e2e: benchEndToEnd };
+const ACTIONS: Record<string, (topic: string, values: Values, client: Client) => Promise<void>> = { produce: benchProduce, consume: benchConsume, e2e: benchEndToEnd };
 
 export async function benchCommand(args: string[]): Promise<number> {
   let parsed;
@@ -181,9 +185,9 @@ export async function benchCommand(args: string[]): Promise<number> {
   }
   try {
     outputMode(values.output);
-    const brokers = brokerList(values.brokers);
-    await checkReachable(brokers);
-    await run(topic, values, brokers);
+    const client = clientSettings(values);
+    await checkReachable(client.brokers);
+    await run(topic, values, client);
     return 0;
   } catch (err) {
     const failure = commandError(err);
