@@ -145,7 +145,12 @@ export class Broker {
       for (const spec of specs) broker.listeners.push(await broker.listen(spec, tlsByListener.get(spec.name)));
       state.listeners = advertisedListeners(options.config, broker.listeners.map((l) => l.spec));
       state.advertised = state.listeners.get(broker.listeners[0].spec.name)!;
-      if (options.config.values['etcd.endpoints']) await joinCluster(state);
+      if (options.config.values['etcd.endpoints']) {
+        await joinCluster(state);
+        // The users are now the cluster's: one --add-scram asks for is added there if it is missing.
+        const addedToCluster = await addScramUsers(security.scram, options.addScram ?? []);
+        if (addedToCluster.length > 0) log.info(`added SCRAM credentials for ${addedToCluster.join(', ')} to the cluster`);
+      }
     } catch (err) {
       for (const l of broker.listeners) l.server.close();
       await state.topics.close();

@@ -192,6 +192,25 @@ export class ClusterNode {
     }
   }
 
+  /**
+   * Changes one shared document by compare-and-swap: `change` gets its latest bytes (null before
+   * the first write) and returns the new ones, or null to leave it as it is. Retried from a fresh
+   * read when another broker wrote in between; resolves once this broker's view holds the result.
+   */
+  async updateDocument(name: string, change: (current: Buffer | null) => Buffer | null): Promise<Buffer | null> {
+    const key = `${this.keys.documents}${name}`;
+    for (;;) {
+      const current = await this.store.get(key);
+      const next = change(current?.value ?? null);
+      if (next === null) return current?.value ?? null;
+      const result = await this.store.transaction([{ key, target: 'mod', revision: current?.modRevision ?? 0n }], [{ put: key, value: next }]);
+      if (result.succeeded) {
+        await this.waitForRevision(result.revision);
+        return next;
+      }
+    }
+  }
+
   /** Leaves the cluster: the registration ends at once, so the controller moves leadership without waiting. */
   async leave(): Promise<void> {
     this.closed = true;

@@ -33,10 +33,12 @@ export interface ViewChanges {
   topicsDeleted: TopicView[];
   partitionsChanged: PartitionView[];
   controllerChanged: boolean;
+  /** The names of the shared documents changed or deleted. */
+  documentsChanged: string[];
 }
 
 function emptyChanges(): ViewChanges {
-  return { brokersUp: [], brokersDown: [], topicsChanged: [], topicsDeleted: [], partitionsChanged: [], controllerChanged: false };
+  return { brokersUp: [], brokersDown: [], topicsChanged: [], topicsDeleted: [], partitionsChanged: [], controllerChanged: false, documentsChanged: [] };
 }
 
 export function partitionKey(topicId: string, index: number): string {
@@ -52,6 +54,8 @@ export class ClusterView {
   readonly topics = new Map<string, TopicView>();
   readonly topicsById = new Map<string, TopicView>();
   readonly partitions = new Map<string, PartitionView>();
+  /** The shared documents by name: their bytes as of this view's revision. */
+  readonly documents = new Map<string, Buffer>();
   controllerId = -1;
   controllerEpoch = 0;
   /** The mod revision of the controller-epoch key: the fencing token of the controller that last won. */
@@ -72,10 +76,13 @@ export class ClusterView {
     this.topics.clear();
     this.topicsById.clear();
     this.partitions.clear();
+    const documentsBefore = [...this.documents.keys()];
+    this.documents.clear();
     this.controllerId = -1;
     const changes = this.apply(values.map((v) => ({ type: 'put' as const, ...v })), revision);
     changes.brokersDown = before.filter((b) => this.brokers.get(b.nodeId)?.epoch !== b.epoch);
     changes.controllerChanged = true;
+    changes.documentsChanged = [...new Set([...documentsBefore, ...this.documents.keys()])];
     return changes;
   }
 
@@ -106,6 +113,11 @@ export class ClusterView {
       this.controllerEpoch = Number(event.value.toString('utf8'));
       this.controllerEpochRevision = event.modRevision;
       changes.controllerChanged = true;
+    } else if (key.startsWith(this.keys.documents)) {
+      const name = key.slice(this.keys.documents.length);
+      if (put) this.documents.set(name, event.value);
+      else this.documents.delete(name);
+      changes.documentsChanged.push(name);
     } else if (key.startsWith(this.keys.brokers)) {
       const id = Number(key.slice(this.keys.brokers.length));
       const old = this.brokers.get(id);

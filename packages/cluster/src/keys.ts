@@ -8,7 +8,9 @@
  * - `partitions/<topic id>/<index>`: leader, leader epoch and ISR of one partition. Keyed by topic id,
  *   so a deleted and re-created topic never matches an old compare;
  * - `producer_id_block`: the first producer id no broker has reserved yet;
- * - `cluster_id`: the id every broker reports in Metadata, made by the first broker to start.
+ * - `cluster_id`: the id every broker reports in Metadata, made by the first broker to start;
+ * - `documents/<name>`: a JSON document every broker serves from (SCRAM credentials, ACLs, client
+ *   quotas), changed by compare-and-swap on its mod_revision.
  */
 export interface ClusterKeys {
   root: string;
@@ -19,6 +21,7 @@ export interface ClusterKeys {
   partitions: string;
   producerIdBlock: string;
   clusterId: string;
+  documents: string;
   broker(id: number): string;
   topic(name: string): string;
   partition(topicId: string, index: number): string;
@@ -36,6 +39,7 @@ export function clusterKeys(clusterName: string): ClusterKeys {
     partitions: `${root}partitions/`,
     producerIdBlock: `${root}producer_id_block`,
     clusterId: `${root}cluster_id`,
+    documents: `${root}documents/`,
     broker: (id) => `${root}brokers/${id}`,
     topic: (name) => `${root}topics/${name}`,
     partition: (topicId, index) => `${root}partitions/${topicId}/${index}`,

@@ -1,5 +1,5 @@
 import type { Fs } from '@millrace/storage';
-import { DurableJson } from '../security/durable-json.ts';
+import { type ClusterJsonDocument, DocumentState } from '../security/json-document.ts';
 import { entityKey, lookupOrder, type QuotaEntity, type QuotaKey } from './quota-entities.ts';
 
 export interface QuotaEntry {
@@ -13,25 +13,38 @@ export interface QuotaChange {
   remove: QuotaKey[];
 }
 
+/** `entries` with `changes` applied; an entity left with no value is dropped. */
+function applied(entries: QuotaEntry[], changes: QuotaChange[]): QuotaEntry[] {
+  const byEntity = new Map(entries.map((e) => [entityKey(e.entity), e]));
+  for (const { entity, set, remove } of changes) {
+    const key = entityKey(entity);
+    const values = { ...byEntity.get(key)?.values, ...set };
+    for (const k of remove) delete values[k];
+    if (Object.keys(values).length === 0) byEntity.delete(key);
+    else byEntity.set(key, { entity, values });
+  }
+  return [...byEntity.values()];
+}
+
 /**
- * The client quotas set with AlterClientQuotas, in one durable file of the data directory. Changes
- * are answered only once they are on disk; an entity left with no value is forgotten.
+ * The client quotas set with AlterClientQuotas, in one durable file of the data directory (in a
+ * cluster, one document every broker shares). Changes are answered only once they are durable.
  */
 export class QuotaStore {
-  private readonly entries = new Map<string, QuotaEntry>();
-  private readonly file: DurableJson<QuotaEntry[]>;
+  private entries = new Map<string, QuotaEntry>();
+  private state!: DocumentState<QuotaEntry[]>;
   /** The keys set on some entity: a request whose quota kinds are all unset costs no lookup. */
   private readonly keysInUse = new Set<string>();
 
-  private constructor(file: DurableJson<QuotaEntry[]>) {
-    this.file = file;
+  static async open(fs: Fs, dataDir: string): Promise<QuotaStore> {
+    const store = new QuotaStore();
+    store.state = await DocumentState.open<QuotaEntry[]>(fs, dataDir, 'client-quotas.checkpoint', [], (entries) => store.index(entries));
+    return store;
   }
 
-  static async open(fs: Fs, dataDir: string): Promise<QuotaStore> {
-    const store = new QuotaStore(new DurableJson(fs, dataDir, 'client-quotas.checkpoint'));
-    for (const entry of (await store.file.load()) ?? []) store.entries.set(entityKey(entry.entity), entry);
-    store.noteKeys();
-    return store;
+  /** Moves the quotas to the cluster's document, shared by every broker. */
+  share(document: ClusterJsonDocument<QuotaEntry[]>): Promise<void> {
+    return this.state.share(document);
   }
 
   all(): QuotaEntry[] {
@@ -43,15 +56,7 @@ export class QuotaStore {
   }
 
   async alter(changes: QuotaChange[]): Promise<void> {
-    for (const { entity, set, remove } of changes) {
-      const key = entityKey(entity);
-      const values = { ...this.entries.get(key)?.values, ...set };
-      for (const k of remove) delete values[k];
-      if (Object.keys(values).length === 0) this.entries.delete(key);
-      else this.entries.set(key, { entity, values });
-    }
-    this.noteKeys();
-    await this.file.save(this.all());
+    await this.state.update((entries) => applied(entries, changes));
   }
 
   /** Whether any entity sets `key`. */
@@ -59,9 +64,10 @@ export class QuotaStore {
     return this.keysInUse.has(key);
   }
 
-  private noteKeys(): void {
+  private index(entries: QuotaEntry[]): void {
+    this.entries = new Map(entries.map((e) => [entityKey(e.entity), e]));
     this.keysInUse.clear();
-    for (const entry of this.entries.values()) for (const key of Object.keys(entry.values)) this.keysInUse.add(key);
+    for (const entry of entries) for (const key of Object.keys(entry.values)) this.keysInUse.add(key);
   }
 
   /**

@@ -7,6 +7,7 @@ import { isFailure, type Topic } from '../topic-manager.ts';
 import { awaitCommit } from './await-commit.ts';
 import { createClusterTopic } from './cluster-topics.ts';
 import { ReplicaManager } from './replica-manager.ts';
+import { ClusterJsonDocument } from '../security/json-document.ts';
 
 /** Kafka's offsets.commit.timeout.ms: how long a group write waits for the ISR. */
 const OFFSET_COMMIT_TIMEOUT_MS = 5_000;
@@ -71,6 +72,12 @@ export async function joinCluster(state: BrokerState): Promise<void> {
   }
   // Every broker of the cluster reports one cluster id: the one the first broker made.
   state.identity.clusterId = await node.clusterId(state.identity.clusterId);
+  // Users, ACLs and quotas are the cluster's, whichever broker a client changes them through.
+  await Promise.all([
+    state.security.scram.share(new ClusterJsonDocument(node, 'scram-credentials')),
+    state.security.acls.share(new ClusterJsonDocument(node, 'acls')),
+    state.quotas.store.share(new ClusterJsonDocument(node, 'client-quotas')),
+  ]);
   await replication.settled();
   state.log.info(`joined cluster '${values['cluster.name']}' as broker ${state.identity.nodeId} (broker epoch ${node.membership.epoch})`);
 }

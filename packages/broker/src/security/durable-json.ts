@@ -27,9 +27,4 @@ export class DurableJson<T> {
     this.writing = this.writing.catch(() => undefined).then(() => writeCheckpoint(this.fs, this.path, snapshot));
     return this.writing;
   }
-
-  /** Resolves once the writes asked for so far are durable. */
-  settled(): Promise<void> {
-    return this.writing;
-  }
 }
