@@ -20,6 +20,7 @@ import { realTimers } from './group/timers.ts';
 import { joinCluster } from './replication/join-cluster.ts';
 import { advertisedListeners, controllerListeners, listenerSpecs, type ListenerSpec, usesTls } from './security/listeners.ts';
 import { openSecurity } from './security/broker-security.ts';
+import { interBrokerSettings } from './security/inter-broker.ts';
 import { Session } from './security/session.ts';
 import { addScramUsers, type ScramUserSpec } from './security/add-scram.ts';
 import { QuotaStore } from './quota/quota-store.ts';
@@ -82,12 +83,9 @@ export class Broker {
     const specs = listenerSpecs(options.config, options);
     const controllers = controllerListeners(options.config);
     if (controllers.length > 0) log.info(`not opening listener ${controllers.join(', ')}: controller.listener.names names it a KRaft controller's, and Millrace has no separate controller`);
-    if (options.config.values['etcd.endpoints'] && specs[0].securityProtocol !== 'PLAINTEXT') {
-      // Brokers replicate over each other's first listener, and the replica fetcher speaks neither TLS nor SASL yet.
-      throw new ConfigError(`in a cluster the first listener carries replication and must be PLAINTEXT for now, not ${specs[0].securityProtocol} (list a PLAINTEXT listener first)`);
-    }
     // TLS settings are read before anything touches the data directory: a bad path is one clear error.
     const tlsByListener = new Map(specs.filter((l) => usesTls(l.securityProtocol)).map((l) => [l.name, tlsOptions(options.config, l.name)]));
+    const interBroker = interBrokerSettings(options.config, specs, tlsByListener);
     // quota.window.size.seconds: how far ahead of its quota a client may run before it is throttled.
     const quotaBurstMs = wholeNumber(options.config, 'quota.window.size.seconds', 1) * 1000;
     const maxIdleMs = wholeNumber(options.config, 'connections.max.idle.ms', -1);
@@ -126,6 +124,7 @@ export class Broker {
       producerIds,
       transactions,
       advertised: { host: options.host, port: options.port },
+      interBroker: interBroker.security,
       listeners: new Map(),
       security,
       quotas: { store: quotaStore, throttle: new ClientThrottle(quotaStore, quotaBurstMs) },
@@ -144,7 +143,7 @@ export class Broker {
     try {
       for (const spec of specs) broker.listeners.push(await broker.listen(spec, tlsByListener.get(spec.name)));
       state.listeners = advertisedListeners(options.config, broker.listeners.map((l) => l.spec));
-      state.advertised = state.listeners.get(broker.listeners[0].spec.name)!;
+      state.advertised = state.listeners.get(interBroker.listener.name)!;
       if (options.config.values['etcd.endpoints']) {
         await joinCluster(state);
         // The users are now the cluster's: one --add-scram asks for is added there if it is missing.

@@ -1,4 +1,5 @@
 import type { ClusterNode } from '@millrace/cluster';
+import type { LinkSecurity } from '@millrace/client';
 import type { BrokerConfig } from './config/broker-config.ts';
 import type { ReplicaManager } from './replication/replica-manager.ts';
 import type { ClusterIdentity } from './metadata/cluster-identity.ts';
@@ -20,8 +21,10 @@ export interface BrokerState {
   groups: GroupCoordinator;
   producerIds: ProducerIdManager;
   transactions: TransactionCoordinator;
-  /** The host and port other brokers are told to connect to (the first listener's advertised address). */
+  /** The host and port other brokers are told to connect to (the inter-broker listener's advertised address). */
   advertised: { host: string; port: number };
+  /** How this broker reaches the others' inter-broker listener: TLS, and its own SASL login. */
+  interBroker: LinkSecurity;
   /** Each listener's advertised address, by listener name: Metadata names brokers by the listener a client came in on. */
   listeners: Map<string, { host: string; port: number }>;
   security: BrokerSecurity;

@@ -1,10 +1,11 @@
 import {
   API_TABLE, ApiKey, createFindCoordinatorRequest, createMetadataRequest, createMetadataRequestMetadataRequestTopic, ErrorCode, type FindCoordinatorResponse, isRetriable, type MetadataRequest, type MetadataResponse,
 } from '@millrace/protocol';
-import { type BrokerVersions, negotiateVersions, pickVersion } from './api-versions.ts';
+import { type BrokerVersions, pickVersion } from './api-versions.ts';
+import { openBrokerLink } from './broker-link.ts';
 import { Connection, ConnectionError, DEFAULT_MAX_IN_FLIGHT } from './connection.ts';
 import { ClientError, KafkaError } from './errors.ts';
-import { authenticate, type SaslSettings } from './sasl.ts';
+import type { SaslSettings } from './sasl.ts';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 
 export interface ClusterOptions {
@@ -39,7 +40,6 @@ interface BrokerLink {
   versions: BrokerVersions;
 }
 
-const SOFTWARE = { name: 'millrace-client', version: '0.1.0' };
 /** Metadata versions this client reads (v1 has the controller and rack; v9+ is flexible). */
 const METADATA_VERSIONS = [1, 12] as const;
 /** v4+ batches keys; v1 is the first with a key type (transactional ids). */
@@ -95,15 +95,9 @@ export class Cluster {
 
   private async open(address: { host: string; port: number }): Promise<BrokerLink> {
     if (this.closed) throw new ClientError('MILLRACE_CLIENT_CLOSED', 'the client is closed');
-    const connection = await Connection.open(address.host, address.port, this.clientId, this.connectTimeoutMs, this.maxInFlight, this.tls);
-    try {
-      const versions = await negotiateVersions(connection, SOFTWARE);
-      if (this.sasl) await authenticate(connection, versions, this.sasl, this.requestTimeoutMs);
-      return { connection, versions };
-    } catch (err) {
-      connection.close();
-      throw err;
-    }
+    return openBrokerLink(address.host, address.port, {
+      clientId: this.clientId, connectTimeoutMs: this.connectTimeoutMs, requestTimeoutMs: this.requestTimeoutMs, maxInFlight: this.maxInFlight, tls: this.tls, sasl: this.sasl,
+    });
   }
 
   /** A live connection to any broker: one already open, else the bootstrap servers in turn until one answers. */

@@ -1,4 +1,5 @@
 export { Connection, ConnectionError } from './connection.ts';
+export { type LinkSecurity, openBrokerLink } from './broker-link.ts';
 export { Cluster, CoordinatorType, type ClusterOptions } from './cluster.ts';
 export { KafkaError, ClientError } from './errors.ts';
 export { Producer, type ProducerOptions, type Message, type MessageHeader, type RecordMetadata, type CompressionName } from './producer.ts';

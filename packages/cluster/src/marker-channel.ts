@@ -1,4 +1,4 @@
-import { Connection } from '@millrace/client';
+import { type Connection, type LinkSecurity, openBrokerLink } from '@millrace/client';
 import { ApiKey, type WriteTxnMarkersRequest, type WriteTxnMarkersResponse } from '@millrace/protocol';
 
 /** WriteTxnMarkers v1 (flexible) is what every broker of this cluster serves. */
@@ -18,16 +18,19 @@ export interface MarkerDestination {
 export class TxnMarkerChannel {
   private readonly connections = new Map<string, Promise<Connection>>();
   private readonly clientId: string;
+  private readonly security: LinkSecurity;
 
-  constructor(nodeId: number) {
+  /** `security`: how to reach the other brokers' inter-broker listener (TLS, a SASL login). */
+  constructor(nodeId: number, security: LinkSecurity = {}) {
     this.clientId = `millrace-txn-markers-${nodeId}`;
+    this.security = security;
   }
 
   async writeMarkers(to: MarkerDestination, request: WriteTxnMarkersRequest, timeoutMs: number): Promise<WriteTxnMarkersResponse> {
     const key = `${to.nodeId}@${to.host}:${to.port}`;
     let connecting = this.connections.get(key);
     if (!connecting) {
-      connecting = Connection.open(to.host, to.port, this.clientId);
+      connecting = openBrokerLink(to.host, to.port, { clientId: this.clientId, ...this.security }).then((link) => link.connection);
       this.connections.set(key, connecting);
     }
     try {

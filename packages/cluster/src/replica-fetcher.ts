@@ -1,4 +1,4 @@
-import { Connection } from '@millrace/client';
+import { type Connection, type LinkSecurity, openBrokerLink } from '@millrace/client';
 import {
   ApiKey, createFetchRequest, createFetchRequestFetchPartition, createFetchRequestFetchTopic, ErrorCode, errorName,
   type FetchResponse, type FetchResponsePartitionData,
@@ -34,6 +34,8 @@ export interface ReplicaFetcherOptions {
   port: number;
   maxWaitMs: number;
   maxBytes: number;
+  /** How to reach the leader's inter-broker listener (TLS, a SASL login); nothing for PLAINTEXT. */
+  security?: LinkSecurity;
   log: { warn(m: string): void; error(m: string): void };
 }
 
@@ -121,7 +123,7 @@ export class ReplicaFetcher {
       await sleep(RETRY_MS);
       return;
     }
-    this.connection ??= await Connection.open(this.options.host, this.options.port, `millrace-replica-${this.options.replicaId}`);
+    this.connection ??= (await openBrokerLink(this.options.host, this.options.port, { clientId: `millrace-replica-${this.options.replicaId}`, ...this.options.security })).connection;
     const byTopic = new Map<string, Entry[]>();
     for (const e of asked) byTopic.set(e.partition.topic, [...(byTopic.get(e.partition.topic) ?? []), e]);
     const request = createFetchRequest({

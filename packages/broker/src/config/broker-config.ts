@@ -14,6 +14,10 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   // KRaft's controller listeners: those named here are not opened (Millrace has no separate controller).
   'controller.listener.names': '',
   'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+  // In a cluster: the listener brokers talk to each other over (empty: the first), and how they log in to it.
+  'inter.broker.listener.name': '',
+  'security.inter.broker.protocol': '',
+  'sasl.mechanism.inter.broker.protocol': '',
   'sasl.jaas.config': '',
   'sasl.server.max.receive.size': '524288',
   'connection.failed.authentication.delay.ms': '100',
@@ -150,7 +154,7 @@ export function buildBrokerConfig(overrides: Record<string, string>): BrokerConf
 /** Kafka settings that mean nothing for a single Millrace broker but appear in copied server.properties files. */
 const IGNORED_KAFKA_KEYS = new Set([
   'broker.id', 'process.roles', 'controller.quorum.voters',
-  'inter.broker.listener.name', 'num.network.threads', 'num.io.threads',
+  'num.network.threads', 'num.io.threads',
   'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.recovery.threads.per.data.dir',
   'zookeeper.connect', 'zookeeper.connection.timeout.ms', 'controller.quorum.bootstrap.servers',
 ]);

@@ -53,7 +53,7 @@ export async function joinCluster(state: BrokerState): Promise<void> {
   });
   state.groups.enterCluster();
   state.groups.offsets.useCluster(internalTopic('offsets.topic.replication.factor'));
-  const markers = new TxnMarkerChannel(state.identity.nodeId);
+  const markers = new TxnMarkerChannel(state.identity.nodeId, state.interBroker);
   state.stopping.addEventListener('abort', () => markers.close());
   state.transactions.enterCluster(
     { ...internalTopic('transaction.state.log.replication.factor'), minInsyncReplicas: Number(values['transaction.state.log.min.isr']) },

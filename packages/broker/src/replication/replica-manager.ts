@@ -175,6 +175,7 @@ export class ReplicaManager {
         port: broker.port,
         maxWaitMs: this.settings.fetchWaitMaxMs,
         maxBytes: this.settings.fetchMaxBytes,
+        security: this.state.interBroker,
         log: this.state.log,
       });
       this.fetchers.set(key, fetcher);

@@ -1,4 +1,4 @@
-import { ConfigError, type BrokerConfig } from '../config/broker-config.ts';
+import type { BrokerConfig } from '../config/broker-config.ts';
 
 /** Settings a listener may override with `listener.name.<listener>.<setting>` (Kafka's per-listener prefix). */
 export const PER_LISTENER_SETTINGS = [
@@ -12,18 +12,14 @@ export const PER_LISTENER_SETTINGS = [
 const PREFIX = /^listener\.name\.([a-z0-9_]+)\.(.+)$/;
 
 /**
- * Whether `key` is a per-listener form Millrace reads: a listed setting, or PLAIN's JAAS users.
- * Kafka's `scram-sha-*.sasl.jaas.config` holds the broker's own login to other brokers; it is
- * refused with why, rather than called an unknown setting or read and ignored.
+ * Whether `key` is a per-listener form Millrace reads: a listed setting, or a mechanism's JAAS
+ * entry (PLAIN's users; the broker's own login to the others of its cluster).
  */
 export function isPerListenerKey(key: string): boolean {
   const match = PREFIX.exec(key);
   if (!match) return false;
   const rest = match[2];
-  if (/^scram-sha-(256|512)\.sasl\.jaas\.config$/.test(rest)) {
-    throw new ConfigError(`${key}: Millrace does not log in to other brokers with SASL yet (brokers replicate over a PLAINTEXT listener), so it has no use for a login of its own`);
-  }
-  return (PER_LISTENER_SETTINGS as readonly string[]).includes(rest) || rest === 'plain.sasl.jaas.config';
+  return (PER_LISTENER_SETTINGS as readonly string[]).includes(rest) || /^(plain|scram-sha-256|scram-sha-512)\.sasl\.jaas\.config$/.test(rest);
 }
 
 /** A setting as a listener sees it: its own `listener.name.<name>.` value first, then the broker-wide one. */

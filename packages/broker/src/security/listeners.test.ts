@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Broker } from '../broker.ts';
-import { buildBrokerConfig, ConfigError } from '../config/broker-config.ts';
+import { buildBrokerConfig } from '../config/broker-config.ts';
 import { listenerSpecs } from './listeners.ts';
 
 const fallback = { host: '127.0.0.1', port: 0 };
@@ -39,12 +39,4 @@ test('listeners that are all controllers leave nothing to open, and say why', ()
 test('a setting for a listener that is not there is refused, also when listeners is not set (the one listener is PLAINTEXT)', () => {
   assert.throws(() => listenerSpecs(buildBrokerConfig({ 'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'PLAIN' }), fallback), /there is no listener SASL_SSL \(listeners: PLAINTEXT\)/);
   assert.equal(listenerSpecs(buildBrokerConfig({ 'listener.name.plaintext.ssl.client.auth': 'none' }), fallback).length, 1);
-});
-
-test('Kafka\'s inter-broker SCRAM login is refused with why, not called an unknown setting', () => {
-  for (const mechanism of ['scram-sha-256', 'scram-sha-512']) {
-    const key = `listener.name.sasl_ssl.${mechanism}.sasl.jaas.config`;
-    assert.throws(() => buildBrokerConfig({ [key]: 'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="x";' }),
-      (err: Error) => err instanceof ConfigError && err.message.startsWith(`${key}: Millrace does not log in to other brokers with SASL yet`));
-  }
 });
