@@ -12,6 +12,9 @@ export interface AppProcess {
   stop(signal: NodeJS.Signals): Promise<number | string>;
 }
 
+/** How long an instance may take to stop before it is killed. */
+const STOP_TIMEOUT_MS = 60_000;
+
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
@@ -37,7 +40,12 @@ export function startProcess(args: string[]): AppProcess {
     output: () => log,
     async stop(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      // One that does not stop is killed, and says so: a test fails rather than hanging.
+      const timer = setTimeout(() => {
+        log += `\n(did not stop within ${STOP_TIMEOUT_MS / 1000} s of ${signal}: SIGKILL)\n`;
+        child.kill('SIGKILL');
+      }, STOP_TIMEOUT_MS);
+      return exited.finally(() => clearTimeout(timer));
     },
   };
 }

@@ -61,7 +61,9 @@ async function countThroughFault(run: string, extraArgs: string[], fault: (victi
     });
   } finally {
     await producer.close();
-    for (const app of running) assert.equal(await app.stop('SIGTERM'), 0, app.output());
+    // Every instance is stopped before any is judged: one left running would keep this file from ending.
+    const exits = await Promise.all(running.map((app) => app.stop('SIGTERM')));
+    for (const [i, app] of running.entries()) assert.equal(exits[i], 0, app.output());
   }
   const counts = await countsByWord(broker.bootstrap, `${run}-counts`);
   for (const [word, n] of expected) assert.deepEqual(counts.get(word), Array.from({ length: n }, (_, i) => i + 1), word);

@@ -18,6 +18,11 @@ export class ProducerCollector implements RecordCollector {
   sent = 0;
   /** Where each changelog partition written since the last `written()` ends, as its acknowledgements said ("topic\0partition" → next offset). */
   private ends = new Map<string, number>();
+  /**
+   * Bumped by `discard`: the sends of an aborted transaction fail after it (the producer fails what
+   * it had not sent yet), and those failures belong to the transaction given up, not to the next.
+   */
+  private generation = 0;
 
   constructor(producer: Producer, counts: ReadonlyMap<string, number>, changelogs: ReadonlySet<string>) {
     this.producer = producer;
@@ -47,16 +52,17 @@ export class ProducerCollector implements RecordCollector {
     }
     this.sent += this.pending.length;
     this.pending = [];
+    const generation = this.generation;
     for (const [topic, messages] of byTopic) {
       this.producer.send(topic, messages).then((written) => {
         // Output and repartition records need no bookkeeping: only a changelog's end is asked for.
-        if (!this.changelogs.has(topic)) return;
+        if (!this.changelogs.has(topic) || generation !== this.generation) return;
         for (const { partition, offset } of written) {
           const id = `${topic}\u0000${partition}`;
           this.ends.set(id, Math.max(this.ends.get(id) ?? 0, offset + 1));
         }
       }, (err: Error) => {
-        this.failure ??= new StreamsError('PRODUCE', `writing to ${topic} failed: ${err.message}`, { cause: err });
+        if (generation === this.generation) this.failure ??= new StreamsError('PRODUCE', `writing to ${topic} failed: ${err.message}`, { cause: err });
       });
     }
   }
@@ -78,8 +84,9 @@ export class ProducerCollector implements RecordCollector {
     return ends;
   }
 
-  /** Forgets records not handed over (an aborted transaction's). */
+  /** Forgets an aborted transaction's records: those not handed over, and how those handed over end. */
   discard(): void {
+    this.generation++;
     this.pending = [];
     this.failure = null;
     this.sent = 0;
