@@ -29,6 +29,11 @@ export class TxnMarkerChannel {
   async writeMarkers(to: MarkerDestination, request: WriteTxnMarkersRequest, timeoutMs: number): Promise<WriteTxnMarkersResponse> {
     const key = `${to.nodeId}@${to.host}:${to.port}`;
     let connecting = this.connections.get(key);
+    // A connection the other broker closed meanwhile (idle past its connections.max.idle.ms) is made again.
+    if (connecting && (await connecting.then((c) => c.closed, () => true))) {
+      if (this.connections.get(key) === connecting) this.connections.delete(key);
+      connecting = this.connections.get(key);
+    }
     if (!connecting) {
       connecting = openBrokerLink(to.host, to.port, { clientId: this.clientId, ...this.security }).then((link) => link.connection);
       this.connections.set(key, connecting);
