@@ -93,7 +93,7 @@ export class Broker {
     const connectionLimits = new ConnectionLimits(options.config, specs.map((l) => l.name), (ip) => quotaStore!.ipConnectionRate(ip), quotaBurstMs);
     mkdirSync(options.dataDir, { recursive: true });
     const identity = await loadClusterIdentity(new NodeFs(), options.dataDir, nodeId);
-    const security = await openSecurity(new NodeFs(), options.dataDir, options.config, specs);
+    const security = await openSecurity(new NodeFs(), options.dataDir, options.config, specs, log);
     quotaStore = await QuotaStore.open(new NodeFs(), options.dataDir);
     const added = await addScramUsers(security.scram, options.addScram ?? []);
     if (added.length > 0) log.info(`added SCRAM credentials for ${added.join(', ')}`);
@@ -280,6 +280,7 @@ export class Broker {
     for (const socket of this.sockets) socket.destroy();
     await closed;
     this.state.groups.stop();
+    for (const validator of this.state.security.oauth.values()) validator.close();
     await this.state.topics.close();
   }
 }

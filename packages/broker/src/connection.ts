@@ -129,6 +129,11 @@ export class Connection {
     if (!this.session.authenticated && !PRE_AUTHENTICATION_APIS.has(apiKey)) {
       return this.close(`unexpected ${api.name} request before SASL authentication on listener ${this.session.listener.name}`);
     }
+    // KIP-368: past its login's lifetime, a client is served only the requests that log it in again.
+    const expiresAtMs = this.session.expiresAtMs;
+    if (expiresAtMs !== null && Date.now() >= expiresAtMs && apiKey !== ApiKey.SaslHandshake && apiKey !== ApiKey.SaslAuthenticate) {
+      return this.close(`${api.name} after the login of ${this.session.principal.name} expired at ${new Date(expiresAtMs).toISOString()} without a re-authentication (connections.max.reauth.ms)`);
+    }
     if (apiKey === ApiKey.ApiVersions && apiVersion > handler.versions.max) {
       // KIP-511: answer at v0 with UNSUPPORTED_VERSION and our ranges, so the client retries at one we speak.
       return this.respond(this.enqueue(), correlationId, apiKey, 0, handler.errorResponse!(api.createRequest(), ErrorCode.UNSUPPORTED_VERSION));
@@ -211,7 +216,7 @@ export class Connection {
       }
       // No answer in the old protocol; the close is held back as a failed answer would be (KIP-306).
       setTimeout(() => {
-        this.session.closeReason = `SASL authentication with ${this.session.sasl?.mechanism} failed: ${err.message}`;
+        this.session.closeReason = `SASL authentication with ${this.session.sasl?.mechanism} failed: ${err.detail ?? err.message}`;
         done();
       }, this.limits.failedAuthDelayMs).unref();
     });

@@ -9,3 +9,6 @@ export {
   type AclBinding, type AclFilter, AclOperation, authorize, type AuthorizerSettings, bindingMatchesResource, filterMatches, invalidBinding, nameOf, PatternType,
   PermissionType, ResourceType, WILDCARD, WILDCARD_PRINCIPAL,
 } from './acl.ts';
+export {
+  JsonWebKeySet, type JwtChecks, JwtError, oauthBearerClientFirst, parseOAuthBearerClientFirst, type ValidToken, verifyJwt, verifyUnsecuredJwt,
+} from './oauthbearer.ts';

@@ -47,6 +47,13 @@ export function makeScramCredential(m: ScramMechanism, password: string, iterati
 
 export class SaslAuthenticationError extends Error {
   readonly code = 'MILLRACE_SASL_AUTHENTICATION';
+  /** Why, for the broker's log, where the message (what the client is told) says less. */
+  readonly detail: string | undefined;
+
+  constructor(message: string, detail?: string) {
+    super(message);
+    this.detail = detail;
+  }
 }
 
 /** Client text quoted in an error: short, and with its newlines and quotes escaped, since it goes to logs and back to the client. */

@@ -20,6 +20,15 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'sasl.mechanism.inter.broker.protocol': '',
   'sasl.jaas.config': '',
   'sasl.server.max.receive.size': '524288',
+  // OAUTHBEARER (docs/security.md): where the identity provider's keys are, and what a token must say.
+  'sasl.oauthbearer.jwks.endpoint.url': '',
+  'sasl.oauthbearer.jwks.endpoint.refresh.ms': '3600000',
+  'sasl.oauthbearer.expected.audience': '',
+  'sasl.oauthbearer.expected.issuer': '',
+  'sasl.oauthbearer.sub.claim.name': 'sub',
+  'sasl.oauthbearer.clock.skew.seconds': '30',
+  // KIP-368: how long a SASL login lasts before the client must log in again (0: for ever).
+  'connections.max.reauth.ms': '0',
   'connection.failed.authentication.delay.ms': '100',
   'ssl.keystore.type': 'PEM',
   'ssl.keystore.location': '',

@@ -6,6 +6,8 @@ import { ScramCredentialStore } from './scram-store.ts';
 import { AclStore } from './acl-store.ts';
 import { authorizerSettings } from './authorizer.ts';
 import type { AuthorizerSettings } from '@millrace/security';
+import type { Logger } from '../logger.ts';
+import { oauthValidator, type OAuthValidator } from './oauth-validator.ts';
 
 /** What the broker knows about authentication and authorization: each SASL listener's mechanisms and PLAIN users, the SCRAM credentials, the ACLs. */
 export interface BrokerSecurity {
@@ -15,19 +17,23 @@ export interface BrokerSecurity {
   authorizer: AuthorizerSettings | null;
   mechanisms: Map<string, string[]>;
   plainUsers: Map<string, Map<string, string> | null>;
+  /** The token validator of each listener that offers OAUTHBEARER. */
+  oauth: Map<string, OAuthValidator>;
 }
 
 /** Reads and checks every SASL listener's settings at start-up, so a mistake stops the broker rather than a client. */
-export async function openSecurity(fs: Fs, dataDir: string, config: BrokerConfig, listeners: ListenerSpec[]): Promise<BrokerSecurity> {
+export async function openSecurity(fs: Fs, dataDir: string, config: BrokerConfig, listeners: ListenerSpec[], log: Logger): Promise<BrokerSecurity> {
   for (const [key, min] of [['sasl.server.max.receive.size', 1], ['connection.failed.authentication.delay.ms', 0]] as const) {
     const value = config.values[key];
     if (!/^\d+$/.test(value) || Number(value) < min) throw new ConfigError(`${key} must be a whole number of at least ${min}, not "${value}"`);
   }
   const authorizer = authorizerSettings(config);
-  const security: BrokerSecurity = { scram: await ScramCredentialStore.open(fs, dataDir), acls: await AclStore.open(fs, dataDir), authorizer, mechanisms: new Map(), plainUsers: new Map() };
+  const security: BrokerSecurity = { scram: await ScramCredentialStore.open(fs, dataDir), acls: await AclStore.open(fs, dataDir), authorizer, mechanisms: new Map(), plainUsers: new Map(), oauth: new Map() };
   for (const l of listeners.filter((l) => usesSasl(l.securityProtocol))) {
-    security.mechanisms.set(l.name, enabledMechanisms(config, l.name));
+    const mechanisms = enabledMechanisms(config, l.name);
+    security.mechanisms.set(l.name, mechanisms);
     security.plainUsers.set(l.name, plainUsers(config, l.name));
+    if (mechanisms.includes('OAUTHBEARER')) security.oauth.set(l.name, await oauthValidator(config, l.name, log));
   }
   return security;
 }

@@ -5,14 +5,18 @@ import {
 import { ConfigError, type BrokerConfig } from '../config/broker-config.ts';
 import { listenerSetting } from './listener-settings.ts';
 import type { ScramCredentialStore } from './scram-store.ts';
+import type { OAuthValidator } from './oauth-validator.ts';
+import { OAuthBearerExchange } from './oauthbearer-exchange.ts';
 
-export const SUPPORTED_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export const SUPPORTED_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const;
 
 /** One client's SASL exchange: tokens in, tokens out, until it completes with a user name or throws (or rejects with) SaslAuthenticationError. */
 export interface SaslExchange {
   evaluate(token: Buffer): { response: Buffer; complete: boolean } | Promise<{ response: Buffer; complete: boolean }>;
   /** The authenticated user, once complete. */
   readonly username: string | null;
+  /** When what the client logged in with expires (an OAUTHBEARER token), if it does. */
+  readonly expiresAtMs?: number | null;
 }
 
 /** The mechanisms a listener offers (sasl.enabled.mechanisms), checked at start-up. */
@@ -74,8 +78,9 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
 const NOBODY = makeScramCredential('SCRAM-SHA-512', randomBytes(16).toString('hex'));
 
 /** Starts the exchange for a mechanism a listener offers. */
-export function createSaslExchange(mechanism: string, users: Map<string, string> | null, scram: ScramCredentialStore): SaslExchange {
+export function createSaslExchange(mechanism: string, users: Map<string, string> | null, scram: ScramCredentialStore, oauth: OAuthValidator | undefined): SaslExchange {
   if (isScramMechanism(mechanism)) return new ScramServer(mechanism, (user) => scram.get(user, mechanism));
+  if (mechanism === 'OAUTHBEARER') return new OAuthBearerExchange(oauth!);
   if (users) {
     // Hashes of equal length compared in constant time; an unknown user is compared too, against nothing it can match.
     return new PlainExchange(async (user, password) => {

@@ -1,4 +1,4 @@
-import { ANONYMOUS, type KafkaPrincipal } from '@millrace/security';
+import { ANONYMOUS, type KafkaPrincipal, SaslAuthenticationError } from '@millrace/security';
 import { type ListenerSpec, usesSasl } from './listeners.ts';
 import type { SaslExchange } from './sasl-exchange.ts';
 
@@ -16,6 +16,10 @@ export class Session {
   sasl: { mechanism: string; exchange: SaslExchange; rawTokens: boolean } | null = null;
   /** Set when the connection must close once its pending responses are written (a failed authentication). */
   closeReason: string | null = null;
+  /** The mechanism the client logged in with: a re-authentication (KIP-368) must use it again. */
+  loggedInWith: string | null = null;
+  /** When the login expires (connections.max.reauth.ms, or sooner an OAUTHBEARER token): after it, only a new login is served. */
+  expiresAtMs: number | null = null;
 
   constructor(listener: ListenerSpec, certificatePrincipal: KafkaPrincipal | null) {
     this.listener = listener;
@@ -23,14 +27,22 @@ export class Session {
     this.authenticated = !usesSasl(listener.securityProtocol);
   }
 
-  /** Runs one SASL token through the exchange; completes the authentication when it says so. */
-  async evaluate(token: Buffer): Promise<{ response: Buffer; complete: boolean }> {
-    const result = await this.sasl!.exchange.evaluate(token);
-    if (result.complete) {
-      this.principal = { type: 'User', name: this.sasl!.exchange.username! };
-      this.authenticated = true;
-      this.sasl = null;
+  /**
+   * Runs one SASL token through the exchange; completes the authentication when it says so, with
+   * the time the token expires (if it does). A re-authentication must name the same principal.
+   */
+  async evaluate(token: Buffer): Promise<{ response: Buffer; complete: boolean; tokenExpiresAtMs: number | null }> {
+    const { exchange, mechanism } = this.sasl!;
+    const result = await exchange.evaluate(token);
+    if (!result.complete) return { ...result, tokenExpiresAtMs: null };
+    const name = exchange.username!;
+    if (this.loggedInWith !== null && name !== this.principal.name) {
+      throw new SaslAuthenticationError(`Cannot change principals during re-authentication from User:${this.principal.name}: User:${name}`);
     }
-    return result;
+    this.principal = { type: 'User', name };
+    this.authenticated = true;
+    this.loggedInWith = mechanism;
+    this.sasl = null;
+    return { ...result, tokenExpiresAtMs: exchange.expiresAtMs ?? null };
   }
 }
