@@ -1,5 +1,6 @@
 """confluent-kafka (librdkafka) over a secured listener: produce COUNT values, then read them back in
-a consumer group. The client settings (security.protocol, sasl.*, ssl.*) come as a JSON object.
+a consumer group. The client settings (security.protocol, sasl.*, ssl.*) come as a JSON object;
+for OAUTHBEARER, "oauth.token" is the token the oauth_cb callback hands librdkafka.
 
 Usage: secure_confluent.py SETTINGS_JSON TOPIC COUNT GROUP
 Prints {"values": [...]} or, when authentication fails, {"error": "..."} and exits 1.
@@ -11,6 +12,10 @@ import time
 from confluent_kafka import Consumer, KafkaError, Producer
 
 settings, topic, count, group = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+# OAUTHBEARER: the token comes through librdkafka's refresh callback, as an application's would.
+token = settings.pop('oauth.token', None)
+if token is not None:
+    settings['oauth_cb'] = lambda _config: (token, time.time() + 3600)
 
 
 def on_error(err):

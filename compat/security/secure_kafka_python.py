@@ -2,7 +2,8 @@
 frames): produce COUNT values, then read them back in a consumer group.
 
 Usage: secure_kafka_python.py SETTINGS_JSON TOPIC COUNT GROUP
-SETTINGS_JSON holds kafka-python's keyword arguments (security_protocol, sasl_mechanism, ...).
+SETTINGS_JSON holds kafka-python's keyword arguments (security_protocol, sasl_mechanism, ...), and
+for OAUTHBEARER "oauth_token", which a token provider object hands the client.
 Prints {"values": [...]} or {"error": "..."} and exits 1.
 """
 import json
@@ -11,6 +12,20 @@ import sys
 from kafka import KafkaConsumer, KafkaProducer
 
 settings, topic, count, group = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+
+
+class TokenProvider:
+    """kafka-python's OAUTHBEARER token source: an object with a token() method."""
+
+    def __init__(self, token):
+        self._token = token
+
+    def token(self):
+        return self._token
+
+
+if 'oauth_token' in settings:
+    settings['sasl_oauth_token_provider'] = TokenProvider(settings.pop('oauth_token'))
 try:
     producer = KafkaProducer(**settings, acks='all', linger_ms=5)
     futures = [producer.send(topic, value=b'v%d' % i) for i in range(count)]

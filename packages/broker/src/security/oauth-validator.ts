@@ -111,7 +111,8 @@ export async function oauthValidator(config: BrokerConfig, listener: string, log
     log.warn(`listener ${listener} accepts unsigned OAUTHBEARER tokens (${UNSECURED_HANDLER}): anyone can log in as anyone; for development only`);
     const jaas = setting('oauthbearer.sasl.jaas.config') || setting('sasl.jaas.config');
     const subClaim = jaas ? parseJaasConfig(jaas).options.get('unsecuredValidatorPrincipalClaimName') : undefined;
-    return { validate: async (token) => verifyUnsecuredJwt(token, { ...checks(), subClaim: subClaim ?? 'sub' }), close: () => {} };
+    // Kafka's unsecured validator reads its own JAAS options, not the sasl.oauthbearer.expected.* settings.
+    return { validate: async (token) => verifyUnsecuredJwt(token, { ...checks(), audiences: [], issuer: null, subClaim: subClaim ?? 'sub' }), close: () => {} };
   }
   if (handler !== '' && !SECURED_HANDLERS.includes(handler)) throw new ConfigError(`${handlerKey} ${handler} is not one Millrace has: use ${SECURED_HANDLERS[0]} (or, for development, ${UNSECURED_HANDLER})`);
   if (!url) {
