@@ -4,9 +4,11 @@ can for a while, and report what got through and how often the broker said to sl
 Usage: quota_confluent.py produce BOOTSTRAP TOPIC CLIENT_ID SECONDS VALUE_BYTES [BATCH_BYTES]
        quota_confluent.py consume BOOTSTRAP TOPIC CLIENT_ID SECONDS
 Prints {"bytes": N, "seconds": S, "throttles": T}: value bytes acknowledged (produce) or received
-(consume) within the time, the time, and the throttle events librdkafka reported.
+(consume) within the time, the time, and the throttle events librdkafka reported. More client
+settings (security.protocol, sasl.*) may come as a JSON object in $CLIENT_SETTINGS.
 """
 import json
+import os
 import sys
 import time
 
@@ -21,7 +23,7 @@ def on_throttle(event):
         throttles.append(event.throttle_time)
 
 
-common = {'bootstrap.servers': bootstrap, 'client.id': client_id, 'throttle_cb': on_throttle}
+common = {'bootstrap.servers': bootstrap, 'client.id': client_id, 'throttle_cb': on_throttle, **json.loads(os.environ.get('CLIENT_SETTINGS', '{}'))}
 counted = 0
 
 if mode == 'produce':
