@@ -39,8 +39,9 @@ export function securityFromProperties(props: Record<string, string>): { tls?: T
 }
 
 function saslFromProperties(props: Record<string, string>): SaslSettings {
-  const mechanism = (props['sasl.mechanism'] ?? props['sasl.mechanisms'] ?? 'PLAIN').toUpperCase() as SaslSettings['mechanism'];
-  if (!SASL_MECHANISMS.includes(mechanism)) throw invalid(`sasl.mechanism must be one of ${SASL_MECHANISMS.join(', ')}, not "${mechanism}"`);
+  const mechanism = (props['sasl.mechanism'] ?? props['sasl.mechanisms'] ?? 'PLAIN').toUpperCase() as (typeof SASL_MECHANISMS)[number];
+  // OAUTHBEARER's token comes from code (the sasl option's token function), not from a properties file.
+  if (!SASL_MECHANISMS.includes(mechanism)) throw invalid(`sasl.mechanism must be one of ${SASL_MECHANISMS.join(', ')}, not "${mechanism}"${mechanism === ('OAUTHBEARER' as string) ? ' (for OAUTHBEARER, pass sasl: { mechanism: \'OAUTHBEARER\', token } to the client)' : ''}`);
   let username = props['sasl.username'];
   let password = props['sasl.password'];
   if (props['sasl.jaas.config']) {

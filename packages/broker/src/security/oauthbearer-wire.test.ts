@@ -13,6 +13,7 @@ import {
   ApiKey, createMetadataRequest, createSaslAuthenticateRequest, createSaslHandshakeRequest, ErrorCode, type MetadataResponse, type SaslAuthenticateResponse, type SaslHandshakeResponse,
 } from '@millrace/protocol';
 import { oauthBearerClientFirst, ScramClient } from '@millrace/security';
+import { Admin, Producer } from '@millrace/client';
 import { Broker } from '../broker.ts';
 import { buildBrokerConfig, ConfigError } from '../config/broker-config.ts';
 import { silentLogger } from '../logger.ts';
@@ -27,6 +28,9 @@ writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...issuer.publicKey.export({ f
 const REAUTH_MS = 1500;
 let broker: Broker;
 let port: number;
+/** What the broker logged: a connection closed for an expired login says so. */
+const logged: string[] = [];
+const capture = { info: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), error: (m: string) => logged.push(m) };
 
 function token(claims: Record<string, unknown>, key: KeyObject = issuer.privateKey): string {
   const now = Math.floor(Date.now() / 1000);
@@ -48,7 +52,7 @@ const settings = {
 
 before(async () => {
   broker = await Broker.start({
-    dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, log: silentLogger, config: buildBrokerConfig(settings),
+    dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, log: capture, config: buildBrokerConfig(settings),
     addScram: ['SCRAM-SHA-256=[name=alice,password=alice-secret]', 'SCRAM-SHA-256=[name=bob,password=bob-secret]'].map(parseAddScram),
   });
   port = broker.port;
@@ -156,4 +160,29 @@ test('OAUTHBEARER without a JWKS stops the broker at start-up unless the unsecur
   } finally {
     await unsecured.stop();
   }
+});
+
+test('our client logs in with a token from its token function, and renews its login on the same connection before it expires', async () => {
+  let tokens = 0;
+  const sasl = { mechanism: 'OAUTHBEARER' as const, token: () => (tokens++, token({ sub: 'ts-app' })) };
+  const admin = new Admin({ brokers: [`127.0.0.1:${port}`], sasl });
+  const producer = new Producer({ brokers: [`127.0.0.1:${port}`], sasl });
+  const before = logged.length;
+  try {
+    await admin.createTopics([{ topic: 'renewed', partitions: 1 }]);
+    const until = Date.now() + REAUTH_MS * 3;
+    let sent = 0;
+    while (Date.now() < until) {
+      await producer.send('renewed', [{ value: `r${sent++}` }]);
+      await sleep(100);
+    }
+    assert.ok(tokens >= 4, `${tokens} tokens asked for: each connection's first login and its renewals`);
+    assert.deepEqual(logged.slice(before).filter((line) => /without a re-authentication/.test(line)), [], 'no connection outlived its login');
+  } finally {
+    await producer.close();
+    await admin.close();
+  }
+  const refused = new Admin({ brokers: [`127.0.0.1:${port}`], sasl: { mechanism: 'OAUTHBEARER', token: () => token({}, stranger.privateKey) }, requestTimeoutMs: 5000 });
+  await assert.rejects(refused.listTopics(), /SASL_AUTHENTICATION_FAILED|invalid_token/);
+  await refused.close();
 });
