@@ -1,11 +1,13 @@
-// Real clients over secured listeners: kcat and confluent-kafka (librdkafka), KafkaJS and
-// kafka-python produce and consume through SASL_PLAINTEXT, SASL_SSL and SSL (mutual TLS too), with
-// each mechanism they speak; wrong passwords, unknown users and certificates of another CA are refused.
+// Real clients over secured listeners: kcat and confluent-kafka (librdkafka), KafkaJS, kafka-python
+// and our TypeScript client produce and consume through SASL_PLAINTEXT, SASL_SSL and SSL (mutual TLS
+// too), with each mechanism they speak; wrong passwords, unknown users and certificates of another
+// CA are refused.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import kafkajs, { type SASLOptions } from 'kafkajs';
+import { Admin, Consumer, Producer } from '@millrace/client';
 import { freePort, startBroker, type RunningBroker } from '../harness/broker-process.ts';
 import { makeTestPki, type TestPki } from '../harness/certificates.ts';
 import { runTool } from '../harness/run-tool.ts';
@@ -141,14 +143,44 @@ async function kafkajsRoundTrip(c: Case, topic: string): Promise<string[]> {
   return seen;
 }
 
+/** Our client's options for a case: Node's TLS options and the SASL login. */
+function millraceClient(c: Case) {
+  const tlsOptions = tls(c)
+    ? { ca: readFileSync(pki.caCert, 'utf8'), ...(c.certificate ? { cert: readFileSync(c.certificate === 'trusted' ? pki.clientCert : pki.strangerCert, 'utf8'), key: readFileSync(c.certificate === 'trusted' ? pki.clientKey : pki.strangerKey, 'utf8') } : {}) }
+    : undefined;
+  return { brokers: [bootstrap(c)], tls: tlsOptions, sasl: c.mechanism ? { mechanism: c.mechanism, username: c.user!, password: c.password! } : undefined, requestTimeoutMs: 10_000 };
+}
+
+async function millraceRoundTrip(c: Case, topic: string): Promise<string[]> {
+  const producer = new Producer(millraceClient(c));
+  try {
+    await producer.send(topic, values.map((value) => ({ value })));
+  } finally {
+    await producer.close();
+  }
+  const consumer = new Consumer({ ...millraceClient(c), groupId: `${topic}-group`, autoOffsetReset: 'earliest' });
+  consumer.subscribe([topic]);
+  const seen: string[] = [];
+  try {
+    for await (const record of consumer.records()) {
+      seen.push(record.value!.toString());
+      if (seen.length === COUNT) break;
+    }
+  } finally {
+    await consumer.close();
+  }
+  return seen;
+}
+
 for (const c of CASES) {
-  test(`${c.name}: kcat, confluent-kafka, KafkaJS and kafka-python each produce ${COUNT} records and read them back`, async () => {
+  test(`${c.name}: kcat, confluent-kafka, KafkaJS, kafka-python and our client each produce ${COUNT} records and read them back`, async () => {
     assert.deepEqual((await kcatRoundTrip(c, `kcat-${c.name}`)).sort(), [...values].sort(), 'kcat');
     const confluent = await pythonRoundTrip('secure_confluent.py', librdkafkaSettings(c), `confluent-${c.name}`);
     assert.deepEqual(confluent.values?.sort(), [...values].sort(), `confluent-kafka: ${confluent.error}`);
     assert.deepEqual((await kafkajsRoundTrip(c, `kafkajs-${c.name}`)).sort(), [...values].sort(), 'KafkaJS');
     const kafkaPython = await pythonRoundTrip('secure_kafka_python.py', kafkaPythonSettings(c), `kafka-python-${c.name}`);
     assert.deepEqual(kafkaPython.values?.sort(), [...values].sort(), `kafka-python: ${kafkaPython.error}`);
+    assert.deepEqual((await millraceRoundTrip(c, `millrace-${c.name}`)).sort(), [...values].sort(), 'our client');
   });
 }
 
@@ -160,24 +192,27 @@ test('the broker names itself on the listener a client came in on', async () => 
   }
 });
 
-const refusals: { what: string; c: Case; kcat: RegExp; kafkajs: RegExp; brokerLog?: RegExp }[] = [
+const refusals: { what: string; c: Case; kcat: RegExp; kafkajs: RegExp; ours: RegExp; brokerLog?: RegExp }[] = [
   {
     what: 'a wrong password (SCRAM-SHA-256)',
     c: { name: 'wrong', listener: 'SASL_PLAINTEXT', mechanism: 'SCRAM-SHA-256', user: 'alice', password: 'wrong' },
     kcat: /Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256/,
     kafkajs: /SASL SCRAM SHA256 authentication failed/,
+    ours: /SASL_AUTHENTICATION_FAILED: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256/,
   },
   {
     what: 'an unknown user (PLAIN over TLS)',
     c: { name: 'unknown', listener: 'SASL_SSL', mechanism: 'PLAIN', user: 'mallory', password: 'alice-secret' },
     kcat: /Authentication failed: Invalid username or password/,
     kafkajs: /SASL PLAIN authentication failed/,
+    ours: /SASL_AUTHENTICATION_FAILED: Authentication failed: Invalid username or password/,
   },
   {
     what: 'a SCRAM user logging in with PLAIN on the listener whose PLAIN users are its JAAS entry\'s',
     c: { name: 'jaas-only', listener: 'SASL_PLAINTEXT', mechanism: 'PLAIN', user: 'alice', password: 'alice-secret' },
     kcat: /Authentication failed/,
     kafkajs: /SASL PLAIN authentication failed/,
+    ours: /SASL_AUTHENTICATION_FAILED/,
   },
   {
     what: 'a client certificate from another CA on a listener that requires one',
@@ -187,6 +222,7 @@ const refusals: { what: string; c: Case; kcat: RegExp; kafkajs: RegExp; brokerLo
     kcat: /unexpected eof|SSL handshake failed/i,
     brokerLog: /refusing .* on listener MTLS: its client certificate is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/,
     kafkajs: /certificate|alert|socket|closed|ECONNRESET/i,
+    ours: /certificate|alert|socket|closed|ECONNRESET|connect/i,
   },
   {
     what: 'no client certificate on a listener that requires one',
@@ -194,11 +230,12 @@ const refusals: { what: string; c: Case; kcat: RegExp; kafkajs: RegExp; brokerLo
     kcat: /unexpected eof|SSL handshake failed/i,
     brokerLog: /refusing .* on listener MTLS: it sent no client certificate \(ssl.client.auth=required\)/,
     kafkajs: /certificate|alert|socket|closed|ECONNRESET/i,
+    ours: /certificate|alert|socket|closed|ECONNRESET|connect/i,
   },
 ];
 
 for (const r of refusals) {
-  test(`refused: ${r.what}, by kcat, confluent-kafka, KafkaJS and kafka-python; the broker serves on`, async () => {
+  test(`refused: ${r.what}, by kcat, confluent-kafka, KafkaJS, kafka-python and our client; the broker serves on`, async () => {
     const kcat = await runTool('kcat', [...kcatArgs(r.c), '-L', '-m', '5'], { timeoutMs: 30_000, allowFailure: true });
     assert.notEqual(kcat.code, 0);
     assert.match(kcat.stderr, r.kcat);
@@ -216,6 +253,8 @@ for (const r of refusals) {
     }, r.kafkajs);
     const kafkaPython = await pythonRoundTrip('secure_kafka_python.py', { ...kafkaPythonSettings(r.c), request_timeout_ms: 10_000, api_version_auto_timeout_ms: 5_000 }, `refused-py-${r.c.name}`);
     assert.ok(kafkaPython.error && !kafkaPython.values, `kafka-python must fail: ${JSON.stringify(kafkaPython)}`);
+    const ours = new Admin({ ...millraceClient(r.c), connectTimeoutMs: 5000 });
+    await assert.rejects(ours.listTopics().finally(() => ours.close()), r.ours, 'our client');
     assert.deepEqual((await kcatRoundTrip(CASES[1], `after-${r.c.name}`)).length, COUNT, 'a good client is still served');
   });
 }
