@@ -44,7 +44,8 @@ async function loadJwks(url: string): Promise<JsonWebKeySet> {
 /** The JWKS a listener checks signatures against: read at start-up, again every refresh interval, and at once (at most every 10 s) for a key id it lacks. */
 class JwksValidator implements OAuthValidator {
   private keys: JsonWebKeySet;
-  private lastLoad = Date.now();
+  /** When a token's unknown key id last made the JWKS be read (the first may at once). */
+  private lastUnknownKidLoad = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly url: string;
   private readonly checks: () => JwtChecks;
@@ -63,15 +64,15 @@ class JwksValidator implements OAuthValidator {
     try {
       return verifyJwt(token, this.keys, this.checks());
     } catch (err) {
-      if (!(err instanceof JwtError) || !err.message.startsWith('no key in the JWKS') || Date.now() - this.lastLoad < UNKNOWN_KID_REFRESH_MS) throw err;
+      if (!(err instanceof JwtError) || !err.message.startsWith('no key in the JWKS') || Date.now() - this.lastUnknownKidLoad < UNKNOWN_KID_REFRESH_MS) throw err;
       // The identity provider may have rotated its keys since the last read.
+      this.lastUnknownKidLoad = Date.now();
       await this.reload();
       return verifyJwt(token, this.keys, this.checks());
     }
   }
 
   private async reload(): Promise<void> {
-    this.lastLoad = Date.now();
     try {
       this.keys = await loadJwks(this.url);
     } catch (err) {

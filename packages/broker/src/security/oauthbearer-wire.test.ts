@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -185,4 +186,43 @@ test('our client logs in with a token from its token function, and renews its lo
   const refused = new Admin({ brokers: [`127.0.0.1:${port}`], sasl: { mechanism: 'OAUTHBEARER', token: () => token({}, stranger.privateKey) }, requestTimeoutMs: 5000 });
   await assert.rejects(refused.listTopics(), /SASL_AUTHENTICATION_FAILED|invalid_token/);
   await refused.close();
+});
+
+test('a JWKS fetched over HTTP: a key the provider adds later is fetched the first time a token names it; unknown key ids do not make the broker fetch again and again', async () => {
+  const rotated = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = (key: KeyObject, kid: string) => ({ ...key.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' });
+  let served = [jwk(issuer.publicKey, 'k1')];
+  let fetches = 0;
+  const provider = createServer((_req, res) => {
+    fetches++;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ keys: served }));
+  });
+  await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', () => resolve()));
+  const url = `http://127.0.0.1:${(provider.address() as { port: number }).port}/jwks.json`;
+  const fetching = await Broker.start({ dataDir: join(dir, 'http-jwks'), host: '127.0.0.1', port: 0, log: silentLogger, config: buildBrokerConfig({ ...settings, 'sasl.oauthbearer.jwks.endpoint.url': url }) });
+  const signedBy = (key: KeyObject, kid: string) => {
+    const now = Math.floor(Date.now() / 1000);
+    const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const signed = `${b64({ alg: 'RS256', kid })}.${b64({ sub: 'alice', aud: 'kafka', exp: now + 600 })}`;
+    return `${signed}.${sign('sha256', Buffer.from(signed), key).toString('base64url')}`;
+  };
+  try {
+    const login = async (jwt: string) => {
+      const client = await WireClient.connect(fetching.port);
+      const answer = await oauthLogin(client, jwt);
+      client.close();
+      return answer.authBytes.length === 0 && answer.errorCode === ErrorCode.NONE;
+    };
+    assert.equal(await login(signedBy(issuer.privateKey, 'k1')), true);
+    assert.equal(fetches, 1, 'read once at start-up');
+    served = [...served, jwk(rotated.publicKey, 'k2')];
+    assert.equal(await login(signedBy(rotated.privateKey, 'k2')), true, 'the new key was fetched when a token named it');
+    assert.equal(fetches, 2);
+    assert.equal(await login(signedBy(rotated.privateKey, 'k3')), false, 'an unknown key id');
+    assert.equal(fetches, 2, 'not fetched again within 10 seconds');
+  } finally {
+    await fetching.stop();
+    provider.close();
+  }
 });
