@@ -3,7 +3,7 @@ import { NodeFs } from '@millrace/storage';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { distinguishedName, type KafkaPrincipal, mapPrincipalName } from '@millrace/security';
-import { ConfigError, type BrokerConfig } from './config/broker-config.ts';
+import { type BrokerConfig, wholeNumber } from './config/broker-config.ts';
 import { Connection } from './connection.ts';
 import type { BrokerState, Handler } from './handler.ts';
 import { buildHandlers } from './handlers/index.ts';
@@ -43,13 +43,6 @@ export interface BrokerOptions {
 
 /** Requests one connection may have unanswered before the broker stops reading from it. */
 const MAX_IN_FLIGHT_PER_CONNECTION = 100;
-/** A setting that must be a whole number of at least `min`, read at start-up. */
-function wholeNumber(config: BrokerConfig, key: string, min: number): number {
-  const text = config.values[key];
-  if (!/^-?\d+$/.test(text) || Number(text) < min) throw new ConfigError(`${key} must be a whole number of at least ${min}, not "${text}"`);
-  return Number(text);
-}
-
 /** How long a clean shutdown waits for in-flight requests before closing connections anyway. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
@@ -87,8 +80,8 @@ export class Broker {
     const tlsByListener = new Map(specs.filter((l) => usesTls(l.securityProtocol)).map((l) => [l.name, tlsOptions(options.config, l.name)]));
     const interBroker = interBrokerSettings(options.config, specs, tlsByListener);
     // quota.window.size.seconds: how far ahead of its quota a client may run before it is throttled.
-    const quotaBurstMs = wholeNumber(options.config, 'quota.window.size.seconds', 1) * 1000;
-    const maxIdleMs = wholeNumber(options.config, 'connections.max.idle.ms', -1);
+    const quotaBurstMs = wholeNumber('quota.window.size.seconds', options.config.values['quota.window.size.seconds'], 1) * 1000;
+    const maxIdleMs = wholeNumber('connections.max.idle.ms', options.config.values['connections.max.idle.ms'], -1);
     let quotaStore: QuotaStore | null = null;
     const connectionLimits = new ConnectionLimits(options.config, specs.map((l) => l.name), (ip) => quotaStore!.ipConnectionRate(ip), quotaBurstMs);
     mkdirSync(options.dataDir, { recursive: true });

@@ -168,6 +168,13 @@ const IGNORED_KAFKA_KEYS = new Set([
   'zookeeper.connect', 'zookeeper.connection.timeout.ms', 'controller.quorum.bootstrap.servers',
 ]);
 
+/** A setting's text as a whole number of at least `min`, or a ConfigError naming the setting. */
+export function wholeNumber(key: string, text: string, min: number): number {
+  const trimmed = text.trim();
+  if (!/^-?\d+$/.test(trimmed) || Number(trimmed) < min) throw new ConfigError(`${key} must be a whole number of at least ${min}, not "${text}"`);
+  return Number(trimmed);
+}
+
 export function intSetting(config: BrokerConfig, key: string): number {
   const n = Number(config.values[key]);
   if (!Number.isFinite(n)) throw new ConfigError(`${key} must be a number, not "${config.values[key]}"`);

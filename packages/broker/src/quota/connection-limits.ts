@@ -1,14 +1,9 @@
-import { ConfigError, type BrokerConfig } from '../config/broker-config.ts';
+import { ConfigError, type BrokerConfig, wholeNumber } from '../config/broker-config.ts';
 import { listenerSetting } from '../security/listener-settings.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
 /** Kafka's "no limit" for its connection settings. */
 const UNLIMITED = 2147483647;
-
-function count(key: string, text: string): number {
-  if (!/^\d+$/.test(text.trim())) throw new ConfigError(`${key} must be a whole number of 0 or more, not "${text}"`);
-  return Number(text.trim());
-}
 
 /** `host:count,...` as Kafka's max.connections.per.ip.overrides writes it (an IPv6 address keeps its colons: the count is after the last). */
 function parseOverrides(text: string): Map<string, number> {
@@ -16,7 +11,7 @@ function parseOverrides(text: string): Map<string, number> {
   for (const entry of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
     const colon = entry.lastIndexOf(':');
     if (colon <= 0) throw new ConfigError(`max.connections.per.ip.overrides: expected host:count, got "${entry}"`);
-    out.set(normalizeIp(entry.slice(0, colon)), count('max.connections.per.ip.overrides', entry.slice(colon + 1)));
+    out.set(normalizeIp(entry.slice(0, colon)), wholeNumber('max.connections.per.ip.overrides', entry.slice(colon + 1), 0));
   }
   return out;
 }
@@ -45,9 +40,9 @@ export class ConnectionLimits {
   private readonly creationRates = new Map<string, RateLimiter>();
 
   constructor(config: BrokerConfig, listeners: string[], ipRate: (ip: string) => number | null, burstMs: number) {
-    this.maxTotal = count('max.connections', config.values['max.connections']);
-    this.maxPerListener = new Map(listeners.map((l) => [l, count(`listener.name.${l.toLowerCase()}.max.connections`, listenerSetting(config, l, 'max.connections'))]));
-    this.maxPerIp = count('max.connections.per.ip', config.values['max.connections.per.ip']);
+    this.maxTotal = wholeNumber('max.connections', config.values['max.connections'], 0);
+    this.maxPerListener = new Map(listeners.map((l) => [l, wholeNumber(`listener.name.${l.toLowerCase()}.max.connections`, listenerSetting(config, l, 'max.connections'), 0)]));
+    this.maxPerIp = wholeNumber('max.connections.per.ip', config.values['max.connections.per.ip'], 0);
     this.perIpOverrides = parseOverrides(config.values['max.connections.per.ip.overrides']);
     this.ipRate = ipRate;
     this.burstMs = burstMs;

@@ -1,13 +1,10 @@
-import type { LinkSecurity } from '@millrace/client';
+import { type LinkSecurity, SASL_MECHANISMS } from '@millrace/client';
 import { parseJaasConfig } from '@millrace/security';
 import { ConfigError, type BrokerConfig } from '../config/broker-config.ts';
 import { listenerSetting } from './listener-settings.ts';
 import { type ListenerSpec, usesSasl } from './listeners.ts';
 import { enabledMechanisms } from './sasl-exchange.ts';
 import type { ListenerTls } from './tls-options.ts';
-
-/** The mechanisms a broker can log in to another with. */
-const LOGIN_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
 
 export interface InterBroker {
   /** The listener brokers replicate and send transaction markers over: its address is the one registered in the cluster. */
@@ -46,8 +43,9 @@ export function interBrokerSettings(config: BrokerConfig, listeners: ListenerSpe
   }
   if (usesSasl(listener.securityProtocol)) {
     const mechanism = config.values['sasl.mechanism.inter.broker.protocol'].trim().toUpperCase();
-    if (!(LOGIN_MECHANISMS as readonly string[]).includes(mechanism)) {
-      throw new ConfigError(`the inter-broker listener ${listener.name} uses SASL: set sasl.mechanism.inter.broker.protocol to ${LOGIN_MECHANISMS.join(', ')}${mechanism ? `, not ${mechanism}` : ''}`);
+    // A broker logs in to the others with a password: the mechanisms the client speaks that way.
+    if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
+      throw new ConfigError(`the inter-broker listener ${listener.name} uses SASL: set sasl.mechanism.inter.broker.protocol to ${SASL_MECHANISMS.join(', ')}${mechanism ? `, not ${mechanism}` : ''}`);
     }
     if (!enabledMechanisms(config, listener.name).includes(mechanism)) throw new ConfigError(`sasl.mechanism.inter.broker.protocol ${mechanism} is not enabled on listener ${listener.name} (sasl.enabled.mechanisms)`);
     const key = `listener.name.${listener.name.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`;
@@ -62,7 +60,7 @@ export function interBrokerSettings(config: BrokerConfig, listeners: ListenerSpe
     const username = options.get('username');
     const password = options.get('password');
     if (!username || !password) throw new ConfigError(`${key} needs username and password: the broker's own login to the others`);
-    security.sasl = { mechanism: mechanism as (typeof LOGIN_MECHANISMS)[number], username, password };
+    security.sasl = { mechanism: mechanism as (typeof SASL_MECHANISMS)[number], username, password };
   }
   return { listener, security };
 }

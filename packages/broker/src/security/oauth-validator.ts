@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { JsonWebKeySet, type JwtChecks, JwtError, parseJaasConfig, type ValidToken, verifyJwt, verifyUnsecuredJwt } from '@millrace/security';
-import { ConfigError, type BrokerConfig } from '../config/broker-config.ts';
+import { ConfigError, type BrokerConfig, wholeNumber } from '../config/broker-config.ts';
 import type { Logger } from '../logger.ts';
 import { listenerSetting } from './listener-settings.ts';
 
@@ -48,10 +48,10 @@ class JwksValidator implements OAuthValidator {
   private lastUnknownKidLoad = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly url: string;
-  private readonly checks: () => JwtChecks;
+  private readonly checks: Omit<JwtChecks, 'now'>;
   private readonly log: Logger;
 
-  constructor(url: string, keys: JsonWebKeySet, refreshMs: number, checks: () => JwtChecks, log: Logger) {
+  constructor(url: string, keys: JsonWebKeySet, refreshMs: number, checks: Omit<JwtChecks, 'now'>, log: Logger) {
     this.url = url;
     this.checks = checks;
     this.log = log;
@@ -62,13 +62,13 @@ class JwksValidator implements OAuthValidator {
 
   async validate(token: string): Promise<ValidToken> {
     try {
-      return verifyJwt(token, this.keys, this.checks());
+      return verifyJwt(token, this.keys, { ...this.checks, now: Date.now() });
     } catch (err) {
       if (!(err instanceof JwtError) || !err.message.startsWith('no key in the JWKS') || Date.now() - this.lastUnknownKidLoad < UNKNOWN_KID_REFRESH_MS) throw err;
       // The identity provider may have rotated its keys since the last read.
       this.lastUnknownKidLoad = Date.now();
       await this.reload();
-      return verifyJwt(token, this.keys, this.checks());
+      return verifyJwt(token, this.keys, { ...this.checks, now: Date.now() });
     }
   }
 
@@ -85,11 +85,6 @@ class JwksValidator implements OAuthValidator {
   }
 }
 
-function wholeNumber(key: string, text: string): number {
-  if (!/^\d+$/.test(text.trim())) throw new ConfigError(`${key} must be a whole number, not "${text}"`);
-  return Number(text.trim());
-}
-
 /**
  * The validator of a listener that offers OAUTHBEARER, from Kafka's settings, checked at start-up.
  * Unlike Kafka, which accepts unsigned tokens unless told otherwise, Millrace needs either a JWKS
@@ -100,27 +95,26 @@ export async function oauthValidator(config: BrokerConfig, listener: string, log
   const handlerKey = `listener.name.${listener.toLowerCase()}.oauthbearer.sasl.server.callback.handler.class`;
   const handler = setting('oauthbearer.sasl.server.callback.handler.class');
   const url = setting('sasl.oauthbearer.jwks.endpoint.url');
-  const checks = (): JwtChecks => ({
-    now: Date.now(),
-    clockSkewSeconds: wholeNumber('sasl.oauthbearer.clock.skew.seconds', setting('sasl.oauthbearer.clock.skew.seconds')),
+  // Read once: only the time changes from one login to the next.
+  const checks: Omit<JwtChecks, 'now'> = {
+    clockSkewSeconds: wholeNumber('sasl.oauthbearer.clock.skew.seconds', setting('sasl.oauthbearer.clock.skew.seconds'), 0),
     audiences: setting('sasl.oauthbearer.expected.audience').split(',').map((a) => a.trim()).filter((a) => a !== ''),
     issuer: setting('sasl.oauthbearer.expected.issuer') || null,
     subClaim: setting('sasl.oauthbearer.sub.claim.name') || 'sub',
-  });
-  checks();
+  };
   if (handler === UNSECURED_HANDLER) {
     log.warn(`listener ${listener} accepts unsigned OAUTHBEARER tokens (${UNSECURED_HANDLER}): anyone can log in as anyone; for development only`);
     const jaas = setting('oauthbearer.sasl.jaas.config') || setting('sasl.jaas.config');
     const subClaim = jaas ? parseJaasConfig(jaas).options.get('unsecuredValidatorPrincipalClaimName') : undefined;
     // Kafka's unsecured validator reads its own JAAS options, not the sasl.oauthbearer.expected.* settings.
-    return { validate: async (token) => verifyUnsecuredJwt(token, { ...checks(), audiences: [], issuer: null, subClaim: subClaim ?? 'sub' }), close: () => {} };
+    return { validate: async (token) => verifyUnsecuredJwt(token, { ...checks, now: Date.now(), audiences: [], issuer: null, subClaim: subClaim ?? 'sub' }), close: () => {} };
   }
   if (handler !== '' && !SECURED_HANDLERS.includes(handler)) throw new ConfigError(`${handlerKey} ${handler} is not one Millrace has: use ${SECURED_HANDLERS[0]} (or, for development, ${UNSECURED_HANDLER})`);
   if (!url) {
     throw new ConfigError(`listener ${listener} offers OAUTHBEARER: set sasl.oauthbearer.jwks.endpoint.url (the identity provider's keys, a file: or https: URL), or for development only set ${handlerKey}=${UNSECURED_HANDLER}`);
   }
   if (!/^(file|https?):/.test(url)) throw new ConfigError(`sasl.oauthbearer.jwks.endpoint.url must be a file:, http: or https: URL, not "${url}"`);
-  const refreshMs = wholeNumber('sasl.oauthbearer.jwks.endpoint.refresh.ms', setting('sasl.oauthbearer.jwks.endpoint.refresh.ms'));
+  const refreshMs = wholeNumber('sasl.oauthbearer.jwks.endpoint.refresh.ms', setting('sasl.oauthbearer.jwks.endpoint.refresh.ms'), 0);
   let keys: JsonWebKeySet;
   try {
     keys = await loadJwks(url);
