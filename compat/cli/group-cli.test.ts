@@ -28,11 +28,11 @@ function millrace(...args: string[]) {
 interface Row {
   topic: string;
   partition: number;
-  currentOffset: string;
-  logEndOffset: string;
-  lag: string;
-  consumerId: string;
-  clientId: string;
+  currentOffset: number | null;
+  logEndOffset: number;
+  lag: number | null;
+  consumerId: string | null;
+  clientId: string | null;
 }
 
 async function describe(): Promise<Row[]> {
@@ -59,19 +59,19 @@ test('list, describe with members and lag, reset refused while active, reset and
   await runTool('kcat', ['-b', broker.bootstrap, '-t', 'watched', '-P', '-K:'], { input: Array.from({ length: 300 }, (_, i) => `k${i}:v${i}`).join('\n') + '\n', timeoutMs: 30_000 });
   member = new MemberProcess(broker.bootstrap, 'watched', 'watchers');
   await waitFor('the member to consume everything', () => member!.values.length === 300);
-  await waitFor('commits to reach the log end', async () => (await describe()).every((r) => r.lag === '0'));
+  await waitFor('commits to reach the log end', async () => (await describe()).every((r) => r.lag === 0));
 
   const listed = await millrace('group', 'list');
   assert.match(listed.stdout, /^watchers\s+Stable\s+consumer$/m);
   const rows = await describe();
   assert.deepEqual(rows.map((r) => r.partition), [0, 1, 2]);
-  assert.equal(rows.reduce((sum, r) => sum + Number(r.logEndOffset), 0), 300);
-  assert.ok(rows.every((r) => r.consumerId.startsWith('rdkafka-') && r.clientId === 'rdkafka'), 'each partition shows its owner');
+  assert.equal(rows.reduce((sum, r) => sum + r.logEndOffset, 0), 300);
+  assert.ok(rows.every((r) => r.consumerId?.startsWith('rdkafka-') && r.clientId === 'rdkafka'), 'each partition shows its owner');
 
   await member.kill();
   await runTool('kcat', ['-b', broker.bootstrap, '-t', 'watched', '-P', '-p', '0'], { input: 'late-1\nlate-2\n', timeoutMs: 30_000 });
   const behind = await describe();
-  assert.equal(behind.find((r) => r.partition === 0)!.lag, '2', 'lag counts what the group has not consumed');
+  assert.equal(behind.find((r) => r.partition === 0)!.lag, 2, 'lag counts what the group has not consumed');
 
   const refused = await millrace('group', 'reset-offsets', 'watchers', '--topic', 'watched', '--to-earliest');
   assert.equal(refused.code, 1);
@@ -80,16 +80,21 @@ test('list, describe with members and lag, reset refused while active, reset and
   await waitFor('the killed member to time out', async () => /watchers\s+Empty/.test((await millrace('group', 'list')).stdout));
   const dry = await millrace('group', 'reset-offsets', 'watchers', '--topic', 'watched', '--to-earliest', '--dry-run');
   assert.match(dry.stdout, /dry run/);
-  assert.ok((await describe()).every((r) => r.currentOffset !== '0'), 'a dry run changes nothing');
+  assert.ok((await describe()).every((r) => r.currentOffset !== 0), 'a dry run changes nothing');
   const reset = await millrace('group', 'reset-offsets', 'watchers', '--topic', 'watched', '--to-earliest');
   assert.equal(reset.code, 0, reset.stderr);
-  assert.ok((await describe()).every((r) => r.currentOffset === '0' && r.lag === r.logEndOffset));
+  assert.ok((await describe()).every((r) => r.currentOffset === 0 && r.lag === r.logEndOffset));
   const shifted = await millrace('group', 'reset-offsets', 'watchers', '--topic', 'watched', '--shift-by', '5');
   assert.equal(shifted.code, 0, shifted.stderr);
-  assert.ok((await describe()).every((r) => r.currentOffset === '5'));
+  assert.ok((await describe()).every((r) => r.currentOffset === 5));
+  // A negative shift as users type it, without '=': JSON numbers, the previous offset too.
+  const back = await millrace('group', 'reset-offsets', 'watchers', '--topic', 'watched', '--shift-by', '-1', '--output', 'json');
+  assert.equal(back.code, 0, back.stderr);
+  assert.deepEqual((JSON.parse(back.stdout) as { partition: number; previousOffset: number; newOffset: number }[]).map((r) => [r.partition, r.previousOffset, r.newOffset]), [[0, 5, 4], [1, 5, 4], [2, 5, 4]]);
+  assert.ok((await describe()).every((r) => r.currentOffset === 4));
   const latest = await millrace('group', 'reset-offsets', 'watchers', '--topic', 'watched', '--to-latest');
   assert.equal(latest.code, 0);
-  assert.ok((await describe()).every((r) => r.lag === '0'));
+  assert.ok((await describe()).every((r) => r.lag === 0));
 
   const deleted = await millrace('group', 'delete', 'watchers');
   assert.equal(deleted.code, 0);

@@ -1,5 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { NodeFs } from '@millrace/storage';
+import { type DirectoryLock, NodeFs } from '@millrace/storage';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { distinguishedName, type KafkaPrincipal, mapPrincipalName } from '@millrace/security';
@@ -11,6 +10,7 @@ import { consoleLogger, type Logger } from './logger.ts';
 import { loadClusterIdentity } from './metadata/cluster-identity.ts';
 import { every, startLogCleaner, startProducerExpiration, startRecoveryPointCheckpoints, startRetention } from './log-maintenance.ts';
 import { TopicManager } from './topic-manager.ts';
+import { holdDataDirectory } from './data-directory.ts';
 import { ProducerIdManager } from './producer-ids.ts';
 import { localMarkerWriter } from './txn/marker-writers.ts';
 import { TransactionCoordinator } from './txn/txn-coordinator.ts';
@@ -18,7 +18,7 @@ import { GroupCoordinator } from './group/coordinator.ts';
 import { OffsetStore } from './group/offset-store.ts';
 import { realTimers } from './group/timers.ts';
 import { joinCluster } from './replication/join-cluster.ts';
-import { advertisedListeners, controllerListeners, listenerSpecs, type ListenerSpec, usesTls } from './security/listeners.ts';
+import { advertisedListeners, controllerListeners, listenerSpecs, type ListenerSpec, unreachableAdvertisements, usesTls } from './security/listeners.ts';
 import { openSecurity } from './security/broker-security.ts';
 import { interBrokerSettings } from './security/inter-broker.ts';
 import { Session } from './security/session.ts';
@@ -50,6 +50,24 @@ const SHUTDOWN_GRACE_MS = 5_000;
 interface OpenListener {
   spec: ListenerSpec;
   server: Server;
+  tls: ReturnType<typeof tlsOptions> | undefined;
+  /** Where its TCP connections go; until the broker serves, they are closed as they come. */
+  admit: ((socket: Socket) => void) | null;
+}
+
+/** Binds a listener's port before the data directory is opened, so a port in use is found before anything is touched. */
+async function bindListener(spec: ListenerSpec, tls: ReturnType<typeof tlsOptions> | undefined): Promise<OpenListener> {
+  const server = tls ? createTlsServer(tls) : createServer();
+  const listener: OpenListener = { spec, server, tls, admit: null };
+  // Each TCP connection is admitted before anything else (a TLS handshake included) runs on it.
+  server.prependListener('connection', (socket: Socket) => (listener.admit ? listener.admit(socket) : socket.destroy()));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(spec.port, spec.host, () => resolve());
+  });
+  const address = server.address();
+  listener.spec = { ...spec, port: typeof address === 'object' && address ? address.port : spec.port };
+  return listener;
 }
 
 export class Broker {
@@ -62,11 +80,13 @@ export class Broker {
   /** Every admitted TCP connection, TLS handshakes included, so that stop() closes them all. */
   private readonly sockets = new Set<Socket>();
   private lastRefusalLogged = 0;
+  private readonly dataDirLock: DirectoryLock;
 
-  private constructor(state: BrokerState, stopController: AbortController, connectionLimits: ConnectionLimits) {
+  private constructor(state: BrokerState, stopController: AbortController, connectionLimits: ConnectionLimits, dataDirLock: DirectoryLock) {
     this.state = state;
     this.stopController = stopController;
     this.connectionLimits = connectionLimits;
+    this.dataDirLock = dataDirLock;
   }
 
   static async start(options: BrokerOptions): Promise<Broker> {
@@ -74,6 +94,7 @@ export class Broker {
     const now = options.now ?? Date.now;
     const nodeId = Number(options.config.values['node.id']);
     const specs = listenerSpecs(options.config, options);
+    for (const [key, why] of options.config.unused) log.info(`not using ${key}: ${why}`);
     const controllers = controllerListeners(options.config);
     if (controllers.length > 0) log.info(`not opening listener ${controllers.join(', ')}: controller.listener.names names it a KRaft controller's, and Millrace has no separate controller`);
     // TLS settings are read before anything touches the data directory: a bad path is one clear error.
@@ -84,84 +105,89 @@ export class Broker {
     const maxIdleMs = wholeNumber('connections.max.idle.ms', options.config.values['connections.max.idle.ms'], -1);
     let quotaStore: QuotaStore | null = null;
     const connectionLimits = new ConnectionLimits(options.config, specs.map((l) => l.name), (ip) => quotaStore!.ipConnectionRate(ip), quotaBurstMs);
-    mkdirSync(options.dataDir, { recursive: true });
-    const identity = await loadClusterIdentity(new NodeFs(), options.dataDir, nodeId);
-    const security = await openSecurity(new NodeFs(), options.dataDir, options.config, specs, log);
-    quotaStore = await QuotaStore.open(new NodeFs(), options.dataDir);
-    const added = await addScramUsers(security.scram, options.addScram ?? []);
-    if (added.length > 0) log.info(`added SCRAM credentials for ${added.join(', ')}`);
-    const topics = await TopicManager.open(options.dataDir, options.config, now, log);
-    const setting = (key: string) => Number(options.config.values[key]);
-    const offsets = await OffsetStore.open(topics, setting('offsets.topic.num.partitions'), setting('offsets.topic.segment.bytes'));
-    const groups = new GroupCoordinator(offsets, {
-      offsetsRetentionMs: setting('offsets.retention.minutes') * 60_000,
-      minSessionTimeoutMs: setting('group.min.session.timeout.ms'),
-      maxSessionTimeoutMs: setting('group.max.session.timeout.ms'),
-      initialRebalanceDelayMs: setting('group.initial.rebalance.delay.ms'),
-      maxMetadataBytes: setting('offset.metadata.max.bytes'),
-    }, realTimers, (err) => log.error(`storing group metadata failed: ${err.message}`));
-    const producerIds = await ProducerIdManager.open(options.dataDir);
-    const transactions = await TransactionCoordinator.open(topics, offsets, producerIds, {
-      partitionCount: setting('transaction.state.log.num.partitions'),
-      segmentBytes: setting('transaction.state.log.segment.bytes'),
-      maxTimeoutMs: setting('transaction.max.timeout.ms'),
-      now,
-      log,
-    });
-    const stopController = new AbortController();
-    const state: BrokerState = {
-      config: options.config,
-      identity,
-      topics,
-      groups,
-      producerIds,
-      transactions,
-      advertised: { host: options.host, port: options.port },
-      interBroker: interBroker.security,
-      listeners: new Map(),
-      security,
-      quotas: { store: quotaStore, throttle: new ClientThrottle(quotaStore, quotaBurstMs) },
-      handlers: new Map<number, Handler>(),
-      now,
-      log,
-      stopping: stopController.signal,
-      cluster: null,
-      replication: null,
-    };
-    state.handlers = buildHandlers(state);
-    // In a cluster the coordinator starts once it joins (each transactional id is served by the leader of its partition).
-    if (!options.config.values['etcd.endpoints']) await transactions.start(localMarkerWriter(state));
-    groups.startExpiry(setting('offsets.retention.check.interval.ms'), (err) => log.error(`offset expiry failed: ${err.message}`));
-    const broker = new Broker(state, stopController, connectionLimits);
+    // Nothing in the data directory is read or written before its lock and every port are held.
+    const lock = holdDataDirectory(options.dataDir);
+    const listeners: OpenListener[] = [];
+    let topicsOpened: TopicManager | null = null;
     try {
-      for (const spec of specs) broker.listeners.push(await broker.listen(spec, tlsByListener.get(spec.name)));
-      state.listeners = advertisedListeners(options.config, broker.listeners.map((l) => l.spec));
+      for (const spec of specs) listeners.push(await bindListener(spec, tlsByListener.get(spec.name)));
+      const identity = await loadClusterIdentity(new NodeFs(), options.dataDir, nodeId);
+      const security = await openSecurity(new NodeFs(), options.dataDir, options.config, specs, log);
+      quotaStore = await QuotaStore.open(new NodeFs(), options.dataDir);
+      const added = await addScramUsers(security.scram, options.addScram ?? []);
+      if (added.length > 0) log.info(`added SCRAM credentials for ${added.join(', ')}`);
+      const topics = (topicsOpened = await TopicManager.open(options.dataDir, options.config, now, log));
+      const setting = (key: string) => Number(options.config.values[key]);
+      const offsets = await OffsetStore.open(topics, setting('offsets.topic.num.partitions'), setting('offsets.topic.segment.bytes'));
+      const groups = new GroupCoordinator(offsets, {
+        offsetsRetentionMs: setting('offsets.retention.minutes') * 60_000,
+        minSessionTimeoutMs: setting('group.min.session.timeout.ms'),
+        maxSessionTimeoutMs: setting('group.max.session.timeout.ms'),
+        initialRebalanceDelayMs: setting('group.initial.rebalance.delay.ms'),
+        maxMetadataBytes: setting('offset.metadata.max.bytes'),
+      }, realTimers, (err) => log.error(`storing group metadata failed: ${err.message}`));
+      const producerIds = await ProducerIdManager.open(options.dataDir);
+      const transactions = await TransactionCoordinator.open(topics, offsets, producerIds, {
+        partitionCount: setting('transaction.state.log.num.partitions'),
+        segmentBytes: setting('transaction.state.log.segment.bytes'),
+        maxTimeoutMs: setting('transaction.max.timeout.ms'),
+        now,
+        log,
+      });
+      const stopController = new AbortController();
+      const state: BrokerState = {
+        config: options.config,
+        identity,
+        topics,
+        groups,
+        producerIds,
+        transactions,
+        advertised: { host: options.host, port: options.port },
+        interBroker: interBroker.security,
+        listeners: advertisedListeners(options.config, listeners.map((l) => l.spec)),
+        security,
+        quotas: { store: quotaStore, throttle: new ClientThrottle(quotaStore, quotaBurstMs) },
+        handlers: new Map<number, Handler>(),
+        now,
+        log,
+        stopping: stopController.signal,
+        cluster: null,
+        replication: null,
+      };
       state.advertised = state.listeners.get(interBroker.listener.name)!;
+      for (const warning of unreachableAdvertisements(listeners.map((l) => l.spec), state.listeners)) log.warn(warning);
+      state.handlers = buildHandlers(state);
+      // In a cluster the coordinator starts once it joins (each transactional id is served by the leader of its partition).
+      if (!options.config.values['etcd.endpoints']) await transactions.start(localMarkerWriter(state));
+      groups.startExpiry(setting('offsets.retention.check.interval.ms'), (err) => log.error(`offset expiry failed: ${err.message}`));
+      const broker = new Broker(state, stopController, connectionLimits, lock);
+      for (const listener of listeners) broker.serve(listener);
       if (options.config.values['etcd.endpoints']) {
         await joinCluster(state);
         // The users are now the cluster's: one --add-scram asks for is added there if it is missing.
         const addedToCluster = await addScramUsers(security.scram, options.addScram ?? []);
         if (addedToCluster.length > 0) log.info(`added SCRAM credentials for ${addedToCluster.join(', ')} to the cluster`);
       }
+      broker.stopMaintenance = [
+        startRetention(state, setting('log.retention.check.interval.ms')),
+        startRecoveryPointCheckpoints(state, setting('log.flush.offset.checkpoint.interval.ms')),
+        startProducerExpiration(state, setting('producer.id.expiration.check.interval.ms'), setting('producer.id.expiration.ms')),
+        every(setting('transaction.abort.timed.out.transaction.cleanup.interval.ms'), () => transactions.abortTimedOut(), (err) => log.error(`aborting timed-out transactions failed: ${err.message}`)),
+        every(setting('transaction.remove.expired.transaction.cleanup.interval.ms'), () => transactions.expireTransactionalIds(setting('transactional.id.expiration.ms')), (err) => log.error(`expiring transactional ids failed: ${err.message}`)),
+      ];
+      if (options.config.values['log.cleaner.enable'] === 'true') broker.stopMaintenance.push(startLogCleaner(state, setting('log.cleaner.backoff.ms')));
+      if (maxIdleMs >= 0) {
+        broker.stopMaintenance.push(every(Math.max(100, Math.min(30_000, maxIdleMs / 4)), async () => {
+          for (const connection of broker.connections) connection.closeIfIdle(maxIdleMs, Date.now());
+        }, (err) => log.error(`closing idle connections failed: ${err.message}`)));
+      }
+      return broker;
     } catch (err) {
-      for (const l of broker.listeners) l.server.close();
-      await state.topics.close();
+      for (const l of listeners) l.server.close();
+      await topicsOpened?.close();
+      lock.release();
       throw err;
     }
-    broker.stopMaintenance = [
-      startRetention(state, setting('log.retention.check.interval.ms')),
-      startRecoveryPointCheckpoints(state, setting('log.flush.offset.checkpoint.interval.ms')),
-      startProducerExpiration(state, setting('producer.id.expiration.check.interval.ms'), setting('producer.id.expiration.ms')),
-      every(setting('transaction.abort.timed.out.transaction.cleanup.interval.ms'), () => transactions.abortTimedOut(), (err) => log.error(`aborting timed-out transactions failed: ${err.message}`)),
-      every(setting('transaction.remove.expired.transaction.cleanup.interval.ms'), () => transactions.expireTransactionalIds(setting('transactional.id.expiration.ms')), (err) => log.error(`expiring transactional ids failed: ${err.message}`)),
-    ];
-    if (options.config.values['log.cleaner.enable'] === 'true') broker.stopMaintenance.push(startLogCleaner(state, setting('log.cleaner.backoff.ms')));
-    if (maxIdleMs >= 0) {
-      broker.stopMaintenance.push(every(Math.max(100, Math.min(30_000, maxIdleMs / 4)), async () => {
-        for (const connection of broker.connections) connection.closeIfIdle(maxIdleMs, Date.now());
-      }, (err) => log.error(`closing idle connections failed: ${err.message}`)));
-    }
-    return broker;
   }
 
   /** The port of the first listener. */
@@ -174,10 +200,11 @@ export class Broker {
     return this.listeners.map((l) => l.spec);
   }
 
-  private async listen(spec: ListenerSpec, tls: ReturnType<typeof tlsOptions> | undefined): Promise<OpenListener> {
-    const server = tls ? createTlsServer(tls) : createServer();
-    // Each TCP connection is admitted before anything else (a TLS handshake included) runs on it.
-    server.prependListener('connection', (socket: Socket) => this.admit(socket, spec));
+  /** Hands a bound listener's connections to this broker. */
+  private serve(listener: OpenListener): void {
+    this.listeners.push(listener);
+    const { spec, server, tls } = listener;
+    listener.admit = (socket) => this.admit(socket, spec);
     if (tls) {
       server.on('secureConnection', (socket: TLSSocket) => this.acceptTls(socket, spec, tls));
       server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -189,12 +216,6 @@ export class Broker {
         if (!socket.destroyed) this.accept(socket, new Session(spec, null));
       });
     }
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(spec.port, spec.host, () => resolve());
-    });
-    const address = server.address();
-    return { spec: { ...spec, port: typeof address === 'object' && address ? address.port : spec.port }, server };
   }
 
   /**
@@ -275,5 +296,6 @@ export class Broker {
     this.state.groups.stop();
     for (const validator of this.state.security.oauth.values()) validator.close();
     await this.state.topics.close();
+    this.dataDirLock.release();
   }
 }

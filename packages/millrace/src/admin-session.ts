@@ -121,15 +121,31 @@ export function outputMode(value: string | undefined): 'table' | 'json' {
   return value;
 }
 
-/** Prints rows as an aligned table under a header, or as JSON objects. */
-export function printTable(headers: string[], rows: (string | number)[][], output: 'table' | 'json'): void {
+/** Prints rows as an aligned table under a header, or as JSON objects; a null cell (nothing there) prints as "-" in a table. */
+export function printTable(headers: string[], rows: (string | number | null)[][], output: 'table' | 'json'): void {
   if (output === 'json') {
     const keys = headers.map((h) => h.toLowerCase().replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()));
     console.log(JSON.stringify(rows.map((r) => Object.fromEntries(r.map((v, i) => [keys[i], v]))), null, 2));
     return;
   }
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd();
+  const cells = rows.map((r) => r.map((c) => (c === null ? '-' : String(c))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+  const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   console.log(line(headers));
-  for (const r of rows) console.log(line(r));
+  for (const r of cells) console.log(line(r));
+}
+
+/**
+ * Joins a flag and a negative number after it (`-o -5`, `--shift-by -1`) into one argument: Node's
+ * argument parser takes a value starting with a dash for another option. `flags` maps each spelling
+ * of such a flag to its long name.
+ */
+export function joinNegativeNumbers(args: string[], flags: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = Object.hasOwn(flags, args[i]) ? flags[args[i]] : undefined;
+    if (name && /^-\d+$/.test(args[i + 1] ?? '')) out.push(`--${name}=${args[++i]}`);
+    else out.push(args[i]);
+  }
+  return out;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { aclCommand } from './commands/acl.ts';
 import { benchCommand } from './commands/bench.ts';
 import { clusterCommand } from './commands/cluster.ts';
@@ -37,13 +38,18 @@ Usage:
                                     run a Kafka Connect worker with those connectors (millrace connect --help)
   millrace connect distributed WORKER.properties
                                     run a worker of a Kafka Connect group; REST API on port 8083
-  millrace help                     show this text
+  millrace help                     show this text (millrace COMMAND --help: a command's own)
+  millrace --version                the version of millrace
 
 Client commands take --brokers HOST:PORT[,...] (or $MILLRACE_BROKERS; default 127.0.0.1:9092),
 --command-config FILE (Kafka client properties for TLS and SASL; see docs/security.md) and
 --output table|json. Exit codes: 0 done, 1 the operation failed, 2 the command line is wrong.
 Settings use Kafka's server.properties names (num.partitions, log.segment.bytes, ...);
 see docs/configuration.md.`;
+
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 /** Runs one command line and returns the process exit code (the broker commands return when stopped). */
 export async function runCli(args: string[]): Promise<number> {
@@ -73,6 +79,11 @@ export async function runCli(args: string[]): Promise<number> {
       return benchCommand(rest);
     case 'connect':
       return connectCommand(rest);
+    case '--version':
+    case '-V':
+    case 'version':
+      console.log(`millrace ${version()}`);
+      return 0;
     case undefined:
     case 'help':
     case '--help':

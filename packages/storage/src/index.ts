@@ -7,3 +7,4 @@ export { ProducerSequenceError } from './producer-state.ts';
 export { decodeTxnMarker } from './txn-marker.ts';
 export type { CompactionConfig, CompactionStats } from './compaction.ts';
 export { LeaderEpochCache, type EpochEntry } from './leader-epochs.ts';
+export { DirectoryLock } from './directory-lock.ts';

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildBrokerConfig, ConfigError, parseProperties } from './broker-config.ts';
+import { BROKER_DEFAULTS, buildBrokerConfig, ConfigError, parseProperties } from './broker-config.ts';
+import { BROKER_SETTING_RULES, settingError } from './broker-setting-rules.ts';
+import { TOPIC_CONFIGS } from './topic-configs.ts';
 
 test('server.properties parsing: comments, blanks, = and : separators, spaces', () => {
   const props = parseProperties('# comment\n! also comment\n\nnum.partitions = 3\nlog.retention.hours:24\n');
@@ -8,9 +10,35 @@ test('server.properties parsing: comments, blanks, = and : separators, spaces', 
   assert.throws(() => parseProperties('just-a-key\n'), ConfigError);
 });
 
-test('unknown settings are refused by name; copied Kafka-only settings are accepted', () => {
+test('unknown settings are refused by name; copied Kafka-only settings are accepted and named with why', () => {
   assert.throws(() => buildBrokerConfig({ 'num.partitons': '3' }), /unknown setting "num.partitons"/);
-  assert.doesNotThrow(() => buildBrokerConfig({ 'num.network.threads': '3', 'process.roles': 'broker,controller' }));
+  const config = buildBrokerConfig({ 'num.network.threads': '3', 'process.roles': 'broker,controller' });
+  assert.deepEqual([...config.unused.keys()], ['num.network.threads', 'process.roles']);
+  assert.match(config.unused.get('num.network.threads')!, /one event loop/);
+});
+
+test('every broker setting has a rule, every default keeps it, and a value out of range is refused by name', () => {
+  const topicSynonyms = new Set(TOPIC_CONFIGS.map((d) => d.brokerSynonym));
+  const unruled = Object.keys(BROKER_DEFAULTS).filter((key) => !topicSynonyms.has(key) && !(key in BROKER_SETTING_RULES));
+  assert.deepEqual(unruled, [], 'a new setting needs a rule in broker-setting-rules.ts');
+  for (const [key, rule] of Object.entries(BROKER_SETTING_RULES)) assert.equal(settingError(key, BROKER_DEFAULTS[key], rule), null, key);
+  assert.throws(() => buildBrokerConfig({ 'num.partitions': 'abc' }), /num.partitions must be a whole number from 1 to 2147483647, not "abc"/);
+  assert.throws(() => buildBrokerConfig({ 'num.partitions': '0' }), /num.partitions/);
+  assert.throws(() => buildBrokerConfig({ 'num.partitions': '1.5' }), /num.partitions/);
+  assert.throws(() => buildBrokerConfig({ 'log.retention.hours': '-5' }), /log.retention.hours must be a whole number from -1/);
+  assert.throws(() => buildBrokerConfig({ 'leader.imbalance.per.broker.percentage': '101' }), /from 0 to 100/);
+  assert.throws(() => buildBrokerConfig({ 'delete.topic.enable': 'yes' }), /delete.topic.enable must be true or false/);
+  assert.throws(() => buildBrokerConfig({ 'group.min.session.timeout.ms': '9000', 'group.max.session.timeout.ms': '8000' }), /is more than group.max.session.timeout.ms/);
+  assert.equal(buildBrokerConfig({ 'log.retention.hours': '-1' }).values['log.retention.ms'], '-1', '-1 keeps records for ever');
+});
+
+test('broker.id is node.id; log.dirs names the one data directory', () => {
+  assert.equal(buildBrokerConfig({ 'broker.id': '7' }).values['node.id'], '7');
+  assert.equal(buildBrokerConfig({ 'broker.id': '7', 'node.id': '7' }).values['node.id'], '7');
+  assert.throws(() => buildBrokerConfig({ 'broker.id': '7', 'node.id': '8' }), /name different brokers/);
+  assert.throws(() => buildBrokerConfig({ 'broker.id': '-1' }), /broker.id must be a whole number from 0/);
+  assert.throws(() => buildBrokerConfig({ 'log.dirs': '/a, /b' }), /log.dirs names 2 directories/);
+  assert.doesNotThrow(() => buildBrokerConfig({ 'log.dirs': '/var/lib/kafka' }));
 });
 
 test('retention and roll follow Kafka precedence: ms over minutes over hours', () => {

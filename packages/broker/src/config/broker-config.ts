@@ -1,4 +1,5 @@
 import { TOPIC_CONFIGS, validateConfigValue } from './topic-configs.ts';
+import { BROKER_SETTING_RULES, settingError } from './broker-setting-rules.ts';
 import { isPerListenerKey } from '../security/listener-settings.ts';
 
 /**
@@ -60,7 +61,9 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'delete.topic.enable': 'true',
   'socket.request.max.bytes': String(100 * 1024 * 1024),
   'queued.max.requests': '500',
+  // Kafka's names for the data directory (one here: Millrace keeps a broker's data in one directory); --data-dir wins.
   'log.dirs': '',
+  'log.dir': '',
   'log.retention.hours': '168',
   'log.retention.check.interval.ms': '300000',
   'log.retention.minutes': '',
@@ -130,19 +133,43 @@ export interface BrokerConfig {
   values: Record<string, string>;
   /** Keys set by the operator (file or --set): DescribeConfigs reports them as STATIC_BROKER_CONFIG. */
   explicit: Set<string>;
+  /** Kafka settings the operator gave that mean nothing here, with why: the broker says so at start-up. */
+  unused: Map<string, string>;
 }
 
 export function buildBrokerConfig(overrides: Record<string, string>): BrokerConfig {
   const values = { ...BROKER_DEFAULTS };
+  const unused = new Map<string, string>();
   for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in BROKER_DEFAULTS) && !IGNORED_KAFKA_KEYS.has(key) && !isPerListenerKey(key)) {
+    const why = UNUSED_KAFKA_KEYS.get(key);
+    if (why !== undefined) {
+      unused.set(key, why);
+      continue;
+    }
+    if (key === 'broker.id') continue;
+    if (!(key in BROKER_DEFAULTS) && !isPerListenerKey(key)) {
       throw new ConfigError(`unknown setting "${key}" (see docs/configuration.md for the settings Millrace reads)`);
     }
     values[key] = value;
+    const rule = BROKER_SETTING_RULES[key];
     // Topic defaults set at broker level follow the topic config's rules.
     const def = TOPIC_CONFIGS.find((d) => d.brokerSynonym === key);
-    const error = def && validateConfigValue({ ...def, name: key }, value);
+    const error = rule ? settingError(key, value, rule) : def ? validateConfigValue({ ...def, name: key }, value) : null;
     if (error) throw new ConfigError(error);
+  }
+  // ZooKeeper-era files name the broker broker.id; KRaft ones node.id. Both may be given if they agree.
+  const brokerId = overrides['broker.id'];
+  if (brokerId !== undefined) {
+    const error = settingError('broker.id', brokerId, BROKER_SETTING_RULES['node.id']);
+    if (error) throw new ConfigError(error);
+    if (overrides['node.id'] !== undefined && Number(overrides['node.id']) !== Number(brokerId)) {
+      throw new ConfigError(`broker.id=${brokerId} and node.id=${overrides['node.id']} name different brokers: keep one of them`);
+    }
+    values['node.id'] = brokerId.trim();
+  }
+  dataDirectorySetting(values);
+  if (Number(values['group.min.session.timeout.ms']) > Number(values['group.max.session.timeout.ms'])) {
+    throw new ConfigError(`group.min.session.timeout.ms (${values['group.min.session.timeout.ms']}) is more than group.max.session.timeout.ms (${values['group.max.session.timeout.ms']})`);
   }
   const selector = values['replica.selector.class'];
   if (selector !== '' && selector !== RACK_AWARE_SELECTOR) {
@@ -151,21 +178,38 @@ export function buildBrokerConfig(overrides: Record<string, string>): BrokerConf
   if (values['compression.type'] !== 'producer') {
     throw new ConfigError('compression.type other than "producer" (recompressing on the broker) is not supported yet');
   }
-  // Kafka's precedence: log.retention.ms > minutes > hours; log.roll.ms > hours.
+  // Kafka's precedence: log.retention.ms > minutes > hours; log.roll.ms > hours. -1 is for ever.
   if (!overrides['log.retention.ms']) {
-    const minutes = values['log.retention.minutes'];
-    values['log.retention.ms'] = minutes ? String(Number(minutes) * 60_000) : String(Number(values['log.retention.hours']) * 3_600_000);
+    const minutes = values['log.retention.minutes'].trim();
+    const hours = Number(values['log.retention.hours']);
+    values['log.retention.ms'] = minutes ? (minutes === '-1' ? '-1' : String(Number(minutes) * 60_000)) : hours === -1 ? '-1' : String(hours * 3_600_000);
   }
   if (!overrides['log.roll.ms']) values['log.roll.ms'] = String(Number(values['log.roll.hours']) * 3_600_000);
-  return { values, explicit: new Set(Object.keys(overrides)) };
+  return { values, explicit: new Set(Object.keys(overrides)), unused };
 }
 
-/** Kafka settings that mean nothing for a single Millrace broker but appear in copied server.properties files. */
-const IGNORED_KAFKA_KEYS = new Set([
-  'broker.id', 'process.roles', 'controller.quorum.voters',
-  'num.network.threads', 'num.io.threads',
-  'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.recovery.threads.per.data.dir',
-  'zookeeper.connect', 'zookeeper.connection.timeout.ms', 'controller.quorum.bootstrap.servers',
+/** The data directory server.properties names (log.dirs, else log.dir), or null; Millrace keeps a broker's data in one. */
+export function dataDirectorySetting(values: Record<string, string>): string | null {
+  for (const key of ['log.dirs', 'log.dir']) {
+    const dirs = (values[key] ?? '').split(',').map((d) => d.trim()).filter((d) => d !== '');
+    if (dirs.length > 1) throw new ConfigError(`${key} names ${dirs.length} directories; a Millrace broker keeps its data in one: name one`);
+    if (dirs.length === 1) return dirs[0];
+  }
+  return null;
+}
+
+/** Kafka settings that mean nothing for Millrace but appear in copied server.properties files, with why. */
+const UNUSED_KAFKA_KEYS = new Map([
+  ['process.roles', 'Millrace has no separate KRaft controller role'],
+  ['controller.quorum.voters', 'a Millrace cluster keeps its metadata in etcd (etcd.endpoints), not a KRaft quorum'],
+  ['controller.quorum.bootstrap.servers', 'a Millrace cluster keeps its metadata in etcd (etcd.endpoints), not a KRaft quorum'],
+  ['zookeeper.connect', 'a Millrace cluster keeps its metadata in etcd (etcd.endpoints), not ZooKeeper'],
+  ['zookeeper.connection.timeout.ms', 'a Millrace cluster keeps its metadata in etcd (etcd.endpoints), not ZooKeeper'],
+  ['num.network.threads', 'Millrace serves on one event loop, with no thread pools to size'],
+  ['num.io.threads', 'Millrace serves on one event loop, with no thread pools to size'],
+  ['num.recovery.threads.per.data.dir', 'Millrace serves on one event loop, with no thread pools to size'],
+  ['socket.send.buffer.bytes', "the operating system's socket buffer sizes are used"],
+  ['socket.receive.buffer.bytes', "the operating system's socket buffer sizes are used"],
 ]);
 
 /** A setting's text as a whole number of at least `min`, or a ConfigError naming the setting. */
@@ -173,16 +217,4 @@ export function wholeNumber(key: string, text: string, min: number): number {
   const trimmed = text.trim();
   if (!/^-?\d+$/.test(trimmed) || Number(trimmed) < min) throw new ConfigError(`${key} must be a whole number of at least ${min}, not "${text}"`);
   return Number(trimmed);
-}
-
-export function intSetting(config: BrokerConfig, key: string): number {
-  const n = Number(config.values[key]);
-  if (!Number.isFinite(n)) throw new ConfigError(`${key} must be a number, not "${config.values[key]}"`);
-  return n;
-}
-
-export function boolSetting(config: BrokerConfig, key: string): boolean {
-  const v = config.values[key];
-  if (v !== 'true' && v !== 'false') throw new ConfigError(`${key} must be true or false, not "${v}"`);
-  return v === 'true';
 }

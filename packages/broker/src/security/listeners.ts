@@ -1,3 +1,4 @@
+import { hostname, networkInterfaces } from 'node:os';
 import { ConfigError, type BrokerConfig } from '../config/broker-config.ts';
 
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
@@ -101,5 +102,34 @@ export function advertisedListeners(config: BrokerConfig, bound: ListenerSpec[])
     if (e.host === '') throw new ConfigError(`advertised.listeners: ${e.name} needs a host clients can reach`);
     out.set(e.name, { host: e.host, port: e.port === 0 ? out.get(e.name)!.port : e.port });
   }
+  return out;
+}
+
+/**
+ * Warnings for advertised addresses that name this machine but not where its listener listens
+ * (advertised.listeners=PLAINTEXT://localhost:9092 on a broker listening on 9093): clients would be
+ * sent somewhere nothing answers. An address of another host (a proxy, a NAT) is not judged.
+ */
+export function unreachableAdvertisements(bound: ListenerSpec[], advertised: Map<string, { host: string; port: number }>): string[] {
+  const local = localAddresses();
+  const warnings: string[] = [];
+  for (const l of bound) {
+    const a = advertised.get(l.name);
+    if (!a || !local.has(a.host.toLowerCase())) continue;
+    const wildcard = l.host === '0.0.0.0' || l.host === '::' || l.host === '';
+    const sameHost = wildcard || l.host === a.host || (LOOPBACK.has(l.host) && LOOPBACK.has(a.host.toLowerCase()));
+    if (a.port !== l.port || !sameHost) {
+      warnings.push(`advertised.listeners sends clients of listener ${l.name} to ${a.host}:${a.port}, an address of this machine where it does not listen (it listens on ${l.host}:${l.port}): clients will not reach it`);
+    }
+  }
+  return warnings;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1']);
+
+/** The names and addresses this machine answers to. */
+function localAddresses(): Set<string> {
+  const out = new Set([...LOOPBACK, hostname().toLowerCase()]);
+  for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) out.add(i.address.toLowerCase());
   return out;
 }

@@ -10,7 +10,8 @@ export const BENCH_USAGE = `Usage:
                               read RECORDS records (default: all there are) from the beginning
   millrace bench e2e TOPIC [--rate PER_SECOND] [-d SECONDS]
                               produce at a steady rate (default 10,000/s for 10 s) while consuming;
-                              end-to-end latency (send to receipt) percentiles
+                              end-to-end latency (send to receipt) percentiles (TOPIC is created
+                              with the broker's defaults if it is missing)
 
 Options: --brokers HOST:PORT[,...] (default: $MILLRACE_BROKERS or 127.0.0.1:9092), --command-config FILE
 (Kafka client properties: security.protocol, sasl.*, ssl.*), --output table|json`;
@@ -80,9 +81,16 @@ async function benchProduce(topic: string, values: Values, client: Client): Prom
 }
 
 /** Where each partition of `topic` ends now. */
-async function endOffsets(client: Client, topic: string): Promise<{ partition: number; offset: number }[]> {
+async function endOffsets(client: Client, topic: string, createIfMissing = false): Promise<{ partition: number; offset: number }[]> {
   const admin = new Admin({ ...client, clientId: 'millrace-bench' });
   try {
+    // Made with the broker's defaults, as producing to a missing topic makes it; a topic made meanwhile is as good.
+    if (createIfMissing && !(await admin.listTopics()).includes(topic)) {
+      await admin.createTopics([{ topic }]).catch((err: unknown) => {
+        if ((err as { code?: string }).code !== 'TOPIC_ALREADY_EXISTS') throw err;
+      });
+      console.error(`millrace bench: created topic ${topic}`);
+    }
     return await admin.listOffsets(topic, 'latest');
   } finally {
     await admin.close();
@@ -118,7 +126,7 @@ async function benchEndToEnd(topic: string, values: Values, client: Client): Pro
   const seconds = positive('--duration', values.duration, 10);
   const size = Math.max(8, Math.floor(positive('--size', values.size, 1024)));
   const total = Math.floor(rate * seconds);
-  const partitions = await endOffsets(client, topic);
+  const partitions = await endOffsets(client, topic, true);
   const consumer = new Consumer({ ...client, clientId: 'millrace-bench', autoOffsetReset: 'latest' });
   const producer = new Producer({ ...client, clientId: 'millrace-bench' });
   consumer.assign(partitions.map((p) => ({ topic, partition: p.partition, offset: p.offset })));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, parseProperties } from '@millrace/broker';
 import { ConnectError, type RunningWorker, startDistributedWorker, startStandaloneWorker } from '@millrace/connect';
+import { onStopSignal } from '../stop-signals.ts';
 
 export const CONNECT_USAGE = `Usage:
   millrace connect standalone WORKER.properties [CONNECTOR.properties...]
@@ -48,15 +49,13 @@ export async function connectCommand(args: string[]): Promise<number> {
     return 2;
   }
   await new Promise<void>((done) => {
-    const stop = (signal: string) => {
-      log(`${signal} received, stopping`);
+    onStopSignal((why) => {
+      log(`${why}, stopping`);
       worker.stop().then(done, (err: Error) => {
         console.error(`millrace connect: stopping failed: ${err.message}`);
         process.exit(1);
       });
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    });
     void worker.failed?.then((err) => {
       console.error(`millrace connect: the worker stops: ${err.message}`);
       void worker.stop().finally(() => process.exit(1));

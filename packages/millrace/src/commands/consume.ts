@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { type Admin, type ConsumedRecord, Consumer } from '@millrace/client';
-import { clientSettings, CommandError, commandError, outputMode, withAdmin, CONNECT_OPTIONS } from '../admin-session.ts';
+import { clientSettings, CommandError, commandError, joinNegativeNumbers, outputMode, withAdmin, CONNECT_OPTIONS } from '../admin-session.ts';
 import { formatRecord, parseFormat } from '../record-format.ts';
+import { onStopSignal } from '../stop-signals.ts';
 
 export const CONSUME_USAGE = `Usage:
   millrace consume TOPIC [-o OFFSET] [-n COUNT] [-f] [-g GROUP] [-p PARTITION ...] [--format FORMAT]
@@ -139,8 +140,7 @@ async function consume(topic: string, values: ReturnType<typeof parseArgs<{ opti
     stopped = true;
     void consumer.close();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const forgetSignals = onStopSignal(stop);
   const watcher = values.follow ? null : setInterval(() => waitingForRecord && done(true) && stop(), 100);
   let printed = 0;
   try {
@@ -157,28 +157,18 @@ async function consume(topic: string, values: ReturnType<typeof parseArgs<{ opti
     throw commandError(err);
   } finally {
     if (watcher) clearInterval(watcher);
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    forgetSignals();
   }
   // Leaving the loop early (-n, or the end reached mid-batch): what was printed is committed exactly.
   if (values.group && !stopped) await consumer.commit().catch((err: unknown) => console.error(`millrace consume: the last offsets were not committed: ${commandError(err).message}`));
   await consumer.close();
 }
 
-/** `-o -5` as kcat users type it: an offset counted back from the end is not an option. */
-function joinNegativeOffsets(args: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if ((args[i] === '-o' || args[i] === '--offset') && /^-\d+$/.test(args[i + 1] ?? '')) out.push(`--offset=${args[++i]}`);
-    else out.push(args[i]);
-  }
-  return out;
-}
 
 export async function consumeCommand(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: joinNegativeOffsets(args), options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeNumbers(args, { '-o': 'offset', '--offset': 'offset' }), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
     console.error(`millrace consume: ${(err as Error).message}\n\n${CONSUME_USAGE}`);
     return 2;

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Broker, buildBrokerConfig } from '@millrace/broker';
 import type { StartSettings } from './start.ts';
+import { onStopSignal } from '../stop-signals.ts';
 
 /** etcd's own ports, fixed so that its data directory can be used again by the next start. */
 const ETCD_CLIENT_PORT = 2379;
@@ -46,11 +47,8 @@ export async function runDevCluster(count: number, settings: StartSettings): Pro
     `  npx millrace cluster info --brokers ${bootstrap}`,
     `Stop with Ctrl-C.`,
   ].join('\n'));
-  await new Promise<void>((done) => {
-    process.once('SIGTERM', done);
-    process.once('SIGINT', done);
-  });
-  console.log('millrace: stopping the brokers and etcd');
+  const why = await new Promise<string>((done) => onStopSignal(done));
+  console.log(`millrace: ${why}, stopping the brokers and etcd`);
   for (const b of brokers) await b.stop();
   etcd.kill('SIGTERM');
   await new Promise((resolve) => etcd.once('exit', resolve));

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Admin } from '@millrace/client';
-import { CommandError, outputMode, printTable, withAdmin, CONNECT_OPTIONS } from '../admin-session.ts';
+import { CommandError, joinNegativeNumbers, outputMode, printTable, withAdmin, CONNECT_OPTIONS } from '../admin-session.ts';
 
 export const GROUP_USAGE = `Usage:
   millrace group list                       groups with their state
@@ -29,7 +29,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 
 async function list(admin: Admin, values: Values): Promise<void> {
   const groups = await admin.listGroups();
-  printTable(['GROUP', 'STATE', 'PROTOCOL-TYPE'], groups.map((g) => [g.groupId, g.state ?? '-', g.protocolType || '-']), outputMode(values.output));
+  printTable(['GROUP', 'STATE', 'PROTOCOL-TYPE'], groups.map((g) => [g.groupId, g.state ?? null, g.protocolType || null]), outputMode(values.output));
 }
 
 /** A group the broker does not know, as Kafka's tools report it. */
@@ -51,7 +51,7 @@ async function describe(admin: Admin, group: string, values: Values): Promise<vo
     ['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID'],
     lags.map((l) => {
       const owner = owners.get(`${l.topic}\u0000${l.partition}`);
-      return [l.topic, l.partition, l.committed?.toString() ?? '-', String(l.logEndOffset), l.lag?.toString() ?? '-', owner?.memberId ?? '-', owner?.host ?? '-', owner?.clientId ?? '-'];
+      return [l.topic, l.partition, l.committed ?? null, l.logEndOffset, l.lag ?? null, owner?.memberId ?? null, owner?.host ?? null, owner?.clientId ?? null];
     }),
     output,
   );
@@ -99,7 +99,7 @@ async function resetOffsets(admin: Admin, group: string, values: Values): Promis
     return { partition, previous: committed.get(partition), target: Math.min(Math.max(target, low.get(partition)!), high.get(partition)!) };
   });
   if (!values['dry-run']) await admin.resetOffsets(group, { topic, to: { offsets: Object.fromEntries(targets.map((t) => [t.partition, t.target])) } });
-  printTable(['TOPIC', 'PARTITION', 'PREVIOUS-OFFSET', 'NEW-OFFSET'], targets.map((x) => [topic, x.partition, x.previous?.toString() ?? '-', String(x.target)]), output);
+  printTable(['TOPIC', 'PARTITION', 'PREVIOUS-OFFSET', 'NEW-OFFSET'], targets.map((x) => [topic, x.partition, x.previous ?? null, x.target]), output);
   if (values['dry-run'] && output === 'table') console.log('\n(dry run: nothing was changed)');
 }
 
@@ -111,7 +111,7 @@ async function remove(admin: Admin, group: string): Promise<void> {
 export async function groupCommand(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeNumbers(args, { '--shift-by': 'shift-by' }), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
     console.error(`millrace group: ${(err as Error).message}\n\n${GROUP_USAGE}`);
     return 2;

@@ -108,6 +108,8 @@ async function produce(topic: string, file: string | undefined, values: Values):
       lineNumber++;
       const parsed = parse(line);
       if (!parsed) throw new CommandError(`line ${lineNumber} does not match the format: ${JSON.stringify(line.slice(0, 80))}`);
+      // Lines are sent as they arrive, as kcat -P does: what one read of the input brought goes in one send.
+      if (pending.length === 0) setImmediate(flushPending);
       pending.push({ key: parsed.key ?? null, value: parsed.value ?? '', headers: fixedHeaders, partition: parsed.partition ?? partition });
       counts.bytes += line.length;
       if (pending.length >= SEND_SIZE) flushPending();

@@ -1,21 +1,19 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DirectoryLock } from '@millrace/storage';
 import { StreamsError } from '../errors.ts';
 
 const LOCK_FILE = '.lock';
 
 /**
  * An application's state directory, `<stateDir>/<applicationId>`, held by one instance at a time:
- * two instances writing one task's files would each roll back the other's commits. The hold is an
- * exclusive SQLite lock on `.lock` there, which the operating system releases when the process
- * ends, however it ends.
+ * two instances writing one task's files would each roll back the other's commits.
  */
 export class StateDirectory {
   readonly path: string;
-  private lock: DatabaseSync | null;
+  private lock: DirectoryLock | null;
 
-  private constructor(path: string, lock: DatabaseSync) {
+  private constructor(path: string, lock: DirectoryLock) {
     this.path = path;
     this.lock = lock;
   }
@@ -23,13 +21,8 @@ export class StateDirectory {
   static acquire(stateDir: string, applicationId: string): StateDirectory {
     const path = join(stateDir, applicationId);
     mkdirSync(path, { recursive: true });
-    const lock = new DatabaseSync(join(path, LOCK_FILE));
-    try {
-      lock.exec('PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE');
-    } catch (err) {
-      lock.close();
-      throw new StreamsError('STATE_LOCKED', `another instance of "${applicationId}" is using the state directory ${path}: give each instance on one host its own stateDir`, { cause: err });
-    }
+    const lock = DirectoryLock.tryAcquire(join(path, LOCK_FILE));
+    if (!lock) throw new StreamsError('STATE_LOCKED', `another instance of "${applicationId}" is using the state directory ${path}: give each instance on one host its own stateDir`);
     return new StateDirectory(path, lock);
   }
 
@@ -41,7 +34,7 @@ export class StateDirectory {
   }
 
   release(): void {
-    this.lock?.close();
+    this.lock?.release();
     this.lock = null;
   }
 }
