@@ -245,7 +245,7 @@ test('the CLI: --version, start and dev --help, produce sends lines as they arri
     const producer = launch(['produce', 'typed', '--brokers', broker.bootstrap], { stdin: 'pipe' });
     producer.child.stdin!.write('first line\n');
     const deadline = Date.now() + 30_000;
-    let seen: string[] = [];
+    let seen: (string | null)[] = [];
     while (!seen.includes('first line')) {
       assert.ok(Date.now() < deadline, 'the first line was not sent within 30 s of being typed');
       assert.equal(producer.child.exitCode, null, producer.output());

@@ -1,4 +1,4 @@
-import { type DirectoryLock, NodeFs } from '@millrace/storage';
+import { type DirectoryLock, type Fs, NodeFs } from '@millrace/storage';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { distinguishedName, type KafkaPrincipal, mapPrincipalName } from '@millrace/security';
@@ -16,7 +16,7 @@ import { localMarkerWriter } from './txn/marker-writers.ts';
 import { TransactionCoordinator } from './txn/txn-coordinator.ts';
 import { GroupCoordinator } from './group/coordinator.ts';
 import { OffsetStore } from './group/offset-store.ts';
-import { realTimers } from './group/timers.ts';
+import { realTimers, type Timers } from './group/timers.ts';
 import { joinCluster } from './replication/join-cluster.ts';
 import { advertisedListeners, controllerListeners, listenerSpecs, type ListenerSpec, unreachableAdvertisements, usesTls } from './security/listeners.ts';
 import { openSecurity } from './security/broker-security.ts';
@@ -37,6 +37,10 @@ export interface BrokerOptions {
   config: BrokerConfig;
   log?: Logger;
   now?: () => number;
+  /** Every file of the data directory but its lock goes through it (default: the real file system). */
+  fs?: Fs;
+  /** The group coordinator's timers (default: real ones). */
+  timers?: Timers;
   /** SCRAM users to create if they do not exist yet (`--add-scram`). */
   addScram?: ScramUserSpec[];
 }
@@ -92,6 +96,7 @@ export class Broker {
   static async start(options: BrokerOptions): Promise<Broker> {
     const log = options.log ?? consoleLogger();
     const now = options.now ?? Date.now;
+    const fs = options.fs ?? new NodeFs();
     const nodeId = Number(options.config.values['node.id']);
     const specs = listenerSpecs(options.config, options);
     for (const [key, why] of options.config.unused) log.info(`not using ${key}: ${why}`);
@@ -111,12 +116,13 @@ export class Broker {
     let topicsOpened: TopicManager | null = null;
     try {
       for (const spec of specs) listeners.push(await bindListener(spec, tlsByListener.get(spec.name)));
-      const identity = await loadClusterIdentity(new NodeFs(), options.dataDir, nodeId);
-      const security = await openSecurity(new NodeFs(), options.dataDir, options.config, specs, log);
-      quotaStore = await QuotaStore.open(new NodeFs(), options.dataDir);
+      await fs.mkdirp(options.dataDir);
+      const identity = await loadClusterIdentity(fs, options.dataDir, nodeId);
+      const security = await openSecurity(fs, options.dataDir, options.config, specs, log);
+      quotaStore = await QuotaStore.open(fs, options.dataDir);
       const added = await addScramUsers(security.scram, options.addScram ?? []);
       if (added.length > 0) log.info(`added SCRAM credentials for ${added.join(', ')}`);
-      const topics = (topicsOpened = await TopicManager.open(options.dataDir, options.config, now, log));
+      const topics = (topicsOpened = await TopicManager.open(options.dataDir, options.config, now, log, fs));
       const setting = (key: string) => Number(options.config.values[key]);
       const offsets = await OffsetStore.open(topics, setting('offsets.topic.num.partitions'), setting('offsets.topic.segment.bytes'));
       const groups = new GroupCoordinator(offsets, {
@@ -125,8 +131,8 @@ export class Broker {
         maxSessionTimeoutMs: setting('group.max.session.timeout.ms'),
         initialRebalanceDelayMs: setting('group.initial.rebalance.delay.ms'),
         maxMetadataBytes: setting('offset.metadata.max.bytes'),
-      }, realTimers, (err) => log.error(`storing group metadata failed: ${err.message}`));
-      const producerIds = await ProducerIdManager.open(options.dataDir);
+      }, options.timers ?? realTimers, (err) => log.error(`storing group metadata failed: ${err.message}`));
+      const producerIds = await ProducerIdManager.open(options.dataDir, fs);
       const transactions = await TransactionCoordinator.open(topics, offsets, producerIds, {
         partitionCount: setting('transaction.state.log.num.partitions'),
         segmentBytes: setting('transaction.state.log.segment.bytes'),

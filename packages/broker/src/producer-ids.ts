@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import { NodeFs, readOffsetCheckpoint, writeCheckpoint } from '@millrace/storage';
+import { type Fs, NodeFs, readOffsetCheckpoint, writeCheckpoint } from '@millrace/storage';
 
 /** Ids reserved per durable write: one reservation per this many InitProducerId requests. */
 const BLOCK_SIZE = 1000;
 const FILE = 'producer-id-block.checkpoint';
-const fs = new NodeFs();
 
 /**
  * Reserves `size` ids durably and returns the first; `floor` is the lowest id it may return. A
@@ -28,7 +27,7 @@ export class ProducerIdManager {
     this.next = this.blockEnd = start;
   }
 
-  static async open(dataDir: string): Promise<ProducerIdManager> {
+  static async open(dataDir: string, fs: Fs = new NodeFs()): Promise<ProducerIdManager> {
     const path = join(dataDir, FILE);
     const start = (await readOffsetCheckpoint(fs, path)) ?? 0;
     // Blocks follow each other in the file: the one reserved last ends where the next begins.

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, ZERO_UUID } from '@millrace/protocol';
-import { type LogConfig, NodeFs, PartitionLog, readCheckpoint, removeCheckpoint, writeCheckpoint } from '@millrace/storage';
+import { type Fs, type LogConfig, NodeFs, PartitionLog, readCheckpoint, removeCheckpoint, writeCheckpoint } from '@millrace/storage';
 import type { BrokerConfig } from './config/broker-config.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { TOPIC_CONFIG_BY_NAME, validateConfigValue } from './config/topic-configs.ts';
@@ -25,7 +24,6 @@ export function isFailure(value: object): value is KafkaFailure {
   return typeof (value as KafkaFailure).errorCode === 'number';
 }
 
-const fs = new NodeFs();
 
 /**
  * Written after every log closed cleanly, removed once the logs are open again: while it is there,
@@ -51,22 +49,25 @@ export class TopicManager {
   readonly config: BrokerConfig;
   readonly now: () => number;
   private readonly log: Logger;
+  /** Every file of the broker's data goes through it (tests hand in a FaultInjectingFs). */
+  private readonly fs: Fs;
   private topicWrites: Promise<void> = Promise.resolve();
 
-  private constructor(dataDir: string, config: BrokerConfig, now: () => number, log: Logger) {
+  private constructor(dataDir: string, config: BrokerConfig, now: () => number, log: Logger, fs: Fs) {
     this.dataDir = dataDir;
     this.config = config;
     this.now = now;
     this.log = log;
+    this.fs = fs;
   }
 
   /**
    * Opens every topic's partition logs. A log found corrupt opens offline (its clients get
    * KAFKA_STORAGE_ERROR) and the broker starts anyway, with the damage logged as an error.
    */
-  static async open(dataDir: string, config: BrokerConfig, now: () => number, log: Logger = silentLogger): Promise<TopicManager> {
-    mkdirSync(dataDir, { recursive: true });
-    const manager = new TopicManager(dataDir, config, now, log);
+  static async open(dataDir: string, config: BrokerConfig, now: () => number, log: Logger = silentLogger, fs: Fs = new NodeFs()): Promise<TopicManager> {
+    await fs.mkdirp(dataDir);
+    const manager = new TopicManager(dataDir, config, now, log, fs);
     const markerPath = join(dataDir, CLEAN_SHUTDOWN_FILE);
     const cleanShutdown = await readCheckpoint(fs, markerPath).then(
       (value) => value === 'clean',
@@ -203,7 +204,7 @@ export class TopicManager {
     for (const topic of this.topics.values()) {
       for (const partition of topic.partitions) clean = (await partition.log.close()) && clean;
     }
-    if (clean) await writeCheckpoint(fs, join(this.dataDir, CLEAN_SHUTDOWN_FILE), 'clean');
+    if (clean) await writeCheckpoint(this.fs, join(this.dataDir, CLEAN_SHUTDOWN_FILE), 'clean');
     else this.log.warn('some logs did not close cleanly: the next start recovers them as after a crash');
   }
 
@@ -219,7 +220,7 @@ export class TopicManager {
    */
   private commitChange<T>(next: (records: TopicRecord[]) => TopicRecord[], apply: () => T): Promise<T> {
     const run = this.topicWrites.then(async () => {
-      await saveTopicRecords(fs, this.dataDir, next(this.list().map((t) => t.record)));
+      await saveTopicRecords(this.fs, this.dataDir, next(this.list().map((t) => t.record)));
       return apply();
     });
     this.topicWrites = run.then(() => undefined, () => undefined);
@@ -229,7 +230,7 @@ export class TopicManager {
   private async openPartition(record: TopicRecord, index: number, cleanShutdown = false): Promise<Partition> {
     const log = await PartitionLog.open({
       dir: join(this.dataDir, `${record.name}-${index}`),
-      fs,
+      fs: this.fs,
       config: this.logConfig(record),
       now: this.now,
       cleanShutdown,

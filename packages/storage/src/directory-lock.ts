@@ -20,7 +20,8 @@ export class DirectoryLock {
   static tryAcquire(file: string): DirectoryLock | null {
     const db = new DatabaseSync(file);
     try {
-      db.exec('PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE');
+      // No journal file: the lock file is all the directory gets.
+      db.exec('PRAGMA journal_mode = MEMORY; PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE');
     } catch (err) {
       db.close();
       if ((err as { errcode?: number }).errcode === SQLITE_BUSY) return null;

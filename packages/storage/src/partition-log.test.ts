@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync, appendFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { batchCrcMatches } from '@millrace/protocol';
+import { BatchField, batchCrcMatches } from '@millrace/protocol';
 import { NodeFs, type Fs } from './fs.ts';
 import { PartitionLog, type LogConfig } from './partition-log.ts';
 import { OffsetOutOfRangeError } from './storage-error.ts';
@@ -35,6 +35,22 @@ test('append assigns consecutive offsets; flush makes them readable', async () =
   assert.equal(log.highWatermark, 5);
   const data = await log.read(0, 1 << 20);
   assert.deepEqual(baseOffsets(data), [0, 3]);
+  await log.close();
+});
+
+test('an append that would break the log is refused before anything is written: offsets never go back', async () => {
+  const log = await open(tempDir());
+  log.append(testBatch({ records: 3 }), 0, null);
+  const backwards = testBatch({ records: 2 });
+  backwards.writeInt32BE(-2, BatchField.LAST_OFFSET_DELTA);
+  assert.throws(() => log.append(backwards, 0, null), /refusing to append a batch at offset 3: its last offset delta -2 is negative/);
+  const wrongMagic = testBatch({ records: 1 });
+  wrongMagic.writeInt8(1, BatchField.MAGIC);
+  assert.throws(() => log.append(wrongMagic, 0, null), /magic 1/);
+  assert.equal(log.logEndOffset, 3);
+  assert.deepEqual(log.append(testBatch({ records: 1 }), 0, null), { baseOffset: 3, lastOffset: 3 });
+  await log.flush();
+  assert.deepEqual(baseOffsets(await log.read(0, 1 << 20)), [0, 3]);
   await log.close();
 });
 

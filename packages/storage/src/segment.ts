@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BatchField } from '@millrace/protocol';
+import { BatchField, CURRENT_MAGIC, LOG_OVERHEAD } from '@millrace/protocol';
 import { readFully, scanBatches } from './batch-scan.ts';
 import { batchProblem, findValidBatchAfter } from './batch-validation.ts';
 import type { Fs } from './fs.ts';
@@ -229,8 +229,15 @@ export class Segment {
     this.nextOffset = last + 1;
   }
 
-  /** Queues one already-patched batch for writing. */
+  /**
+   * Queues one already-patched batch for writing. Every append of the log comes here, so here the
+   * log's invariants are asserted before anything changes: a whole v2 batch whose offsets go
+   * forward. (Its CRC was checked before: by produce validation, by the follower's check of what it
+   * fetched, or it was made by our own encoder.) A breach is a bug, refused rather than written.
+   */
   append(buf: Buffer, at: number, size: number, indexIntervalBytes: number, now: number): void {
+    const problem = appendProblem(buf, at, size, this.nextOffset);
+    if (problem) throw new RangeError(`${this.logPath}: refusing to append a batch at offset ${this.nextOffset}: ${problem}`);
     this.track(buf, at, this.size, size, indexIntervalBytes);
     this.pending.push(at === 0 && size === buf.length ? buf : buf.subarray(at, at + size));
     this.size += size;
@@ -317,4 +324,16 @@ export class Segment {
     this.fd = this.indexFd = this.timeIndexFd = -1;
     for (const fd of fds) await fs.close(fd);
   }
+}
+
+/** Why the batch at `at` breaks the log's invariants as the next batch after `nextOffset`, or null. */
+function appendProblem(buf: Buffer, at: number, size: number, nextOffset: number): string | null {
+  if (size < LOG_OVERHEAD || at + size > buf.length || buf.readInt32BE(at + BatchField.BATCH_LENGTH) + LOG_OVERHEAD !== size) return `its length does not match its ${size} bytes`;
+  const magic = buf.readInt8(at + BatchField.MAGIC);
+  if (magic !== CURRENT_MAGIC) return `magic ${magic}`;
+  const base = Number(buf.readBigInt64BE(at + BatchField.BASE_OFFSET));
+  if (base < nextOffset) return `its base offset ${base} goes back`;
+  const lastDelta = buf.readInt32BE(at + BatchField.LAST_OFFSET_DELTA);
+  if (lastDelta < 0) return `its last offset delta ${lastDelta} is negative`;
+  return null;
 }

@@ -44,7 +44,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
       return 0;
     }
     console.log(`cluster ${cluster.clusterId ?? '(no id)'}  controller ${cluster.controller?.nodeId ?? 'none'}  ${topics.length} topics  ${partitions.length} partitions  ${underReplicated.length} under-replicated  ${offline.length} offline\n`);
-    printTable(['Broker', 'Host', 'Port', 'Rack'], cluster.brokers.map((b) => [b.nodeId, b.host, b.port, b.rack ?? '-']), 'table');
+    printTable(['Broker', 'Host', 'Port', 'Rack'], cluster.brokers.map((b) => [b.nodeId, b.host, b.port, b.rack ?? null]), 'table');
     if (underReplicated.length > 0) {
       console.log('\nUnder-replicated partitions:');
       printTable(['Topic', 'Partition', 'Leader', 'Replicas', 'ISR'], underReplicated.map((p) => [p.topic, p.partition, p.leader, p.replicas.join(','), p.isr.join(',')]), 'table');
