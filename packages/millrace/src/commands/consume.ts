@@ -140,7 +140,7 @@ async function consume(topic: string, values: ReturnType<typeof parseArgs<{ opti
     stopped = true;
     void consumer.close();
   };
-  const forgetSignals = onStopSignal(stop);
+  onStopSignal(stop);
   const watcher = values.follow ? null : setInterval(() => waitingForRecord && done(true) && stop(), 100);
   let printed = 0;
   try {
@@ -157,7 +157,6 @@ async function consume(topic: string, values: ReturnType<typeof parseArgs<{ opti
     throw commandError(err);
   } finally {
     if (watcher) clearInterval(watcher);
-    forgetSignals();
   }
   // Leaving the loop early (-n, or the end reached mid-batch): what was printed is committed exactly.
   if (values.group && !stopped) await consumer.commit().catch((err: unknown) => console.error(`millrace consume: the last offsets were not committed: ${commandError(err).message}`));
