@@ -212,7 +212,18 @@ test("Ctrl-C stops the broker cleanly once (the terminal signals the wrapper and
     assert.ok(Date.now() < deadline, 'the broker outlived its wrapper by 30 s');
     await new Promise((r) => setTimeout(r, 250));
   }
-  const again = launch(args);
+  // Killed before the broker even finished starting: it still stops once it has, freeing the directory.
+  const early = launch(args);
+  await new Promise((r) => setTimeout(r, 300));
+  early.child.kill('SIGKILL');
+  const freeBy = Date.now() + 60_000;
+  let again = launch(args);
+  while (!(await Promise.race([again.waitFor(/clients connect with bootstrap servers/).then(() => true, () => false), again.exited.then(() => false)]))) {
+    assert.match(again.output(), /is in use by another Millrace broker/);
+    assert.ok(Date.now() < freeBy, 'a broker whose wrapper died during start-up still held its directory after 60 s');
+    await new Promise((r) => setTimeout(r, 500));
+    again = launch(args);
+  }
   try {
     await again.waitFor(/clients connect with bootstrap servers/);
     assert.deepEqual((await consumeAllWithKcat(`127.0.0.1:${port}`, 'signals')).map((r) => r.payload), ['one', 'two']);

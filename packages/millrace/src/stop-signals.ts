@@ -6,6 +6,11 @@
  * the life of the process.
  */
 export function onStopSignal(stop: (why: string) => void): void {
+  // The wrapper may have died before this was called (during a long log recovery): its 'disconnect' is gone.
+  if (process.send !== undefined && !process.connected) {
+    stop('the millrace command that started this process ended');
+    return;
+  }
   let stopped = false;
   for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'disconnect']) {
     process.on(event, () => {

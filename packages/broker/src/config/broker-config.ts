@@ -210,6 +210,14 @@ const UNUSED_KAFKA_KEYS = new Map([
   ['num.recovery.threads.per.data.dir', 'Millrace serves on one event loop, with no thread pools to size'],
   ['socket.send.buffer.bytes', "the operating system's socket buffer sizes are used"],
   ['socket.receive.buffer.bytes', "the operating system's socket buffer sizes are used"],
+  ['num.replica.fetchers', 'a Millrace broker fetches from each leader on one event loop'],
+  ['metadata.log.dir', 'a Millrace cluster keeps its metadata in etcd (etcd.endpoints), not a KRaft log'],
+  ['inter.broker.protocol.version', 'every Millrace broker speaks the same protocol versions'],
+  ['log.message.format.version', 'Millrace writes record batches v2 only'],
+  ['broker.id.generation.enable', 'a Millrace broker takes its id from node.id (default 0)'],
+  ['group.coordinator.rebalance.protocols', "Millrace's group coordinator serves the classic protocol"],
+  ['share.coordinator.state.topic.replication.factor', 'Millrace has no share groups'],
+  ['share.coordinator.state.topic.min.isr', 'Millrace has no share groups'],
 ]);
 
 /** A setting's text as a whole number of at least `min`, or a ConfigError naming the setting. */
