@@ -1,5 +1,5 @@
 import type { Fs } from '@millrace/storage';
-import { type BrokerConfig, wholeNumber } from '../config/broker-config.ts';
+import type { BrokerConfig } from '../config/broker-config.ts';
 import { type ListenerSpec, usesSasl } from './listeners.ts';
 import { enabledMechanisms, plainUsers } from './sasl-exchange.ts';
 import { ScramCredentialStore } from './scram-store.ts';
@@ -23,7 +23,6 @@ export interface BrokerSecurity {
 
 /** Reads and checks every SASL listener's settings at start-up, so a mistake stops the broker rather than a client. */
 export async function openSecurity(fs: Fs, dataDir: string, config: BrokerConfig, listeners: ListenerSpec[], log: Logger): Promise<BrokerSecurity> {
-  for (const [key, min] of [['sasl.server.max.receive.size', 1], ['connection.failed.authentication.delay.ms', 0]] as const) wholeNumber(key, config.values[key], min);
   const authorizer = authorizerSettings(config);
   const security: BrokerSecurity = { scram: await ScramCredentialStore.open(fs, dataDir), acls: await AclStore.open(fs, dataDir), authorizer, mechanisms: new Map(), plainUsers: new Map(), oauth: new Map() };
   for (const l of listeners.filter((l) => usesSasl(l.securityProtocol))) {
