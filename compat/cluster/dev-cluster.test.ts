@@ -3,7 +3,8 @@
 // internal topics replicate as far as two brokers allow), and Ctrl-C stops it all cleanly.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -48,6 +49,31 @@ test('millrace dev --brokers 2 starts etcd and two brokers that replicate and ru
     assert.match(output, /millrace: stopped/);
   } finally {
     dev.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('millrace dev --brokers 2 with the second port taken names it and starts nothing', { timeout: 60_000 }, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'millrace-dev-'));
+  // A port whose neighbour below is free (for the first broker), the port itself held by another server.
+  const taken = createServer();
+  let secondPort = 0;
+  while (!secondPort) {
+    const candidate = (await freePort()) + 1;
+    const bound = await new Promise<boolean>((done) => {
+      taken.once('error', () => done(false));
+      taken.listen(candidate, '127.0.0.1', () => done(true));
+    });
+    if (bound) secondPort = candidate;
+  }
+  try {
+    const dev = await runTool(process.execPath, ['--conditions=development', main, 'dev', '--brokers', '2', '--data-dir', dataDir, '--port', String(secondPort - 1)], { timeoutMs: 30_000, allowFailure: true });
+    assert.equal(dev.code, 1, dev.stdout + dev.stderr);
+    assert.match(dev.stderr, new RegExp(`broker 2's port: listen EADDRINUSE.*127\\.0\\.0\\.1:${secondPort}`));
+    assert.ok(!existsSync(join(dataDir, 'etcd')), 'etcd was not started');
+    assert.ok(!existsSync(join(dataDir, 'broker-1')), 'the first broker was not started');
+  } finally {
+    taken.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { Broker, buildBrokerConfig } from '@millrace/broker';
+import { Broker, buildBrokerConfig, ConfigError } from '@millrace/broker';
 import type { StartSettings } from './start.ts';
 import { onStopSignal } from '../stop-signals.ts';
 
@@ -16,12 +17,22 @@ const ETCD_STARTUP_MS = 15_000;
  * factor min(3, N), the internal topics too (so transactions work with fewer than 3 brokers). Runs until SIGINT or SIGTERM, then stops the brokers and etcd.
  */
 export async function runDevCluster(count: number, settings: StartSettings): Promise<number> {
-  const etcd = await startEtcd(join(settings.dataDir, 'etcd'));
+  if (settings.overrides['listeners']) throw new ConfigError('dev --brokers listens on --port and the ports after it, one per broker: listeners cannot be set');
+  if (settings.port === 0 || settings.port + count - 1 > 65535) throw new ConfigError(`dev --brokers ${count} needs ports ${settings.port}-${settings.port + count - 1}: choose a --port from 1 to ${65536 - count}`);
+  const held = await holdPorts(settings.host, Array.from({ length: count }, (_, i) => settings.port + i));
+  let etcd: ChildProcess;
+  try {
+    etcd = await startEtcd(join(settings.dataDir, 'etcd'));
+  } catch (err) {
+    await releasePorts(held);
+    throw err;
+  }
   const endpoint = `http://127.0.0.1:${ETCD_CLIENT_PORT}`;
   const replication = String(Math.min(3, count));
   const brokers: Broker[] = [];
   try {
     for (let id = 1; id <= count; id++) {
+      await releasePorts(held.splice(0, 1));
       const config = buildBrokerConfig({
         'default.replication.factor': replication,
         'offsets.topic.replication.factor': replication,
@@ -34,6 +45,7 @@ export async function runDevCluster(count: number, settings: StartSettings): Pro
       brokers.push(await Broker.start({ dataDir: join(settings.dataDir, `broker-${id}`), host: settings.host, port: settings.port + id - 1, config }));
     }
   } catch (err) {
+    await releasePorts(held);
     for (const b of brokers) await b.stop();
     etcd.kill('SIGTERM');
     throw err;
@@ -54,6 +66,35 @@ export async function runDevCluster(count: number, settings: StartSettings): Pro
   await new Promise((resolve) => etcd.once('exit', resolve));
   console.log('millrace: stopped');
   return 0;
+}
+
+/**
+ * Binds every broker's port before anything starts, each to be released just before its broker
+ * binds it. A taken port is named at once; and a port held by a listener is never handed out as the
+ * local port of an outgoing connection (the first brokers' etcd clients make such connections while
+ * the later brokers are still to start).
+ */
+async function holdPorts(host: string, ports: number[]): Promise<Server[]> {
+  const held: Server[] = [];
+  for (const [i, port] of ports.entries()) {
+    const server = createServer();
+    try {
+      await new Promise<void>((bound, failed) => {
+        server.once('error', failed);
+        server.listen(port, host, bound);
+      });
+    } catch (err) {
+      await releasePorts(held);
+      (err as Error).message = `broker ${i + 1}'s port: ${(err as Error).message}`;
+      throw err;
+    }
+    held.push(server);
+  }
+  return held;
+}
+
+async function releasePorts(servers: Server[]): Promise<void> {
+  for (const server of servers) await new Promise((closed) => server.close(closed));
 }
 
 function startEtcd(dir: string): Promise<ChildProcess> {
