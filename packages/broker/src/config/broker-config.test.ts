@@ -28,6 +28,9 @@ test('every broker setting has a rule, every default keeps it, and a value out o
   assert.throws(() => buildBrokerConfig({ 'log.retention.hours': '-5' }), /log.retention.hours must be a whole number from -1/);
   assert.throws(() => buildBrokerConfig({ 'leader.imbalance.per.broker.percentage': '101' }), /from 0 to 100/);
   assert.throws(() => buildBrokerConfig({ 'delete.topic.enable': 'yes' }), /delete.topic.enable must be true or false/);
+  // As in Kafka, booleans are read in any case; they are kept lower-case for the code that reads them.
+  assert.equal(buildBrokerConfig({ 'auto.create.topics.enable': 'FALSE' }).values['auto.create.topics.enable'], 'false');
+  assert.equal(buildBrokerConfig({ 'unclean.leader.election.enable': ' True' }).values['unclean.leader.election.enable'], 'true');
   assert.throws(() => buildBrokerConfig({ 'group.min.session.timeout.ms': '9000', 'group.max.session.timeout.ms': '8000' }), /is more than group.max.session.timeout.ms/);
   assert.equal(buildBrokerConfig({ 'log.retention.hours': '-1' }).values['log.retention.ms'], '-1', '-1 keeps records for ever');
 });

@@ -1,4 +1,4 @@
-import { TOPIC_CONFIGS, validateConfigValue } from './topic-configs.ts';
+import { ConfigType, isTrue, TOPIC_CONFIGS, validateConfigValue } from './topic-configs.ts';
 import { BROKER_SETTING_RULES, settingError } from './broker-setting-rules.ts';
 import { isPerListenerKey } from '../security/listener-settings.ts';
 
@@ -150,12 +150,13 @@ export function buildBrokerConfig(overrides: Record<string, string>): BrokerConf
     if (!(key in BROKER_DEFAULTS) && !isPerListenerKey(key)) {
       throw new ConfigError(`unknown setting "${key}" (see docs/configuration.md for the settings Millrace reads)`);
     }
-    values[key] = value;
     const rule = BROKER_SETTING_RULES[key];
     // Topic defaults set at broker level follow the topic config's rules.
     const def = TOPIC_CONFIGS.find((d) => d.brokerSynonym === key);
     const error = rule ? settingError(key, value, rule) : def ? validateConfigValue({ ...def, name: key }, value) : null;
     if (error) throw new ConfigError(error);
+    // Booleans are kept as "true" or "false", however they were written.
+    values[key] = rule?.kind === 'boolean' || def?.type === ConfigType.BOOLEAN ? String(isTrue(value)) : value;
   }
   // ZooKeeper-era files name the broker broker.id; KRaft ones node.id. Both may be given if they agree.
   const brokerId = overrides['broker.id'];

@@ -1,3 +1,5 @@
+import { isBooleanText } from './topic-configs.ts';
+
 /**
  * What each broker setting may be, checked at start-up so that `num.partitions=abc` or
  * `log.retention.hours=-5` stops the broker with one clear line instead of making NaN-partition
@@ -114,7 +116,7 @@ export function settingError(key: string, value: string, rule: SettingRule): str
     case 'text':
       return null;
     case 'boolean':
-      return trimmed === 'true' || trimmed === 'false' ? null : `${key} must be true or false, not "${value}"`;
+      return isBooleanText(trimmed) ? null : `${key} must be true or false, not "${value}"`;
     case 'number': {
       if (trimmed === '' && rule.emptyAllowed) return null;
       const n = Number(trimmed);

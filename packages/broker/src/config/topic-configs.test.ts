@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TOPIC_CONFIG_BY_NAME, validateConfigValue } from './topic-configs.ts';
+import { isTrue, TOPIC_CONFIG_BY_NAME, validateConfigValue } from './topic-configs.ts';
 
 const def = (name: string) => TOPIC_CONFIG_BY_NAME.get(name)!;
 
@@ -19,4 +19,12 @@ test('enumerated configs accept their values only', () => {
   assert.match(String(validateConfigValue(def('cleanup.policy'), 'keep')), /one of/);
   assert.equal(validateConfigValue(def('message.timestamp.type'), 'LogAppendTime'), null);
   assert.match(String(validateConfigValue(def('preallocate'), 'yes')), /true or false/);
+});
+
+test('booleans are read in any case, as Kafka reads them', () => {
+  assert.equal(validateConfigValue(def('unclean.leader.election.enable'), 'TRUE'), null);
+  assert.equal(validateConfigValue(def('unclean.leader.election.enable'), 'False'), null);
+  assert.equal(isTrue('TRUE'), true);
+  assert.equal(isTrue(' true '), true);
+  assert.equal(isTrue('False'), false);
 });

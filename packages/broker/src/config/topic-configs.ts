@@ -49,11 +49,21 @@ export const TOPIC_CONFIGS: readonly ConfigDef[] = [
 export const TOPIC_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
 
 /** Checks one value against its definition; returns an error message or null. */
+/** Kafka reads booleans in any case ("TRUE", "False"). */
+export function isBooleanText(value: string): boolean {
+  return /^(true|false)$/i.test(value.trim());
+}
+
+/** A boolean setting's value as a boolean (valid values only reach here). */
+export function isTrue(value: string): boolean {
+  return value.trim().toLowerCase() === 'true';
+}
+
 export function validateConfigValue(def: ConfigDef, value: string): string | null {
   const trimmed = value.trim();
   switch (def.type) {
     case ConfigType.BOOLEAN:
-      return trimmed === 'true' || trimmed === 'false' ? null : `${def.name} must be true or false, not "${value}"`;
+      return isBooleanText(trimmed) ? null : `${def.name} must be true or false, not "${value}"`;
     case ConfigType.INT:
     case ConfigType.SHORT:
     case ConfigType.LONG: {

@@ -7,6 +7,7 @@ import { isFailure, type Topic } from '../topic-manager.ts';
 import { awaitCommit } from './await-commit.ts';
 import { createClusterTopic } from './cluster-topics.ts';
 import { ReplicaManager } from './replica-manager.ts';
+import { isTrue } from '../config/topic-configs.ts';
 import { ClusterJsonDocument } from '../security/json-document.ts';
 
 /** Kafka's offsets.commit.timeout.ms: how long a group write waits for the ISR. */
@@ -35,7 +36,7 @@ export async function joinCluster(state: BrokerState): Promise<void> {
       : null,
     uncleanElectionAllowed: (name) => {
       const topic = state.topics.get(name);
-      return (topic ? state.topics.topicConfig(topic.record, 'unclean.leader.election.enable') : values['unclean.leader.election.enable']) === 'true';
+      return isTrue(topic ? state.topics.topicConfig(topic.record, 'unclean.leader.election.enable') : values['unclean.leader.election.enable']);
     },
     log: state.log,
   });

@@ -26,9 +26,7 @@ export function authorizerSettings(config: BrokerConfig): AuthorizerSettings | n
       throw new ConfigError(`super.users: ${(err as Error).message}`);
     }
   }));
-  const everyone = config.values['allow.everyone.if.no.acl.found'];
-  if (everyone !== 'true' && everyone !== 'false') throw new ConfigError(`allow.everyone.if.no.acl.found must be true or false, not "${everyone}"`);
-  return { superUsers, allowEveryoneIfNoAclFound: everyone === 'true' };
+  return { superUsers, allowEveryoneIfNoAclFound: config.values['allow.everyone.if.no.acl.found'] === 'true' };
 }
 
 /** The ACL decision for the principal on a request's connection: always yes without an authorizer. */
