@@ -114,6 +114,7 @@ export class Broker {
     const lock = holdDataDirectory(options.dataDir);
     const listeners: OpenListener[] = [];
     let topicsOpened: TopicManager | null = null;
+    let serving: Broker | null = null;
     try {
       for (const spec of specs) listeners.push(await bindListener(spec, tlsByListener.get(spec.name)));
       await fs.mkdirp(options.dataDir);
@@ -166,7 +167,7 @@ export class Broker {
       // In a cluster the coordinator starts once it joins (each transactional id is served by the leader of its partition).
       if (!options.config.values['etcd.endpoints']) await transactions.start(localMarkerWriter(state));
       groups.startExpiry(setting('offsets.retention.check.interval.ms'), (err) => log.error(`offset expiry failed: ${err.message}`));
-      const broker = new Broker(state, stopController, connectionLimits, lock);
+      const broker = (serving = new Broker(state, stopController, connectionLimits, lock));
       for (const listener of listeners) broker.serve(listener);
       if (options.config.values['etcd.endpoints']) {
         await joinCluster(state);
@@ -189,9 +190,13 @@ export class Broker {
       }
       return broker;
     } catch (err) {
-      for (const l of listeners) l.server.close();
-      await topicsOpened?.close();
-      lock.release();
+      // Once serving, clients may be connected and the cluster joined: all of it is stopped.
+      if (serving) await serving.stop().catch((stopErr: Error) => log.error(`stopping after a failed start: ${stopErr.message}`));
+      else {
+        for (const l of listeners) l.server.close();
+        await topicsOpened?.close();
+        lock.release();
+      }
       throw err;
     }
   }
@@ -287,7 +292,8 @@ export class Broker {
   async stop(): Promise<void> {
     if (this.stopController.signal.aborted) return;
     // Leaving first: the controller moves this broker's leaderships away while it still answers.
-    await this.state.cluster?.leave();
+    // A broker that cannot leave still stops; its lease runs out and the others take over.
+    await this.state.cluster?.leave().catch((err: Error) => this.state.log.error(`leaving the cluster failed: ${err.message}`));
     this.state.replication?.stop();
     this.stopController.abort();
     for (const stop of this.stopMaintenance) stop();
@@ -301,7 +307,10 @@ export class Broker {
     await closed;
     this.state.groups.stop();
     for (const validator of this.state.security.oauth.values()) validator.close();
-    await this.state.topics.close();
-    this.dataDirLock.release();
+    try {
+      await this.state.topics.close();
+    } finally {
+      this.dataDirLock.release();
+    }
   }
 }

@@ -93,6 +93,9 @@ export class ClusterNode {
       await this.membership.register();
       await this.sync();
     } catch (err) {
+      this.closed = true;
+      this.watchdog.stop();
+      this.controller.stop();
       this.membership.stop();
       this.store.close();
       throw err;

@@ -69,6 +69,9 @@ export async function joinCluster(state: BrokerState): Promise<void> {
     await node.start();
   } catch (err) {
     replication.stop();
+    // Never joined: there is nothing to leave.
+    state.cluster = null;
+    state.replication = null;
     throw new Error(`joining the cluster through etcd at ${values['etcd.endpoints']} failed: ${(err as Error).message}`, { cause: err });
   }
   // Every broker of the cluster reports one cluster id: the one the first broker made.
