@@ -107,6 +107,7 @@ export class Broker {
     const interBroker = interBrokerSettings(options.config, specs, tlsByListener);
     // quota.window.size.seconds: how far ahead of its quota a client may run before it is throttled.
     const quotaBurstMs = wholeNumber('quota.window.size.seconds', options.config.values['quota.window.size.seconds'], 1) * 1000;
+    const mutationBurstMs = Number(options.config.values['controller.quota.window.num']) * Number(options.config.values['controller.quota.window.size.seconds']) * 1000;
     const maxIdleMs = wholeNumber('connections.max.idle.ms', options.config.values['connections.max.idle.ms'], -1);
     let quotaStore: QuotaStore | null = null;
     const connectionLimits = new ConnectionLimits(options.config, specs.map((l) => l.name), (ip) => quotaStore!.ipConnectionRate(ip), quotaBurstMs);
@@ -153,7 +154,7 @@ export class Broker {
         interBroker: interBroker.security,
         listeners: advertisedListeners(options.config, listeners.map((l) => l.spec)),
         security,
-        quotas: { store: quotaStore, throttle: new ClientThrottle(quotaStore, quotaBurstMs) },
+        quotas: { store: quotaStore, throttle: new ClientThrottle(quotaStore, quotaBurstMs, mutationBurstMs) },
         handlers: new Map<number, Handler>(),
         now,
         log,

@@ -19,7 +19,7 @@ export interface ClientQuotaFilterComponent {
 
 export interface ClientQuotaAlteration {
   entity: ClientQuotaEntity;
-  /** Quota keys to set: producer_byte_rate, consumer_byte_rate, request_percentage; connection_creation_rate on an ip. */
+  /** Quota keys to set: producer_byte_rate, consumer_byte_rate, request_percentage, controller_mutation_rate; connection_creation_rate on an ip. */
   set?: Record<string, number>;
   remove?: string[];
 }

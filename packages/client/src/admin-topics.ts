@@ -27,7 +27,7 @@ export interface NewTopic {
 export interface CreateTopicsOptions {
   /** Only check that the topics could be created. */
   validateOnly?: boolean;
-  /** How long the broker may take to create them. Default: the client's request timeout. */
+  /** How long the broker may take to create them, and how long to keep asking again for those a quota refused (KIP-599). Default: the client's request timeout. */
   timeoutMs?: number;
 }
 
@@ -69,7 +69,33 @@ function timeouts(cluster: Cluster, timeoutMs: number | undefined): { broker: nu
   return { broker, answer: Math.max(cluster.requestTimeoutMs, broker + 5_000) };
 }
 
-// Changes are sent once, not retried: a retry after a lost answer would report the change it made as an error.
+/** The least pause before asking again for what a quota refused, should the broker name no throttle time. */
+const MIN_THROTTLE_PAUSE_MS = 100;
+
+/**
+ * Sends a change for `names`, then again for those the broker refused with THROTTLING_QUOTA_EXCEEDED
+ * (KIP-599: it made no change to them) once the throttle time it named has passed, as Kafka's admin
+ * client does, until `timeoutMs` has passed (then the refusals are the answer). Returns each name's last answer and the version used.
+ */
+async function sendUntilNotThrottled<R extends { name: string | null; errorCode: number }>(
+  names: string[],
+  timeoutMs: number,
+  send: (names: string[]) => Promise<{ results: R[]; throttleTimeMs: number; version: number }>,
+): Promise<{ byName: Map<string | null, R>; version: number }> {
+  const deadline = Date.now() + timeoutMs;
+  const byName = new Map<string | null, R>();
+  for (let pending = names; ;) {
+    const { results, throttleTimeMs, version } = await send(pending);
+    for (const r of results) byName.set(r.name, r);
+    pending = pending.filter((name) => byName.get(name)?.errorCode === ErrorCode.THROTTLING_QUOTA_EXCEEDED);
+    const pause = Math.max(MIN_THROTTLE_PAUSE_MS, throttleTimeMs);
+    if (pending.length === 0 || Date.now() + pause >= deadline) return { byName, version };
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
+
+// Changes are not retried after a lost answer (a retry would report the change it made as an error);
+// only what the broker said it refused under a quota is asked for again.
 export async function createTopics(cluster: Cluster, topics: NewTopic[], options: CreateTopicsOptions = {}): Promise<CreatedTopic[]> {
   for (const t of topics) {
     requireName(t.topic, 'topic');
@@ -78,18 +104,21 @@ export async function createTopics(cluster: Cluster, topics: NewTopic[], options
   }
   if (topics.length === 0) return [];
   const timeout = timeouts(cluster, options.timeoutMs);
-  const { response, version } = await cluster.send<CreateTopicsResponse>(null, ApiKey.CreateTopics, CREATE_TOPICS_VERSIONS, () =>
-    createCreateTopicsRequest({
-      timeoutMs: timeout.broker,
-      validateOnly: options.validateOnly ?? false,
-      topics: topics.map((t) => createCreateTopicsRequestCreatableTopic({
-        name: t.topic,
-        numPartitions: t.partitions ?? -1,
-        replicationFactor: t.replicationFactor ?? -1,
-        configs: Object.entries(t.configs ?? {}).map(([name, value]) => createCreateTopicsRequestCreatableTopicConfig({ name, value })),
-      })),
-    }), { timeoutMs: timeout.answer });
-  const byName = new Map(response.topics.map((r) => [r.name, r]));
+  const wanted = new Map(topics.map((t) => [t.topic, t]));
+  const { byName, version } = await sendUntilNotThrottled(topics.map((t) => t.topic), timeout.broker, async (names) => {
+    const { response, version } = await cluster.send<CreateTopicsResponse>(null, ApiKey.CreateTopics, CREATE_TOPICS_VERSIONS, () =>
+      createCreateTopicsRequest({
+        timeoutMs: timeout.broker,
+        validateOnly: options.validateOnly ?? false,
+        topics: names.map((name) => wanted.get(name)!).map((t) => createCreateTopicsRequestCreatableTopic({
+          name: t.topic,
+          numPartitions: t.partitions ?? -1,
+          replicationFactor: t.replicationFactor ?? -1,
+          configs: Object.entries(t.configs ?? {}).map(([name, value]) => createCreateTopicsRequestCreatableTopicConfig({ name, value })),
+        })),
+      }), { timeoutMs: timeout.answer });
+    return { results: response.topics, throttleTimeMs: response.throttleTimeMs, version };
+  });
   const failures: KafkaError[] = [];
   const created = topics.map((t) => {
     const r = byName.get(t.topic);
@@ -106,10 +135,13 @@ export async function deleteTopics(cluster: Cluster, names: string[], options: {
   for (const name of names) requireName(name, 'topic');
   if (names.length === 0) return;
   const timeout = timeouts(cluster, options.timeoutMs);
-  const { response } = await cluster.send<DeleteTopicsResponse>(null, ApiKey.DeleteTopics, DELETE_TOPICS_VERSIONS, (v) =>
-    createDeleteTopicsRequest({ timeoutMs: timeout.broker, ...(v >= 6 ? { topics: names.map((name) => createDeleteTopicsRequestDeleteTopicState({ name })) } : { topicNames: names }) }), { timeoutMs: timeout.answer });
+  const { byName } = await sendUntilNotThrottled(names, timeout.broker, async (pending) => {
+    const { response, version } = await cluster.send<DeleteTopicsResponse>(null, ApiKey.DeleteTopics, DELETE_TOPICS_VERSIONS, (v) =>
+      createDeleteTopicsRequest({ timeoutMs: timeout.broker, ...(v >= 6 ? { topics: pending.map((name) => createDeleteTopicsRequestDeleteTopicState({ name })) } : { topicNames: pending }) }), { timeoutMs: timeout.answer });
+    return { results: response.responses, throttleTimeMs: response.throttleTimeMs, version };
+  });
   for (const name of names) cluster.invalidate(name);
-  throwFailures('DeleteTopics', response.responses.filter((r) => r.errorCode !== ErrorCode.NONE).map((r) =>
+  throwFailures('DeleteTopics', [...byName.values()].filter((r) => r.errorCode !== ErrorCode.NONE).map((r) =>
     new KafkaError(r.errorCode, { api: 'DeleteTopics', topic: r.name ?? undefined, message: r.errorMessage })));
 }
 
@@ -118,14 +150,18 @@ export async function createPartitions(cluster: Cluster, topics: { topic: string
   for (const t of topics) requireInt(t.count, `count of ${requireName(t.topic, 'topic')}`, 1);
   if (topics.length === 0) return;
   const timeout = timeouts(cluster, options.timeoutMs);
-  const { response } = await cluster.send<CreatePartitionsResponse>(null, ApiKey.CreatePartitions, CREATE_PARTITIONS_VERSIONS, () =>
-    createCreatePartitionsRequest({
-      timeoutMs: timeout.broker,
-      validateOnly: options.validateOnly ?? false,
-      topics: topics.map((t) => createCreatePartitionsRequestCreatePartitionsTopic({ name: t.topic, count: t.count, assignments: null })),
-    }), { timeoutMs: timeout.answer });
+  const counts = new Map(topics.map((t) => [t.topic, t.count]));
+  const { byName } = await sendUntilNotThrottled(topics.map((t) => t.topic), timeout.broker, async (names) => {
+    const { response, version } = await cluster.send<CreatePartitionsResponse>(null, ApiKey.CreatePartitions, CREATE_PARTITIONS_VERSIONS, () =>
+      createCreatePartitionsRequest({
+        timeoutMs: timeout.broker,
+        validateOnly: options.validateOnly ?? false,
+        topics: names.map((name) => createCreatePartitionsRequestCreatePartitionsTopic({ name, count: counts.get(name)!, assignments: null })),
+      }), { timeoutMs: timeout.answer });
+    return { results: response.results, throttleTimeMs: response.throttleTimeMs, version };
+  });
   for (const t of topics) cluster.invalidate(t.topic);
-  throwFailures('CreatePartitions', response.results.filter((r) => r.errorCode !== ErrorCode.NONE).map((r) =>
+  throwFailures('CreatePartitions', [...byName.values()].filter((r) => r.errorCode !== ErrorCode.NONE).map((r) =>
     new KafkaError(r.errorCode, { api: 'CreatePartitions', topic: r.name, message: r.errorMessage })));
 }
 

@@ -49,6 +49,9 @@ export const BROKER_DEFAULTS: Readonly<Record<string, string>> = {
   'max.connections.per.ip': '2147483647',
   'max.connections.per.ip.overrides': '',
   'quota.window.size.seconds': '1',
+  // KIP-599: a client may create or delete this many seconds' worth of its controller_mutation_rate at once.
+  'controller.quota.window.num': '11',
+  'controller.quota.window.size.seconds': '1',
   // Kafka's: a connection with nothing passing on it this long is closed (-1: never).
   'connections.max.idle.ms': '600000',
   // Authorization (docs/security.md): empty means no authorizer, and everything is allowed.

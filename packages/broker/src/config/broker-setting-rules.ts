@@ -56,6 +56,8 @@ export const BROKER_SETTING_RULES: Readonly<Record<string, SettingRule>> = {
   'max.connections.per.ip': number(0),
   'max.connections.per.ip.overrides': text,
   'quota.window.size.seconds': number(1),
+  'controller.quota.window.num': number(1),
+  'controller.quota.window.size.seconds': number(1),
   // -1: never close an idle connection.
   'connections.max.idle.ms': number(-1),
   'authorizer.class.name': text,

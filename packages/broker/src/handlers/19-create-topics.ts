@@ -11,6 +11,7 @@ import { canCluster, canTopic } from '../security/authorizer.ts';
 import { storageErrorCode } from '../storage-errors.ts';
 import { createClusterTopic } from '../replication/cluster-topics.ts';
 import { isFailure, type KafkaFailure, TopicExistsError } from '../topic-manager.ts';
+import { mutationQuota, THROTTLED_MESSAGE } from '../quota/quota-client.ts';
 
 interface Plan {
   partitions: number;
@@ -56,6 +57,8 @@ export const createTopicsHandler: Handler<CreateTopicsRequest, CreateTopicsRespo
   versions: { min: 0, max: 7 },
   async handle(ctx, request) {
     const state = ctx.broker;
+    // v6+ clients retry a topic refused with THROTTLING_QUOTA_EXCEEDED (KIP-599).
+    const quota = mutationQuota(ctx, 6);
     const seen = new Map<string, number>();
     for (const t of request.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
     const results: CreateTopicsResponseCreatableTopicResult[] = [];
@@ -71,6 +74,10 @@ export const createTopicsHandler: Handler<CreateTopicsRequest, CreateTopicsRespo
       const p = plan(state, t);
       if (isFailure(p)) {
         results.push(result(t.name, { errorCode: p.errorCode, errorMessage: p.message }));
+        continue;
+      }
+      if (!request.validateOnly && !quota.admit(p.partitions)) {
+        results.push(result(t.name, { errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED, errorMessage: THROTTLED_MESSAGE }));
         continue;
       }
       let topic = null;
@@ -103,6 +110,7 @@ export const createTopicsHandler: Handler<CreateTopicsRequest, CreateTopicsRespo
         }),
       );
     }
+    ctx.throttleMs = quota.throttleMs();
     return createCreateTopicsResponse({ topics: results });
   },
 };

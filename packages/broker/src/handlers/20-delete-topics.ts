@@ -6,6 +6,7 @@ import type { Handler } from '../handler.ts';
 import { AclOperation } from '@millrace/security';
 import { canTopic } from '../security/authorizer.ts';
 import { deleteClusterTopic } from '../replication/cluster-topics.ts';
+import { mutationQuota, THROTTLED_MESSAGE } from '../quota/quota-client.ts';
 
 export const deleteTopicsHandler: Handler<DeleteTopicsRequest, DeleteTopicsResponse> = {
   apiKey: ApiKey.DeleteTopics,
@@ -14,6 +15,8 @@ export const deleteTopicsHandler: Handler<DeleteTopicsRequest, DeleteTopicsRespo
     const state = ctx.broker;
     // v6 names topics by name or by id; earlier versions by name only.
     const wanted = ctx.apiVersion >= 6 ? request.topics : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+    // v5+ clients retry a topic refused with THROTTLING_QUOTA_EXCEEDED (KIP-599).
+    const quota = mutationQuota(ctx, 5);
     const responses = [];
     for (const w of wanted) {
       const topic = w.name !== null ? state.topics.get(w.name) : state.topics.getById(w.topicId);
@@ -24,7 +27,10 @@ export const deleteTopicsHandler: Handler<DeleteTopicsRequest, DeleteTopicsRespo
       if (named !== null && !canTopic(ctx, named, AclOperation.DELETE)) errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
       else if (topic && state.config.values['delete.topic.enable'] !== 'true') errorCode = ErrorCode.TOPIC_DELETION_DISABLED;
       let errorMessage: string | null = null;
-      if (topic && errorCode === ErrorCode.NONE && state.cluster) {
+      if (topic && errorCode === ErrorCode.NONE && !quota.admit(topic.partitions.length)) {
+        errorCode = ErrorCode.THROTTLING_QUOTA_EXCEEDED;
+        errorMessage = THROTTLED_MESSAGE;
+      } else if (topic && errorCode === ErrorCode.NONE && state.cluster) {
         // In a cluster the metadata is deleted; every broker then removes its logs as it sees that.
         const failure = await deleteClusterTopic(state, topic.record.name);
         if (failure) ({ errorCode, message: errorMessage } = failure);
@@ -41,6 +47,7 @@ export const deleteTopicsHandler: Handler<DeleteTopicsRequest, DeleteTopicsRespo
         }),
       );
     }
+    ctx.throttleMs = quota.throttleMs();
     return createDeleteTopicsResponse({ responses });
   },
 };

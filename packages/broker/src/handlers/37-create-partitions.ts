@@ -7,12 +7,15 @@ import { AclOperation } from '@millrace/security';
 import { canTopic } from '../security/authorizer.ts';
 import { MAX_PARTITIONS } from '../topic-manager.ts';
 import { updateClusterTopic } from '../replication/cluster-topics.ts';
+import { mutationQuota, THROTTLED_MESSAGE } from '../quota/quota-client.ts';
 
 export const createPartitionsHandler: Handler<CreatePartitionsRequest, CreatePartitionsResponse> = {
   apiKey: ApiKey.CreatePartitions,
   versions: { min: 0, max: 3 },
   async handle(ctx, request) {
     const state = ctx.broker;
+    // v3+ clients retry a topic refused with THROTTLING_QUOTA_EXCEEDED (KIP-599).
+    const quota = mutationQuota(ctx, 3);
     const results = [];
     for (const t of request.topics) {
       const topic = state.topics.get(t.name);
@@ -37,6 +40,9 @@ export const createPartitionsHandler: Handler<CreatePartitionsRequest, CreatePar
       } else if (!state.cluster && t.assignments && (t.assignments.length !== t.count - current || t.assignments.some((a) => a.brokerIds.length !== 1 || a.brokerIds[0] !== state.identity.nodeId))) {
         errorCode = ErrorCode.INVALID_REPLICA_ASSIGNMENT;
         errorMessage = `assignments must name broker ${state.identity.nodeId} once for each of the ${t.count - current} new partition(s)`;
+      } else if (!request.validateOnly && !quota.admit(t.count - current)) {
+        errorCode = ErrorCode.THROTTLING_QUOTA_EXCEEDED;
+        errorMessage = THROTTLED_MESSAGE;
       } else if (!request.validateOnly && state.cluster) {
         const failed = await updateClusterTopic(state, t.name, { partitions: t.count, replicas: t.assignments?.map((a) => a.brokerIds) });
         if (failed) ({ errorCode, message: errorMessage } = failed);
@@ -47,6 +53,7 @@ export const createPartitionsHandler: Handler<CreatePartitionsRequest, CreatePar
       }
       results.push(createCreatePartitionsResponseCreatePartitionsTopicResult({ name: t.name, errorCode, errorMessage }));
     }
+    ctx.throttleMs = quota.throttleMs();
     return createCreatePartitionsResponse({ results });
   },
 };

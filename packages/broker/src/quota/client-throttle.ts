@@ -1,5 +1,6 @@
 import { entityKey, type QuotaKey } from './quota-entities.ts';
 import type { QuotaStore } from './quota-store.ts';
+import { MutationQuota } from './mutation-quota.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
 /** Above this many rate limiters, those with nothing left to remember are dropped. */
@@ -19,11 +20,14 @@ export interface QuotaClient {
 export class ClientThrottle {
   private readonly store: QuotaStore;
   private readonly burstMs: number;
+  private readonly mutationBurstMs: number;
   private readonly limiters = new Map<string, RateLimiter>();
 
-  constructor(store: QuotaStore, burstMs: number) {
+  /** `burstMs` for the byte and time quotas; `mutationBurstMs` for controller_mutation_rate (Kafka's bursts differ). */
+  constructor(store: QuotaStore, burstMs: number, mutationBurstMs: number) {
     this.store = store;
     this.burstMs = burstMs;
+    this.mutationBurstMs = mutationBurstMs;
   }
 
   /** Counts a produce request's bytes; returns the throttle time. */
@@ -52,6 +56,15 @@ export class ClientThrottle {
     return this.limiter('request_percentage', client, now)?.record(ms, now) ?? 0;
   }
 
+  /**
+   * KIP-599's controller_mutation_rate (partitions created, added or deleted per second) for one
+   * request. `strict` for the request versions whose clients know THROTTLING_QUOTA_EXCEEDED: those
+   * are refused a mutation while over the quota; older ones are only slowed down.
+   */
+  mutations(client: QuotaClient, strict: boolean, now: () => number): MutationQuota {
+    return new MutationQuota(this.limiter('controller_mutation_rate', client, now()), strict, now);
+  }
+
   /** Whether any request_percentage quota is set: only then is handler time measured. */
   get measuresRequestTime(): boolean {
     return this.store.uses('request_percentage');
@@ -66,7 +79,7 @@ export class ClientThrottle {
     let limiter = this.limiters.get(id);
     if (!limiter || limiter.perSecond !== perSecond) {
       if (this.limiters.size >= SWEEP_ABOVE) this.sweep(now);
-      limiter = new RateLimiter(perSecond, this.burstMs);
+      limiter = new RateLimiter(perSecond, key === 'controller_mutation_rate' ? this.mutationBurstMs : this.burstMs);
       this.limiters.set(id, limiter);
     }
     return limiter;

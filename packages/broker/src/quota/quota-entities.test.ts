@@ -35,7 +35,8 @@ test('each key goes on the entities Kafka puts it on, with a value of its type a
   assert.match(invalidQuotaValue({ user: 'a' }, 'producer_byte_rate', 0)!, /greater than 0/);
   assert.match(invalidQuotaValue({ user: 'a' }, 'request_percentage', -1)!, /greater than 0/);
   assert.match(invalidQuotaValue({ user: 'a' }, 'request_percentage', Infinity)!, /greater than 0/);
-  assert.match(invalidQuotaValue({ user: 'a' }, 'controller_mutation_rate', 5)!, /not supported by Millrace/);
+  assert.equal(invalidQuotaValue({ user: 'a' }, 'controller_mutation_rate', 0.5), null);
+  assert.match(invalidQuotaValue({ ip: null }, 'controller_mutation_rate', 5)!, /Invalid configuration key/);
 });
 
 test('DescribeClientQuotas filters: exact, default and any name; strict leaves out entities with other parts', () => {

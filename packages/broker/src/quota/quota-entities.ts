@@ -12,6 +12,7 @@ export const QUOTA_KEYS = {
   producer_byte_rate: { on: 'client', whole: true },
   consumer_byte_rate: { on: 'client', whole: true },
   request_percentage: { on: 'client', whole: false },
+  controller_mutation_rate: { on: 'client', whole: false },
   connection_creation_rate: { on: 'ip', whole: true },
 } as const;
 export type QuotaKey = keyof typeof QUOTA_KEYS;
@@ -50,8 +51,6 @@ function isIpAddress(text: string): boolean {
 
 /** Why `value` cannot be set as `key` on `entity`, or null when it can. */
 export function invalidQuotaValue(entity: QuotaEntity, key: string, value: number): string | null {
-  // Kafka's throttle of topic creations and deletions (KIP-599), which Millrace does not apply.
-  if (key === 'controller_mutation_rate') return 'controller_mutation_rate is not supported by Millrace: topic creations and deletions are not throttled';
   const spec = (QUOTA_KEYS as Record<string, { on: string; whole: boolean }>)[key];
   if (!spec || (spec.on === 'ip') !== ('ip' in entity)) return `Invalid configuration key ${key}`;
   if (spec.whole && !Number.isInteger(value)) return `Configuration ${key} must be a Long value`;

@@ -8,10 +8,12 @@ export class WireClient {
   private buffered = Buffer.alloc(0);
   private readonly waiting: ((frame: Buffer | null) => void)[] = [];
   private nextCorrelationId = 1;
+  private readonly clientId: string;
   closed = false;
 
-  private constructor(socket: Socket) {
+  private constructor(socket: Socket, clientId: string) {
     this.socket = socket;
+    this.clientId = clientId;
     socket.on('data', (chunk: Buffer) => {
       this.buffered = Buffer.concat([this.buffered, chunk]);
       while (this.buffered.length >= 4 && this.buffered.length >= 4 + this.buffered.readInt32BE(0)) {
@@ -28,9 +30,9 @@ export class WireClient {
     socket.on('error', () => {});
   }
 
-  static connect(port: number): Promise<WireClient> {
+  static connect(port: number, clientId = 'wire-test'): Promise<WireClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(new WireClient(socket)));
+      const socket = connect(port, '127.0.0.1', () => resolve(new WireClient(socket, clientId)));
       socket.once('error', reject);
     });
   }
@@ -47,7 +49,7 @@ export class WireClient {
 
   /** Encodes a request frame for `apiKey` at `version`. */
   frame(apiKey: number, version: number, request: object, correlationId = this.nextCorrelationId++): Buffer {
-    return encodeRequestFrame(apiKey, version, correlationId, 'wire-test', request);
+    return encodeRequestFrame(apiKey, version, correlationId, this.clientId, request);
   }
 
   /** Sends one request and decodes its response at `responseVersion` (defaults to the request version). */

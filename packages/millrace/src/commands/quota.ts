@@ -10,8 +10,8 @@ export const QUOTA_USAGE = `Usage (the quotas kafka-configs.sh sets on users, cl
 ENTITY is --user NAME or --user-default, with or without --client-id ID or --client-default;
 or --ip ADDRESS or --ip-default. A default applies to every user (client id, IP) without its own.
 Keys: producer_byte_rate and consumer_byte_rate (bytes per second), request_percentage (share of
-the broker's time, 100 = all of one thread), on users and client ids; connection_creation_rate
-(connections per second), on IPs.
+the broker's time, 100 = all of one thread), controller_mutation_rate (partitions created, added or
+deleted per second), on users and client ids; connection_creation_rate (connections per second), on IPs.
 Examples:
   millrace quota set --user alice producer_byte_rate=1048576,consumer_byte_rate=2097152
   millrace quota set --client-default request_percentage=50
