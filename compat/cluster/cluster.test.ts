@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Connection } from '@millrace/client';
+import { Admin as PlatformaticAdmin } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 import {
   ApiKey, createElectLeadersRequest, createElectLeadersRequestTopicPartitions, createFindCoordinatorRequest, type ElectLeadersResponse, ErrorCode, errorName,
@@ -347,6 +348,34 @@ test('millrace cluster info shows the brokers and controller, and the partitions
     const info = await clusterInfo();
     return info.brokers.length === 3 && info.underReplicated.length === 0;
   }, 60_000);
+});
+
+test('@platformatic/kafka\'s describeLogDirs and millrace cluster log-dirs: each broker holds each partition of a factor-3 topic, of the same size as its leader\'s', async () => {
+  const values = Array.from({ length: 300 }, (_, i) => `sized-${i}`).join('\n');
+  await runTool('kcat', ['-b', cluster.bootstrap, '-t', 'sized', '-P', '-X', 'acks=all', '-K', ':'], { input: values.split('\n').map((v, i) => `${i % 7}:${v}`).join('\n') + '\n', timeoutMs: 30_000 });
+  const admin = new PlatformaticAdmin({ clientId: 'log-dirs', bootstrapBrokers: cluster.bootstrap.split(',') });
+  try {
+    // Followers catch up just after the acknowledgement: every replica the same size, in time.
+    const bySize = await until('every replica of sized the same size', async () => {
+      const described = await admin.describeLogDirs({ topics: [{ name: 'sized', partitions: [0, 1, 2] }] });
+      const sizes = new Map<number, Set<bigint>>();
+      for (const b of described) for (const dir of b.results) for (const t of dir.topics) for (const p of t.partitions) sizes.set(p.partitionIndex, (sizes.get(p.partitionIndex) ?? new Set()).add(p.partitionSize));
+      const brokers = described.map((b) => b.broker).sort();
+      return brokers.join() === '1,2,3' && described.every((b) => b.results[0].topics[0]?.partitions.length === 3) && [...sizes.values()].every((s) => s.size === 1) ? sizes : null;
+    });
+    const total = [...bySize.values()].reduce((n, s) => n + Number([...s][0]), 0);
+    assert.ok(total > 300 * 'sized-000'.length, `${total} bytes for 300 records`);
+    const main = join(import.meta.dirname, '../../packages/millrace/src/main.ts');
+    const { stdout } = await runTool(process.execPath, ['--conditions=development', main, 'cluster', 'log-dirs', 'sized', '--brokers', cluster.bootstrap, '--output', 'json'], { timeoutMs: 30_000 });
+    const dirs = JSON.parse(stdout) as { broker: number; usableBytes: number; replicas: { partition: number; sizeBytes: number }[] }[];
+    assert.deepEqual(dirs.map((d) => d.broker), [1, 2, 3]);
+    for (const d of dirs) {
+      assert.ok(d.usableBytes > 0);
+      assert.deepEqual(d.replicas.map((r) => [r.partition, r.sizeBytes]), [0, 1, 2].map((p) => [p, Number([...bySize.get(p)!][0])]));
+    }
+  } finally {
+    await admin.close();
+  }
 });
 
 test('librdkafka transactions through SIGKILLs of the transaction coordinator and of a partition leader: READ_COMMITTED sees every committed transaction whole, none in part, and none hangs', async () => {

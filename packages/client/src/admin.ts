@@ -7,12 +7,14 @@ import { Cluster, type ClusterOptions } from './cluster.ts';
 import type { AclBinding, AclFilter } from '@millrace/security';
 import { createAcls, deleteAcls, describeAcls } from './admin-acls.ts';
 import { alterScramUsers, describeScramUsers, type ScramCredentialChange, type ScramUserDescription } from './admin-users.ts';
+import { describeLogDirs, type LogDirDescription } from './admin-log-dirs.ts';
 import { alterClientQuotas, type ClientQuotaAlteration, type ClientQuotaEntity, type ClientQuotaFilterComponent, describeClientQuotas } from './admin-quotas.ts';
 
 export type { MemberAssignment } from './admin-assignment.ts';
 export type { BrokerDescription, ClusterDescription } from './admin-cluster.ts';
 export type { AlterConfigResource, ConfigEntry, ConfigResource, ConfigResourceType, ConfigSource, ResourceConfigs } from './admin-configs.ts';
 export type { CommittedOffset, GroupDescription, GroupListing, GroupMember, GroupState } from './admin-groups.ts';
+export type { LogDirDescription, ReplicaSize } from './admin-log-dirs.ts';
 export type { ListOffsetsOptions, OffsetSpec, PartitionLag, PartitionOffset, ResetTarget } from './admin-offsets.ts';
 export type { CreatedTopic, CreateTopicsOptions, NewTopic, PartitionDescription, TopicDescription } from './admin-topics.ts';
 
@@ -128,6 +130,11 @@ export class Admin {
 
   describeCluster(): Promise<ClusterDescription> {
     return describeCluster(this.cluster);
+  }
+
+  /** Each broker's log directory with the size of every replica in it (all topics, or those named) and the disk's size and free space. */
+  describeLogDirs(topics?: string[]): Promise<LogDirDescription[]> {
+    return describeLogDirs(this.cluster, topics);
   }
 
   /** Closes the connections; calls after it fail with MILLRACE_CLIENT_CLOSED. */

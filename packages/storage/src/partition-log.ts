@@ -660,7 +660,7 @@ export class PartitionLog {
    */
   async applyRetention(now: number, retentionMs: number, retentionBytes: number): Promise<number> {
     if (this.failure) throw this.failure;
-    let total = this.segments.reduce((n, s) => n + s.size, 0);
+    let total = this.sizeInBytes;
     let drop = 0;
     while (drop < this.segments.length - 1) {
       const segment = this.segments[drop];

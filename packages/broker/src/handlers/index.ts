@@ -29,6 +29,7 @@ import { createAclsHandler } from './30-create-acls.ts';
 import { deleteAclsHandler } from './31-delete-acls.ts';
 import { describeConfigsHandler } from './32-describe-configs.ts';
 import { alterConfigsHandler } from './33-alter-configs.ts';
+import { describeLogDirsHandler } from './35-describe-log-dirs.ts';
 import { saslAuthenticateHandler } from './36-sasl-authenticate.ts';
 import { createPartitionsHandler } from './37-create-partitions.ts';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.ts';
@@ -80,6 +81,7 @@ export function buildHandlers(state: BrokerState): Map<number, Handler> {
     deleteAclsHandler,
     describeConfigsHandler,
     alterConfigsHandler,
+    describeLogDirsHandler,
     createPartitionsHandler,
     incrementalAlterConfigsHandler,
     deleteGroupsHandler,

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
+import type { LogDirDescription } from '@millrace/client';
 import { CommandError, outputMode, printTable, withAdmin, CONNECT_OPTIONS } from '../admin-session.ts';
 
 export const CLUSTER_USAGE = `Usage:
-  millrace cluster info     the cluster id, its brokers and controller, its topics and partitions, and which partitions are under-replicated or offline
+  millrace cluster info                 the cluster id, its brokers and controller, its topics and partitions, and which partitions are under-replicated or offline
+  millrace cluster log-dirs [TOPIC...]   each broker's data directory, its disk's size and free space, and the size of every replica in it (of the topics named, or all)
 
 Options: --brokers HOST:PORT[,...] (default: $MILLRACE_BROKERS or 127.0.0.1:9092), --output table|json`;
 
@@ -25,12 +27,17 @@ export async function clusterCommand(args: string[]): Promise<number> {
     console.log(CLUSTER_USAGE);
     return 0;
   }
-  if (positionals.length !== 1 || positionals[0] !== 'info') {
+  const [action, ...named] = positionals;
+  if (!(action === 'info' && named.length === 0) && action !== 'log-dirs') {
     console.error(`millrace cluster: ${positionals.length === 0 ? 'needs an action' : `unknown action "${positionals.join(' ')}"`}\n\n${CLUSTER_USAGE}`);
     return 2;
   }
   try {
     const output = outputMode(values.output);
+    if (action === 'log-dirs') {
+      printLogDirs(await withAdmin(values, (admin) => admin.describeLogDirs(named.length > 0 ? named : undefined)), output);
+      return 0;
+    }
     const { cluster, topics } = await withAdmin(values, async (admin) => {
       const names = await admin.listTopics({ includeInternal: true });
       return { cluster: await admin.describeCluster(), topics: names.length > 0 ? await admin.describeTopics(names) : [] };
@@ -52,7 +59,17 @@ export async function clusterCommand(args: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (!(err instanceof CommandError)) throw err;
-    console.error(`millrace cluster info: ${err.message}`);
+    console.error(`millrace cluster ${action}: ${err.message}`);
     return err.exitCode;
   }
+}
+
+function printLogDirs(dirs: LogDirDescription[], output: 'table' | 'json'): void {
+  if (output === 'json') {
+    console.log(JSON.stringify(dirs, null, 2));
+    return;
+  }
+  printTable(['Broker', 'Directory', 'Disk size', 'Disk free', 'Replicas', 'Replica bytes'], dirs.map((d) => [d.broker, d.logDir, d.totalBytes, d.usableBytes, d.replicas.length, d.replicas.reduce((n, r) => n + r.sizeBytes, 0)]), 'table');
+  console.log('');
+  printTable(['Broker', 'Topic', 'Partition', 'Bytes', 'Lag'], dirs.flatMap((d) => d.replicas.map((r) => [d.broker, r.topic, r.partition, r.sizeBytes, r.offsetLag])), 'table');
 }
