@@ -1,7 +1,7 @@
 // controller_mutation_rate (KIP-599) with real clients: set with `millrace quota`, it slows down
-// every client's topic creations and deletions to the rate, and none of them fails. Clients that
-// send one topic per request are held back by the muted connection (KIP-219); separate processes
-// of our CLI, refused with THROTTLING_QUOTA_EXCEEDED, ask again after the throttle time.
+// every client's topic creations and deletions to the rate, and none of them fails. Clients on
+// request versions before THROTTLING_QUOTA_EXCEEDED are held back by the muted connection
+// (KIP-219); those after it (@platformatic/kafka, our CLI) are refused and ask again.
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';

@@ -43,7 +43,7 @@ export class Controller {
     this.rebalanceTimer = rebalance && setInterval(() => {
       this.rebalanceDue = true;
       this.poke();
-    }, rebalance.intervalMs);
+    }, rebalance.intervalMs).unref();
   }
 
   get active(): boolean {

@@ -48,7 +48,6 @@ export const TOPIC_CONFIGS: readonly ConfigDef[] = [
 
 export const TOPIC_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
 
-/** Checks one value against its definition; returns an error message or null. */
 /** Kafka reads booleans in any case ("TRUE", "False"). */
 export function isBooleanText(value: string): boolean {
   return /^(true|false)$/i.test(value.trim());
@@ -59,6 +58,7 @@ export function isTrue(value: string): boolean {
   return value.trim().toLowerCase() === 'true';
 }
 
+/** Checks one value against its definition; returns an error message or null. */
 export function validateConfigValue(def: ConfigDef, value: string): string | null {
   const trimmed = value.trim();
   switch (def.type) {

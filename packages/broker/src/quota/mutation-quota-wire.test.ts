@@ -110,6 +110,8 @@ test('DeleteTopics v5 and CreatePartitions v3 count their partitions and refuse 
     const deleted = await deleter.request<DeleteTopicsResponse>(ApiKey.DeleteTopics, 5, createDeleteTopicsRequest({ timeoutMs: 5000, topicNames: ['del-a', 'del-b'] }));
     // del-a's 2 partitions use exactly the burst, so the client is still within its quota and del-b goes ahead too.
     assert.deepEqual(deleted.responses.map((r) => [r.name, r.errorCode]), [['del-a', ErrorCode.NONE], ['del-b', ErrorCode.NONE]]);
+    // Nothing refused: a strict request is not throttled, though the client is now over (as in Kafka).
+    assert.equal(deleted.throttleTimeMs, 0);
     const again = await deleterAgain.request<DeleteTopicsResponse>(ApiKey.DeleteTopics, 5, createDeleteTopicsRequest({ timeoutMs: 5000, topicNames: ['grow'] }));
     assert.deepEqual(again.responses.map((r) => r.errorCode), [ErrorCode.THROTTLING_QUOTA_EXCEEDED]);
     assert.ok(again.throttleTimeMs > 0);
